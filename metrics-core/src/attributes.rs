@@ -1,0 +1,316 @@
+//! Attribute sets and values, and the stack buffer measurements are recorded with.
+//!
+//! The SDK finds a series fastest when attributes always arrive in one order, and allocates a
+//! sorted copy when they do not. So every measurement writes its attributes in sorted key order:
+//! the order of each set's keys is fixed by its derive, and the interleaving of several sources
+//! is planned while the constants are evaluated ([`merge_plan`]), leaving no sorting at run time.
+
+use std::sync::Arc;
+
+use arrayvec::ArrayVec;
+use opentelemetry::{KeyValue, StringValue, Value};
+
+/// A struct whose fields are attributes, such as the model `Metadata` (derive it with
+/// `#[derive(Attributes)]`). `Option<T>` is a set too: `None` writes nothing.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an attribute set",
+    label = "named as an attribute source, but it is not an attribute set",
+    note = "derive `Attributes` on the type, or name a field marked `#[attr]` instead"
+)]
+pub trait AttributeSet {
+    /// Every key the set can write, sorted and unique.
+    const KEYS: &'static [&'static str];
+
+    /// Writes the attribute for `KEYS[index]`, if it is present.
+    fn push_attribute<const N: usize>(&self, index: usize, buf: &mut AttrBuf<N>);
+
+    /// All present attributes, in key order. Allocates: for tests and tools, not the record path.
+    fn to_attributes(&self) -> Vec<KeyValue> {
+        let mut buf = AttrBuf::<64>::new();
+        for index in 0..Self::KEYS.len() {
+            self.push_attribute(index, &mut buf);
+        }
+        buf.as_slice().to_vec()
+    }
+}
+
+impl<T: AttributeSet> AttributeSet for Option<T> {
+    const KEYS: &'static [&'static str] = T::KEYS;
+
+    #[inline]
+    fn push_attribute<const N: usize>(&self, index: usize, buf: &mut AttrBuf<N>) {
+        if let Some(set) = self {
+            set.push_attribute(index, buf);
+        }
+    }
+}
+
+/// A type an attribute's value can come from.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an attribute value",
+    label = "not an attribute value type",
+    note = "attribute values are Arc<str> (e.g. ModelId), &'static str, bool, i64, f64, an enum deriving `AttributeValue`, or an Option of these; a String would be copied on every record, so store an Arc<str>"
+)]
+pub trait AttributeValue {
+    /// The value, or `None` to omit the attribute.
+    fn attribute_value(&self) -> Option<Value>;
+}
+
+impl AttributeValue for Arc<str> {
+    #[inline]
+    fn attribute_value(&self) -> Option<Value> {
+        Some(Value::String(StringValue::from(Arc::clone(self))))
+    }
+}
+
+impl AttributeValue for &'static str {
+    #[inline]
+    fn attribute_value(&self) -> Option<Value> {
+        Some(Value::String(StringValue::from(*self)))
+    }
+}
+
+impl AttributeValue for bool {
+    #[inline]
+    fn attribute_value(&self) -> Option<Value> {
+        Some(Value::Bool(*self))
+    }
+}
+
+impl AttributeValue for i64 {
+    #[inline]
+    fn attribute_value(&self) -> Option<Value> {
+        Some(Value::I64(*self))
+    }
+}
+
+impl AttributeValue for f64 {
+    #[inline]
+    fn attribute_value(&self) -> Option<Value> {
+        Some(Value::F64(*self))
+    }
+}
+
+impl<T: AttributeValue> AttributeValue for Option<T> {
+    #[inline]
+    fn attribute_value(&self) -> Option<Value> {
+        self.as_ref().and_then(T::attribute_value)
+    }
+}
+
+/// A bool written as the string `"true"` / `"false"` (`#[attr(as_str)]`), as the Python
+/// framework writes `connection_reused`.
+#[diagnostic::on_unimplemented(
+    message = "`#[attr(as_str)]` needs a bool field, not `{Self}`",
+    label = "`as_str` writes a bool as \"true\" / \"false\"",
+    note = "remove `as_str`, or make the field a bool"
+)]
+pub trait BoolAsStr {
+    /// `"true"` or `"false"`.
+    fn bool_str(&self) -> Option<Value>;
+}
+
+impl BoolAsStr for bool {
+    #[inline]
+    fn bool_str(&self) -> Option<Value> {
+        Some(Value::String(StringValue::from(if *self {
+            "true"
+        } else {
+            "false"
+        })))
+    }
+}
+
+impl BoolAsStr for Option<bool> {
+    #[inline]
+    fn bool_str(&self) -> Option<Value> {
+        self.as_ref().and_then(BoolAsStr::bool_str)
+    }
+}
+
+/// `None` for an empty string value (`#[attr(skip_empty)]`).
+#[doc(hidden)]
+#[inline]
+pub fn non_empty(value: Option<Value>) -> Option<Value> {
+    match value {
+        Some(Value::String(s)) if s.as_str().is_empty() => None,
+        other => other,
+    }
+}
+
+/// A fixed-capacity attribute list on the stack: recording never allocates for it.
+pub struct AttrBuf<const N: usize> {
+    items: ArrayVec<KeyValue, N>,
+}
+
+impl<const N: usize> AttrBuf<N> {
+    /// An empty buffer.
+    #[inline]
+    pub fn new() -> Self {
+        AttrBuf {
+            items: ArrayVec::new(),
+        }
+    }
+
+    /// Appends an attribute. The derive sizes every buffer for all the keys it can hold, so a
+    /// full buffer means a hand-written `AttributeSet` pushed keys it did not declare: the extra
+    /// ones are dropped, never a panic on the record path.
+    #[inline]
+    pub fn push(&mut self, kv: KeyValue) {
+        let _ = self.items.try_push(kv);
+    }
+
+    /// The attributes written so far.
+    #[inline]
+    pub fn as_slice(&self) -> &[KeyValue] {
+        &self.items
+    }
+}
+
+impl<const N: usize> Default for AttrBuf<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One step of a merge plan: write key `index` of source `source`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot {
+    /// Which source, in the order the measurement lists them.
+    pub source: usize,
+    /// Which key of that source.
+    pub index: usize,
+}
+
+/// How many keys the sources hold together.
+pub const fn key_count(sources: &[&[&str]]) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < sources.len() {
+        n += sources[i].len();
+        i += 1;
+    }
+    n
+}
+
+const fn str_lt(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut i = 0;
+    while i < a.len() && i < b.len() {
+        if a[i] != b[i] {
+            return a[i] < b[i];
+        }
+        i += 1;
+    }
+    a.len() < b.len()
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    !str_lt(a, b) && !str_lt(b, a)
+}
+
+/// The order in which to write the keys of several sorted sources so that the result is sorted:
+/// a k-way merge, evaluated at compile time. Fails the build when two sources share a key.
+pub const fn merge_plan<const N: usize>(sources: &[&[&str]]) -> [Slot; N] {
+    if key_count(sources) != N {
+        panic!("merge_plan: N must equal the number of keys");
+    }
+    let mut plan = [Slot {
+        source: 0,
+        index: 0,
+    }; N];
+    let mut heads = [0usize; 16];
+    if sources.len() > heads.len() {
+        panic!("a measurement can name at most 16 attribute sources");
+    }
+    let mut out = 0;
+    while out < N {
+        let mut best = usize::MAX;
+        let mut s = 0;
+        while s < sources.len() {
+            if heads[s] < sources[s].len() {
+                let key = sources[s][heads[s]];
+                if best != usize::MAX {
+                    let current = sources[best][heads[best]];
+                    if str_eq(key, current) {
+                        panic!("{}", duplicate_key(key));
+                    }
+                    if str_lt(key, current) {
+                        best = s;
+                    }
+                } else {
+                    best = s;
+                }
+            }
+            s += 1;
+        }
+        plan[out] = Slot {
+            source: best,
+            index: heads[best],
+        };
+        heads[best] += 1;
+        out += 1;
+    }
+    plan
+}
+
+const fn duplicate_key(_key: &str) -> &'static str {
+    "two attribute sources of one measurement write the same key: list each source once, and give field attributes keys the sets do not use"
+}
+
+/// The keys of [`merge_plan`]'s result, in order.
+pub const fn merged_keys<const N: usize>(
+    sources: &[&[&'static str]],
+    plan: &[Slot; N],
+) -> [&'static str; N] {
+    let mut keys = [""; N];
+    let mut i = 0;
+    while i < N {
+        keys[i] = sources[plan[i].source][plan[i].index];
+        i += 1;
+    }
+    keys
+}
+
+/// Whether `keys` is sorted and unique; the `Attributes` derive asserts it for its own keys.
+pub const fn is_sorted_unique(keys: &[&str]) -> bool {
+    let mut i = 1;
+    while i < keys.len() {
+        if !str_lt(keys[i - 1], keys[i]) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_interleaves_sources_in_key_order() {
+        const SOURCES: &[&[&str]] = &[&["model_name", "model_provider"], &["connection_reused"]];
+        const PLAN: [Slot; 3] = merge_plan(SOURCES);
+        assert_eq!(
+            merged_keys(SOURCES, &PLAN),
+            ["connection_reused", "model_name", "model_provider"]
+        );
+        assert_eq!(
+            PLAN[0],
+            Slot {
+                source: 1,
+                index: 0
+            }
+        );
+    }
+
+    #[test]
+    fn byte_order_decides() {
+        assert!(str_lt("a", "ab"));
+        assert!(str_lt("Z", "a"));
+        assert!(!str_lt("b", "b"));
+        assert!(is_sorted_unique(&["a", "b", "c"]));
+        assert!(!is_sorted_unique(&["a", "a"]));
+    }
+}

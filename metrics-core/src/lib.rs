@@ -1,0 +1,28 @@
+//! The runtime of `agent-metrics`: the traits `#[derive(AgentMetric)]` implements, and the
+//! pieces recording and exporting build on. Most users depend on the `agent-metrics` facade.
+
+// Generated code names `::agent_metrics::__private`; inside this crate that path is this crate.
+extern crate self as agent_metrics;
+
+mod attributes;
+mod compact;
+mod instrument;
+mod metric;
+pub mod rules;
+mod value;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use agent_metrics_derive::{AgentMetric, AttributeValue, Attributes};
+pub use attributes::{AttrBuf, AttributeSet, AttributeValue, BoolAsStr, Slot, merge_plan};
+pub use compact::{Compact, CompactDebug};
+pub use instrument::{Instrument, InstrumentDescriptor, InstrumentKind, Source, ValueType};
+pub use metric::{AgentMetric, Handles};
+pub use value::{
+    CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber,
+};
+
+/// The OpenTelemetry API this crate is built on, so that users need no version of their own.
+pub use opentelemetry;

@@ -1,0 +1,83 @@
+//! The contract `#[derive(AgentMetric)]` implements: descriptors, handles, recording.
+
+use opentelemetry::KeyValue;
+use opentelemetry::metrics::Meter;
+
+use crate::instrument::InstrumentDescriptor;
+
+/// An event type whose fields feed OpenTelemetry instruments. Implemented by
+/// `#[derive(AgentMetric)]`; see the crate docs for the attributes it takes.
+///
+/// ```
+/// use agent_metrics_core::AgentMetric;
+/// # use agent_metrics_core as agent_metrics;
+/// #[derive(Clone, PartialEq, AgentMetric)]
+/// #[metric(crate = agent_metrics)]
+/// struct Frame {
+///     /// Bytes per audio frame.
+///     #[metric(histogram = "demo.frame.size", unit = "By", buckets = [64.0, 256.0, 1024.0])]
+///     size: u64,
+/// }
+///
+/// let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder().build();
+/// let meter = opentelemetry::metrics::MeterProvider::meter(&provider, "demo");
+/// let handles = Frame::handles(&meter);
+/// Frame { size: 320 }.record(&handles);
+/// assert_eq!(Frame::INSTRUMENTS[0].name(), "demo.frame.size");
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an agent metric",
+    label = "`nested` fields must be agent metrics",
+    note = "derive `AgentMetric` on the type"
+)]
+pub trait AgentMetric {
+    /// The instruments this type records into, built once from a meter.
+    type Handles: Send + Sync + 'static;
+
+    /// One descriptor per measurement this type makes itself (not counting `nested` fields).
+    const INSTRUMENTS: &'static [InstrumentDescriptor];
+
+    /// Builds the instruments on `meter`. Call it once, after the meter provider is set up, and
+    /// keep the result: a meter taken before its provider exists records nothing, for ever.
+    fn handles(meter: &Meter) -> Self::Handles;
+
+    /// Records every measurement of this event.
+    #[inline]
+    fn record(&self, handles: &Self::Handles) {
+        self.record_inherited(handles, &[]);
+    }
+
+    /// Records with `inherited` as the attributes of measurements that name no source of their
+    /// own: a parent passes its attributes to its `nested` fields this way.
+    #[doc(hidden)]
+    fn record_inherited(&self, handles: &Self::Handles, inherited: &[KeyValue]);
+
+    /// Visits every descriptor, this type's and its `nested` fields'.
+    fn visit_instruments(visit: &mut dyn FnMut(&'static InstrumentDescriptor)) {
+        Self::INSTRUMENTS.iter().for_each(|d| visit(d));
+    }
+}
+
+/// The instrument handles of an agent metric type: `Handles<TTSMetrics>`.
+pub type Handles<T> = <T as AgentMetric>::Handles;
+
+// A nested `Option<Details>` records its measurements when present.
+impl<T: AgentMetric> AgentMetric for Option<T> {
+    type Handles = T::Handles;
+    const INSTRUMENTS: &'static [InstrumentDescriptor] = T::INSTRUMENTS;
+
+    fn handles(meter: &Meter) -> Self::Handles {
+        T::handles(meter)
+    }
+
+    #[inline]
+    fn record_inherited(&self, handles: &Self::Handles, inherited: &[KeyValue]) {
+        if let Some(inner) = self {
+            inner.record_inherited(handles, inherited);
+        }
+    }
+
+    fn visit_instruments(visit: &mut dyn FnMut(&'static InstrumentDescriptor)) {
+        T::visit_instruments(visit);
+    }
+}

@@ -1,0 +1,88 @@
+//! Everything generated code names, behind one path (`::agent_metrics::__private`), so that a
+//! crate using the derive needs no other dependency and no prelude. Not a public API.
+
+pub use core::cmp::PartialEq;
+pub use core::fmt;
+pub use core::option::Option::{self, None, Some};
+pub use core::primitive::{bool, str, usize};
+pub use std::vec::Vec;
+
+pub use opentelemetry;
+pub use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, UpDownCounter};
+pub use opentelemetry::{Key, KeyValue, Value};
+
+pub use crate::attributes::{
+    AttrBuf, AttributeSet, AttributeValue, BoolAsStr, Slot, is_sorted_unique, key_count,
+    merge_plan, merged_keys, non_empty,
+};
+pub use crate::compact::{Compact, CompactDebug, Key as MapKey};
+pub use crate::instrument::{Instrument, InstrumentDescriptor, InstrumentKind, Source};
+pub use crate::metric::AgentMetric;
+pub use crate::value::{
+    CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber, unit_of,
+};
+
+/// The value type a field records.
+pub const fn value_type<T: MetricValue + ?core::marker::Sized>() -> crate::instrument::ValueType {
+    <T::Number as Number>::VALUE_TYPE
+}
+
+/// The value to record, honouring `Option` and `skip_zero`.
+#[inline(always)]
+pub fn measure<T: MetricValue + ?core::marker::Sized>(
+    value: &T,
+    skip_zero: bool,
+) -> Option<T::Number> {
+    match value.number() {
+        Some(v) if skip_zero && v == <T::Number as Number>::ZERO => None,
+        other => other,
+    }
+}
+
+/// Builds a counter for a field of type `T`.
+pub fn counter<T: MetricValue + ?core::marker::Sized>(
+    meter: &Meter,
+    i: &Instrument,
+) -> Counter<T::Number>
+where
+    T::Number: CounterNumber,
+{
+    <T::Number as CounterNumber>::build_counter(meter, i)
+}
+
+/// Builds an up-down counter for a field of type `T`.
+pub fn up_down_counter<T: MetricValue + ?core::marker::Sized>(
+    meter: &Meter,
+    i: &Instrument,
+) -> UpDownCounter<T::Number>
+where
+    T::Number: UpDownCounterNumber,
+{
+    <T::Number as UpDownCounterNumber>::build_up_down_counter(meter, i)
+}
+
+/// Builds a histogram for a field of type `T`.
+pub fn histogram<T: MetricValue + ?core::marker::Sized>(
+    meter: &Meter,
+    i: &Instrument,
+) -> Histogram<T::Number>
+where
+    T::Number: HistogramNumber,
+{
+    <T::Number as HistogramNumber>::build_histogram(meter, i)
+}
+
+/// Builds a gauge for a field of type `T`.
+pub fn gauge<T: MetricValue + ?core::marker::Sized>(
+    meter: &Meter,
+    i: &Instrument,
+) -> Gauge<T::Number>
+where
+    T::Number: GaugeNumber,
+{
+    <T::Number as GaugeNumber>::build_gauge(meter, i)
+}
+
+pub use crate::compact::ValueDebug;
+pub use core::default::Default;
+pub use core::ops::FnMut;

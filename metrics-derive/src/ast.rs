@@ -1,0 +1,122 @@
+//! The typed model of a derive's input, built by `attr` and checked by `check` before anything
+//! is generated.
+
+use proc_macro2::Span;
+use syn::{Expr, Ident, LitInt, LitStr, Path, Type};
+
+/// A struct deriving `AgentMetric`.
+pub struct Container<'a> {
+    pub ident: &'a Ident,
+    /// The path generated code reaches the runtime through.
+    pub krate: Path,
+    /// `#[metric(attributes = ..)]`: the sources of measurements that name none of their own.
+    pub default_sources: Option<Sources>,
+    pub no_debug: bool,
+    pub fields: Vec<Field<'a>>,
+}
+
+pub struct Field<'a> {
+    pub ident: &'a Ident,
+    pub ty: &'a Type,
+    /// The value the compact `Debug` hides; `None` = always shown.
+    pub default: Option<DefaultValue>,
+    pub role: Role,
+}
+
+pub enum DefaultValue {
+    /// `#[metric(default)]`: `Default::default()`.
+    Trait,
+    /// `#[metric(default = expr)]`.
+    Expr(Expr),
+}
+
+pub enum Role {
+    /// Not measured and not an attribute: shown in `Debug`, nothing more.
+    Data,
+    Measure(Box<Measure>),
+    Attribute(AttrField),
+    /// `#[metric(nested)]`: a field whose type is itself an agent metric.
+    Nested {
+        sources: Option<Sources>,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Counter,
+    UpDownCounter,
+    Histogram,
+    Gauge,
+}
+
+pub struct Measure {
+    pub kind: Kind,
+    /// The `counter` / `histogram` / .. keyword.
+    pub kind_span: Span,
+    pub def: Def,
+    pub unit: Option<LitStr>,
+    pub description: Option<LitStr>,
+    /// The field's doc comment, the description when none is given.
+    pub doc: Option<String>,
+    pub buckets: Option<Buckets>,
+    pub skip_zero: bool,
+    pub sources: Option<Sources>,
+    pub cardinality_limit: Option<LitInt>,
+}
+
+/// Where an instrument's definition comes from.
+pub enum Def {
+    /// `counter = "name"`: defined on the field.
+    Inline(LitStr),
+    /// `counter = path::TO_CONST`: a shared `Instrument` constant.
+    Shared(Path),
+}
+
+pub struct Buckets {
+    pub values: Vec<f64>,
+    /// One expression per value, to point at the bad one.
+    pub exprs: Vec<Expr>,
+    pub span: Span,
+}
+
+/// `attributes(a, b)`: fields that give a measurement its attributes.
+#[derive(Clone)]
+pub struct Sources {
+    pub idents: Vec<Ident>,
+}
+
+/// A field that is one attribute (`#[attr]`).
+pub struct AttrField {
+    pub key: String,
+    pub key_span: Span,
+    pub as_str: bool,
+    pub skip_empty: bool,
+}
+
+impl Kind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Kind::Counter => "counter",
+            Kind::UpDownCounter => "up_down_counter",
+            Kind::Histogram => "histogram",
+            Kind::Gauge => "gauge",
+        }
+    }
+}
+
+impl Container<'_> {
+    pub fn field(&self, ident: &Ident) -> Option<&Field<'_>> {
+        self.fields.iter().find(|f| f.ident == ident)
+    }
+
+    /// Whether some measurement names `ident` as an attribute source.
+    pub fn is_set_source(&self, ident: &Ident) -> bool {
+        let names = |s: &Option<Sources>| s.as_ref().is_some_and(|s| s.idents.contains(ident));
+        names(&self.default_sources)
+            || self.fields.iter().any(|f| match &f.role {
+                Role::Measure(m) => names(&m.sources),
+                Role::Nested { sources } => names(sources),
+                _ => false,
+            })
+    }
+}

@@ -1,0 +1,477 @@
+//! Parsing `#[metric(..)]` and `#[attr(..)]` into the model. Every problem is reported to the
+//! `Ctxt` with the span of the token at fault, and parsing goes on so that one compile shows all.
+
+use proc_macro2::Span;
+use quote::ToTokens;
+use syn::meta::ParseNestedMeta;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, ExprLit, ExprUnary, Lit, LitInt, LitStr, Path, Token, UnOp};
+
+use crate::ast::{AttrField, Buckets, Def, DefaultValue, Kind, Measure, Role, Sources};
+use crate::ctxt::Ctxt;
+use crate::symbol::*;
+
+/// A value that may be given once: a second one is an error on the second's tokens.
+struct Attr<'c, T> {
+    cx: &'c Ctxt,
+    name: Symbol,
+    value: Option<T>,
+}
+
+impl<'c, T> Attr<'c, T> {
+    fn none(cx: &'c Ctxt, name: Symbol) -> Self {
+        Attr {
+            cx,
+            name,
+            value: None,
+        }
+    }
+
+    fn set<A: ToTokens>(&mut self, tokens: A, value: T) {
+        if self.value.is_some() {
+            let msg = format!("duplicate `{}`: give it once", self.name);
+            self.cx.error_spanned_by(tokens, msg);
+        } else {
+            self.value = Some(value);
+        }
+    }
+
+    fn get(self) -> Option<T> {
+        self.value
+    }
+}
+
+struct Flag<'c>(Attr<'c, Span>);
+
+impl<'c> Flag<'c> {
+    fn none(cx: &'c Ctxt, name: Symbol) -> Self {
+        Flag(Attr::none(cx, name))
+    }
+    fn set(&mut self, path: &Path) {
+        self.0.set(path, path.span());
+    }
+    fn get(self) -> Option<Span> {
+        self.0.get()
+    }
+}
+
+const METRIC_FIELD_KEYS: &str = "counter, histogram, gauge, up_down_counter, unit, description, buckets, skip_zero, attributes, default, nested, cardinality_limit";
+const METRIC_STRUCT_KEYS: &str = "attributes, crate, no_debug";
+const ATTR_KEYS: &str = "key, as_str, skip_empty";
+
+/// `#[metric(..)]` on the struct.
+pub struct ContainerAttrs {
+    pub krate: Option<Path>,
+    pub default_sources: Option<Sources>,
+    pub no_debug: bool,
+}
+
+pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
+    let mut krate = Attr::none(cx, CRATE);
+    let mut sources = Attr::none(cx, ATTRIBUTES);
+    let mut no_debug = Flag::none(cx, NO_DEBUG);
+    for attr in attrs {
+        if attr.path() == ATTR {
+            cx.error_spanned_by(
+                attr,
+                "`#[attr]` goes on fields; on the struct, name attribute sources with `#[metric(attributes = field)]`",
+            );
+            continue;
+        }
+        if attr.path() != METRIC {
+            continue;
+        }
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path == CRATE {
+                let path: Path = meta.value()?.parse().map_err(|e| {
+                    syn::Error::new(e.span(), "expected a path, e.g. `crate = my_metrics` (no quotes)")
+                })?;
+                krate.set(&meta.path, path);
+            } else if meta.path == ATTRIBUTES {
+                sources.set(&meta.path, parse_sources(&meta)?);
+            } else if meta.path == NO_DEBUG {
+                no_debug.set(&meta.path);
+            } else if is_field_key(&meta.path) {
+                return Err(meta.error(format!(
+                    "`{}` belongs on a field, not on the struct; struct keys are: {METRIC_STRUCT_KEYS}",
+                    path_str(&meta.path)
+                )));
+            } else {
+                return Err(meta.error(format!(
+                    "unknown `metric` key `{}`; on a struct the keys are: {METRIC_STRUCT_KEYS}",
+                    path_str(&meta.path)
+                )));
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            cx.syn_error(e);
+        }
+    }
+    ContainerAttrs {
+        krate: krate.get(),
+        default_sources: sources.get(),
+        no_debug: no_debug.get().is_some(),
+    }
+}
+
+fn is_field_key(path: &Path) -> bool {
+    [
+        COUNTER,
+        UP_DOWN_COUNTER,
+        HISTOGRAM,
+        GAUGE,
+        UNIT,
+        DESCRIPTION,
+        BUCKETS,
+        SKIP_ZERO,
+        DEFAULT,
+        NESTED,
+        CARDINALITY_LIMIT,
+    ]
+    .iter()
+    .any(|k| path == *k)
+}
+
+/// The parsed attributes of one field of an `AgentMetric` struct.
+pub struct FieldAttrs {
+    pub default: Option<DefaultValue>,
+    pub role: Role,
+}
+
+pub fn field(cx: &Ctxt, field: &syn::Field) -> FieldAttrs {
+    let mut kind = Attr::none(cx, Symbol("instrument kind"));
+    let mut unit = Attr::none(cx, UNIT);
+    let mut description = Attr::none(cx, DESCRIPTION);
+    let mut buckets = Attr::none(cx, BUCKETS);
+    let mut skip_zero = Flag::none(cx, SKIP_ZERO);
+    let mut sources = Attr::none(cx, ATTRIBUTES);
+    let mut default = Attr::none(cx, DEFAULT);
+    let mut nested = Flag::none(cx, NESTED);
+    let mut limit = Attr::none(cx, CARDINALITY_LIMIT);
+
+    for attr in field.attrs.iter().filter(|a| a.path() == METRIC) {
+        let result = attr.parse_nested_meta(|meta| {
+            if let Some(k) = kind_of(&meta.path) {
+                let def = parse_def(&meta)?;
+                kind.set(&meta.path, (k, meta.path.span(), def));
+            } else if meta.path == UNIT {
+                unit.set(&meta.path, meta.value()?.parse::<LitStr>()?);
+            } else if meta.path == DESCRIPTION {
+                description.set(&meta.path, meta.value()?.parse::<LitStr>()?);
+            } else if meta.path == BUCKETS {
+                buckets.set(&meta.path, parse_buckets(&meta)?);
+            } else if meta.path == SKIP_ZERO {
+                skip_zero.set(&meta.path);
+            } else if meta.path == ATTRIBUTES {
+                sources.set(&meta.path, parse_sources(&meta)?);
+            } else if meta.path == DEFAULT {
+                let value = if meta.input.peek(syn::Token![=]) {
+                    DefaultValue::Expr(meta.value()?.parse::<Expr>()?)
+                } else {
+                    DefaultValue::Trait
+                };
+                default.set(&meta.path, value);
+            } else if meta.path == NESTED {
+                nested.set(&meta.path);
+            } else if meta.path == CARDINALITY_LIMIT {
+                let lit: LitInt = meta.value()?.parse()?;
+                match lit.base10_parse::<usize>() {
+                    Ok(n) if n > 0 => limit.set(&meta.path, lit),
+                    _ => {
+                        return Err(syn::Error::new(
+                            lit.span(),
+                            "cardinality_limit must be a whole number of at least 1",
+                        ));
+                    }
+                }
+            } else if meta.path == CRATE || meta.path == NO_DEBUG {
+                return Err(meta.error(format!(
+                    "`{}` belongs on the struct, not on a field",
+                    path_str(&meta.path)
+                )));
+            } else {
+                return Err(meta.error(format!(
+                    "unknown `metric` key `{}`; on a field the keys are: {METRIC_FIELD_KEYS}",
+                    path_str(&meta.path)
+                )));
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            cx.syn_error(e);
+        }
+    }
+
+    let attr_field = attr_field(cx, field);
+    let doc = doc_comment(&field.attrs);
+    let (kind, unit, description, buckets) =
+        (kind.get(), unit.get(), description.get(), buckets.get());
+    let (skip_zero, sources, nested, limit) =
+        (skip_zero.get(), sources.get(), nested.get(), limit.get());
+
+    let role = match (kind, attr_field, nested) {
+        (Some((kind, kind_span, def)), attr, nested) => {
+            if let Some(attr) = attr {
+                cx.syn_error(syn::Error::new(
+                    attr.key_span,
+                    "a field is either measured or an attribute: remove `#[attr]` or the instrument",
+                ));
+            }
+            if let Some(span) = nested {
+                cx.syn_error(syn::Error::new(
+                    span,
+                    "`nested` marks a field holding another metric struct; it cannot also name an instrument",
+                ));
+            }
+            Role::Measure(Box::new(Measure {
+                kind,
+                kind_span,
+                def,
+                unit,
+                description,
+                doc,
+                buckets,
+                skip_zero: skip_zero.is_some(),
+                sources,
+                cardinality_limit: limit,
+            }))
+        }
+        (None, attr, nested) => {
+            let orphan = |tokens: &dyn Fn() -> Option<Span>, what: &str| {
+                if let Some(span) = tokens() {
+                    cx.syn_error(syn::Error::new(
+                        span,
+                        format!("`{what}` only applies to a measured field: add `counter = ..`, `histogram = ..`, `gauge = ..` or `up_down_counter = ..`"),
+                    ));
+                }
+            };
+            orphan(&|| unit.as_ref().map(|u| u.span()), "unit");
+            orphan(&|| description.as_ref().map(|d| d.span()), "description");
+            orphan(&|| buckets.as_ref().map(|b| b.span), "buckets");
+            orphan(&|| skip_zero, "skip_zero");
+            orphan(&|| limit.as_ref().map(|l| l.span()), "cardinality_limit");
+            match (attr, nested) {
+                (Some(attr), nested) => {
+                    if let Some(span) = nested {
+                        cx.syn_error(syn::Error::new(
+                            span,
+                            "a field is either nested or an attribute: remove `nested` or `#[attr]`",
+                        ));
+                    }
+                    if let Some(s) = &sources {
+                        cx.error_spanned_by(&s.idents[0], "an attribute field has no attribute sources of its own: remove `attributes(..)`");
+                    }
+                    Role::Attribute(attr)
+                }
+                (None, Some(_)) => Role::Nested { sources },
+                (None, None) => {
+                    if let Some(s) = &sources {
+                        if let Some(first) = s.idents.first() {
+                            cx.error_spanned_by(
+                                first,
+                                "`attributes(..)` only applies to a measured or nested field",
+                            );
+                        }
+                    }
+                    Role::Data
+                }
+            }
+        }
+    };
+    FieldAttrs {
+        default: default.get(),
+        role,
+    }
+}
+
+fn kind_of(path: &Path) -> Option<Kind> {
+    if path == COUNTER {
+        Some(Kind::Counter)
+    } else if path == UP_DOWN_COUNTER {
+        Some(Kind::UpDownCounter)
+    } else if path == HISTOGRAM {
+        Some(Kind::Histogram)
+    } else if path == GAUGE {
+        Some(Kind::Gauge)
+    } else {
+        None
+    }
+}
+
+fn parse_def(meta: &ParseNestedMeta) -> syn::Result<Def> {
+    if !meta.input.peek(syn::Token![=]) {
+        return Err(meta.error(format!(
+            "`{}` needs the instrument: `{} = \"my.instrument.name\"` or `{} = SHARED_INSTRUMENT`",
+            path_str(&meta.path),
+            path_str(&meta.path),
+            path_str(&meta.path)
+        )));
+    }
+    match meta.value()?.parse::<Expr>()? {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Ok(Def::Inline(s)),
+        Expr::Path(p) if p.qself.is_none() => Ok(Def::Shared(p.path)),
+        other => Err(syn::Error::new_spanned(
+            other,
+            "expected an instrument name in quotes, or the path of a shared `Instrument` constant",
+        )),
+    }
+}
+
+fn parse_sources(meta: &ParseNestedMeta) -> syn::Result<Sources> {
+    let mut idents = Vec::new();
+    if meta.input.peek(syn::Token![=]) {
+        let path: Path = meta.value()?.parse()?;
+        idents.push(ident_of(&path)?);
+    } else {
+        meta.parse_nested_meta(|inner| {
+            idents.push(ident_of(&inner.path)?);
+            Ok(())
+        })?;
+    }
+    Ok(Sources { idents })
+}
+
+fn ident_of(path: &Path) -> syn::Result<syn::Ident> {
+    path.get_ident()
+        .cloned()
+        .ok_or_else(|| syn::Error::new_spanned(path, "expected the name of a field of this struct"))
+}
+
+fn parse_buckets(meta: &ParseNestedMeta) -> syn::Result<Buckets> {
+    let value = meta.value()?;
+    if !value.peek(syn::token::Bracket) {
+        return Err(value.error(
+            "expected a list of boundaries in brackets, e.g. `buckets = [0.05, 0.1, 0.5, 1.0]`",
+        ));
+    }
+    let content;
+    let bracket = syn::bracketed!(content in value);
+    let exprs = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?;
+    let mut values = Vec::new();
+    for expr in &exprs {
+        values.push(number(expr)?);
+    }
+    Ok(Buckets {
+        values,
+        exprs: exprs.into_iter().collect(),
+        span: bracket.span.join(),
+    })
+}
+
+fn number(expr: &Expr) -> syn::Result<f64> {
+    let parsed = match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(f), ..
+        }) => f.base10_parse::<f64>(),
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i.base10_parse::<f64>(),
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            ..
+        }) => return number(expr).map(|v| -v),
+        _ => Err(syn::Error::new_spanned(expr, "")),
+    };
+    parsed.map_err(|_| {
+        syn::Error::new_spanned(
+            expr,
+            "a bucket boundary must be a number literal, e.g. 0.25",
+        )
+    })
+}
+
+/// `#[attr(..)]` on a field; `None` when the field has none.
+pub fn attr_field(cx: &Ctxt, field: &syn::Field) -> Option<AttrField> {
+    let ident = field.ident.as_ref()?;
+    let mut found = None;
+    for attr in field.attrs.iter().filter(|a| a.path() == ATTR) {
+        let mut key = Attr::none(cx, KEY);
+        let mut as_str = Flag::none(cx, AS_STR);
+        let mut skip_empty = Flag::none(cx, SKIP_EMPTY);
+        if !matches!(attr.meta, syn::Meta::Path(_)) {
+            let result = attr.parse_nested_meta(|meta| {
+                if meta.path == KEY {
+                    key.set(&meta.path, meta.value()?.parse::<LitStr>()?);
+                } else if meta.path == AS_STR {
+                    as_str.set(&meta.path);
+                } else if meta.path == SKIP_EMPTY {
+                    skip_empty.set(&meta.path);
+                } else {
+                    return Err(meta.error(format!(
+                        "unknown `attr` key `{}`; the keys are: {ATTR_KEYS}",
+                        path_str(&meta.path)
+                    )));
+                }
+                Ok(())
+            });
+            if let Err(e) = result {
+                cx.syn_error(e);
+            }
+        }
+        if found.is_some() {
+            cx.error_spanned_by(attr, "duplicate `#[attr]`: merge them into one");
+            continue;
+        }
+        let (key, key_span) = match key.get() {
+            Some(lit) => (lit.value(), lit.span()),
+            None => (ident.to_string(), ident.span()),
+        };
+        found = Some(AttrField {
+            key,
+            key_span,
+            as_str: as_str.get().is_some(),
+            skip_empty: skip_empty.get().is_some(),
+        });
+    }
+    found
+}
+
+/// `#[attr(value = "..")]` on an enum variant.
+pub fn variant_value(cx: &Ctxt, variant: &syn::Variant) -> Option<LitStr> {
+    let mut value = Attr::none(cx, VALUE);
+    for attr in variant.attrs.iter().filter(|a| a.path() == ATTR) {
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path == VALUE {
+                value.set(&meta.path, meta.value()?.parse::<LitStr>()?);
+                Ok(())
+            } else {
+                Err(meta.error(format!(
+                    "unknown `attr` key `{}` on a variant; the only key is `value = \"..\"`",
+                    path_str(&meta.path)
+                )))
+            }
+        });
+        if let Err(e) = result {
+            cx.syn_error(e);
+        }
+    }
+    value.get()
+}
+
+/// The doc comment, lines trimmed and joined with spaces.
+fn doc_comment(attrs: &[Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => Some(s.value().trim().to_owned()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .filter(|l| !l.is_empty())
+        .collect();
+    (!lines.is_empty()).then(|| lines.join(" "))
+}
+
+fn path_str(path: &Path) -> String {
+    path.to_token_stream().to_string().replace(' ', "")
+}
