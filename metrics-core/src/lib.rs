@@ -5,6 +5,7 @@
 extern crate self as agent_metrics;
 
 mod attributes;
+pub mod capture;
 mod compact;
 mod instrument;
 mod metric;
