@@ -29,7 +29,9 @@ impl SharedReader {
     /// A reader with the given temporality.
     pub fn new(temporality: Temporality) -> Self {
         SharedReader(Arc::new(
-            ManualReader::builder().with_temporality(temporality).build(),
+            ManualReader::builder()
+                .with_temporality(temporality)
+                .build(),
         ))
     }
 }
@@ -224,7 +226,11 @@ impl HistogramValue {
             }
             let next = seen + n as f64;
             if rank <= next {
-                let lower = if i == 0 { min } else { self.bounds[i - 1].max(min) };
+                let lower = if i == 0 {
+                    min
+                } else {
+                    self.bounds[i - 1].max(min)
+                };
                 let upper = self.bounds.get(i).copied().unwrap_or(max).min(max);
                 let within = (rank - seen) / n as f64;
                 return Some(lower + (upper - lower) * within);
@@ -270,7 +276,11 @@ pub fn points(rm: &ResourceMetrics) -> Vec<Point> {
                     match $data {
                         MetricData::Sum(s) => {
                             for dp in s.data_points() {
-                                push(&mut dp.attributes(), PointValue::$variant(dp.value()), Some(s.temporality()));
+                                push(
+                                    &mut dp.attributes(),
+                                    PointValue::$variant(dp.value()),
+                                    Some(s.temporality()),
+                                );
                             }
                         }
                         MetricData::Gauge(g) => {
@@ -288,7 +298,11 @@ pub fn points(rm: &ResourceMetrics) -> Vec<Point> {
                                     bounds: dp.bounds().collect(),
                                     bucket_counts: dp.bucket_counts().collect(),
                                 };
-                                push(&mut dp.attributes(), PointValue::Histogram(value), Some(h.temporality()));
+                                push(
+                                    &mut dp.attributes(),
+                                    PointValue::Histogram(value),
+                                    Some(h.temporality()),
+                                );
                             }
                         }
                         MetricData::ExponentialHistogram(_) => {}

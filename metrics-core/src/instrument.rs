@@ -195,18 +195,25 @@ const fn kind_mismatch(expected: InstrumentKind) -> &'static str {
     }
 }
 
-/// Where a measurement comes from: `Type.field`.
+/// Where a measurement comes from: `Type.field`, or `Type.nested.field` for a field of a nested
+/// metric.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Source {
     /// The event type's name.
     pub type_name: &'static str,
+    /// The nested field the value sits in, or `""`.
+    pub via: &'static str,
     /// The field's name.
     pub field: &'static str,
 }
 
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.type_name, self.field)
+        if self.via.is_empty() {
+            write!(f, "{}.{}", self.type_name, self.field)
+        } else {
+            write!(f, "{}.{}.{}", self.type_name, self.via, self.field)
+        }
     }
 }
 

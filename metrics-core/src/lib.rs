@@ -6,10 +6,14 @@ extern crate self as agent_metrics;
 
 mod attributes;
 pub mod capture;
+pub mod catalog;
 mod compact;
 mod instrument;
 mod metric;
+mod recorder;
 pub mod rules;
+pub mod schema;
+pub mod usage;
 mod value;
 
 #[doc(hidden)]
@@ -21,6 +25,7 @@ pub use attributes::{AttrBuf, AttributeSet, AttributeValue, BoolAsStr, Slot, mer
 pub use compact::{Compact, CompactDebug};
 pub use instrument::{Instrument, InstrumentDescriptor, InstrumentKind, Source, ValueType};
 pub use metric::{AgentMetric, Handles};
+pub use recorder::{MetricsRecorder, Recordable};
 pub use value::{
     CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber,
 };

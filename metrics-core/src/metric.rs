@@ -52,9 +52,11 @@ pub trait AgentMetric {
     #[doc(hidden)]
     fn record_inherited(&self, handles: &Self::Handles, inherited: &[KeyValue]);
 
-    /// Visits every descriptor, this type's and its `nested` fields'.
-    fn visit_instruments(visit: &mut dyn FnMut(&'static InstrumentDescriptor)) {
-        Self::INSTRUMENTS.iter().for_each(|d| visit(d));
+    /// Visits every descriptor, this type's and its `nested` fields'. A nested field's
+    /// descriptors are given as the parent records them: with the parent's attribute keys when
+    /// they inherit them, and a source that names the path through the parent.
+    fn visit_instruments(visit: &mut dyn FnMut(InstrumentDescriptor)) {
+        Self::INSTRUMENTS.iter().for_each(|d| visit(*d));
     }
 }
 
@@ -77,7 +79,7 @@ impl<T: AgentMetric> AgentMetric for Option<T> {
         }
     }
 
-    fn visit_instruments(visit: &mut dyn FnMut(&'static InstrumentDescriptor)) {
+    fn visit_instruments(visit: &mut dyn FnMut(InstrumentDescriptor)) {
         T::visit_instruments(visit);
     }
 }

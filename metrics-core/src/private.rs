@@ -86,3 +86,29 @@ where
 pub use crate::compact::ValueDebug;
 pub use core::default::Default;
 pub use core::ops::FnMut;
+
+/// Whether `value` equals its type's default: the Debug rule for `#[metric(default)]`.
+#[inline]
+pub fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+/// A nested field's descriptor as its parent records it (see `AgentMetric::visit_instruments`).
+pub fn through_parent(
+    mut d: InstrumentDescriptor,
+    parent: &'static str,
+    via: &'static str,
+    inherited: &'static [&'static str],
+) -> InstrumentDescriptor {
+    if d.attributes.is_empty() {
+        d.attributes = inherited;
+    }
+    if d.source.via.is_empty() {
+        d.source = Source {
+            type_name: parent,
+            via,
+            field: d.source.field,
+        };
+    }
+    d
+}

@@ -73,10 +73,15 @@ pub enum Def {
 }
 
 pub struct Buckets {
-    pub values: Vec<f64>,
-    /// One expression per value, to point at the bad one.
-    pub exprs: Vec<Expr>,
+    pub values: BucketValues,
     pub span: Span,
+}
+
+pub enum BucketValues {
+    /// `buckets = [0.1, 0.5]`, with one expression per value to point at the bad one.
+    Literal(Vec<f64>, Vec<Expr>),
+    /// `buckets = SOME_CONST`: checked when the instrument constant is evaluated.
+    Path(Path),
 }
 
 /// `attributes(a, b)`: fields that give a measurement its attributes.

@@ -8,7 +8,9 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Attribute, Expr, ExprLit, ExprUnary, Lit, LitInt, LitStr, Path, Token, UnOp};
 
-use crate::ast::{AttrField, Buckets, Def, DefaultValue, Kind, Measure, Role, Sources};
+use crate::ast::{
+    AttrField, BucketValues, Buckets, Def, DefaultValue, Kind, Measure, Role, Sources,
+};
 use crate::ctxt::Ctxt;
 use crate::symbol::*;
 
@@ -344,9 +346,16 @@ fn ident_of(path: &Path) -> syn::Result<syn::Ident> {
 fn parse_buckets(meta: &ParseNestedMeta) -> syn::Result<Buckets> {
     let value = meta.value()?;
     if !value.peek(syn::token::Bracket) {
-        return Err(value.error(
-            "expected a list of boundaries in brackets, e.g. `buckets = [0.05, 0.1, 0.5, 1.0]`",
-        ));
+        let path: Path = value.parse().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected a list of boundaries in brackets, e.g. `buckets = [0.05, 0.1, 0.5, 1.0]`, or the path of a `&[f64]` constant",
+            )
+        })?;
+        return Ok(Buckets {
+            span: path.span(),
+            values: BucketValues::Path(path),
+        });
     }
     let content;
     let bracket = syn::bracketed!(content in value);
@@ -356,8 +365,7 @@ fn parse_buckets(meta: &ParseNestedMeta) -> syn::Result<Buckets> {
         values.push(number(expr)?);
     }
     Ok(Buckets {
-        values,
-        exprs: exprs.into_iter().collect(),
+        values: BucketValues::Literal(values, exprs.into_iter().collect()),
         span: bracket.span.join(),
     })
 }

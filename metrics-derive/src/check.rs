@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, FieldsNamed, Ident, Type};
 
-use crate::ast::{AttrField, Container, Def, Field, Kind, Measure, Role, Sources};
+use crate::ast::{AttrField, BucketValues, Container, Def, Field, Kind, Measure, Role, Sources};
 use crate::attr;
 use crate::ctxt::Ctxt;
 use crate::rules;
@@ -169,10 +169,12 @@ fn check_measure(cx: &Ctxt, field: &Field, m: &Measure) {
                         b.span,
                         format!("`buckets` apply to histograms only, and this field is a {}: remove them", m.kind.keyword()),
                     ));
-                } else if let Err((index, why)) = rules::check_buckets(&b.values) {
-                    match b.exprs.get(index) {
-                        Some(expr) => cx.error_spanned_by(expr, why),
-                        None => cx.syn_error(syn::Error::new(b.span, why)),
+                } else if let BucketValues::Literal(values, exprs) = &b.values {
+                    if let Err((index, why)) = rules::check_buckets(values) {
+                        match exprs.get(index) {
+                            Some(expr) => cx.error_spanned_by(expr, why),
+                            None => cx.syn_error(syn::Error::new(b.span, why)),
+                        }
                     }
                 }
             }
@@ -211,7 +213,15 @@ fn same_definition(a: &Measure, b: &Measure) -> bool {
     a.kind == b.kind
         && lit(&a.unit) == lit(&b.unit)
         && description(a) == description(b)
-        && a.buckets.as_ref().map(|x| &x.values) == b.buckets.as_ref().map(|x| &x.values)
+        && bucket_key(a) == bucket_key(b)
+}
+
+/// Buckets compared as written: values, or the constant's path.
+fn bucket_key(m: &Measure) -> Option<String> {
+    m.buckets.as_ref().map(|b| match &b.values {
+        BucketValues::Literal(values, _) => format!("{values:?}"),
+        BucketValues::Path(path) => quote::ToTokens::to_token_stream(path).to_string(),
+    })
 }
 
 fn check_sources(cx: &Ctxt, c: &Container, sources: &Sources) {

@@ -45,7 +45,7 @@ fn guarded(f: &Field, show: TokenStream) -> TokenStream {
     match &f.default {
         None => show,
         Some(DefaultValue::Trait) => quote! {
-            if !__p::PartialEq::eq(&self.#ident, &__p::Default::default()) { #show }
+            if !__p::is_default(&self.#ident) { #show }
         },
         Some(DefaultValue::Expr(expr)) => quote! {
             if !__p::PartialEq::eq(&self.#ident, &(#expr)) { #show }

@@ -7,7 +7,7 @@ use syn::DeriveInput;
 use super::debug;
 use super::dummy_const;
 use super::sources::{self, Plan};
-use crate::ast::{Container, Def, Field, Kind, Measure, Role};
+use crate::ast::{BucketValues, Container, Def, Field, Kind, Measure, Role};
 use crate::check;
 use crate::ctxt::Ctxt;
 
@@ -80,6 +80,7 @@ fn expand(c: &Container) -> TokenStream {
         };
 
         let mut values = Vec::new();
+        let mut present = Vec::new();
         let mut writes = Vec::new();
         let mut always = false;
         for &i in &group.members {
@@ -96,7 +97,7 @@ fn expand(c: &Container) -> TokenStream {
                             instrument: #instrument,
                             value_type: __p::value_type::<#ty>(),
                             attributes: #attribute_keys,
-                            source: __p::Source { type_name: #type_name, field: #field_name },
+                            source: __p::Source { type_name: #type_name, via: "", field: #field_name },
                         }
                     });
                     let (handle_ty, builder, method) = kind_parts(m.kind);
@@ -108,6 +109,7 @@ fn expand(c: &Container) -> TokenStream {
                     let value = format_ident!("__m_{}", f);
                     let skip_zero = m.skip_zero;
                     values.push(quote!(let #value = __p::measure(&self.#f, #skip_zero);));
+                    present.push(value.clone());
                     writes.push(quote! {
                         if let __p::Some(v) = #value { handles.#f.#method(v, __attrs); }
                     });
@@ -119,17 +121,17 @@ fn expand(c: &Container) -> TokenStream {
                     writes.push(quote! {
                         __p::AgentMetric::record_inherited(&self.#f, &handles.#f, __attrs);
                     });
-                    nested_visits
-                        .push(quote!(<#ty as __p::AgentMetric>::visit_instruments(visit);));
+                    let via = f.to_string();
+                    nested_visits.push(quote! {
+                        <#ty as __p::AgentMetric>::visit_instruments(&mut |d| {
+                            visit(__p::through_parent(d, #type_name, #via, #attribute_keys))
+                        });
+                    });
                 }
                 _ => unreachable!("groups hold measured and nested fields"),
             }
         }
 
-        let present = values.iter().enumerate().map(|(k, _)| {
-            let member = &c.fields[group.members[k]];
-            format_ident!("__m_{}", member.ident)
-        });
         let condition = if always {
             quote!(true)
         } else {
@@ -186,9 +188,9 @@ fn expand(c: &Container) -> TokenStream {
                     #(#record_groups)*
                 }
 
-                fn visit_instruments(visit: &mut dyn FnMut(&'static __p::InstrumentDescriptor)) {
+                fn visit_instruments(visit: &mut dyn __p::FnMut(__p::InstrumentDescriptor)) {
                     for d in Self::INSTRUMENTS {
-                        visit(d);
+                        visit(*d);
                     }
                     #(#nested_visits)*
                 }
@@ -227,9 +229,9 @@ fn instrument_const(name: &syn::Ident, field: &Field, m: &Measure) -> TokenStrea
                 .map(|d| d.value())
                 .or_else(|| m.doc.clone())
                 .map(|d| quote!(.description(#d)));
-            let buckets = m.buckets.as_ref().map(|b| {
-                let values = &b.values;
-                quote!(.buckets(&[#(#values),*]))
+            let buckets = m.buckets.as_ref().map(|b| match &b.values {
+                BucketValues::Literal(values, _) => quote!(.buckets(&[#(#values),*])),
+                BucketValues::Path(path) => quote!(.buckets(#path)),
             });
             let limit = m
                 .cardinality_limit

@@ -1,0 +1,148 @@
+//! The catalog: every instrument of the schema (and of any plugin type added to it), merged by
+//! name, with the fields that feed it. The docs (`docs/METRICS.md`), the `catalog` example and
+//! the conflict check are built from it.
+
+use std::fmt::Write as _;
+
+use crate::instrument::{Instrument, InstrumentDescriptor, InstrumentKind, Source, ValueType};
+use crate::metric::AgentMetric;
+use crate::schema::*;
+
+/// One instrument and every field that feeds it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CatalogEntry {
+    /// The definition.
+    pub instrument: Instrument,
+    /// The value type.
+    pub value_type: ValueType,
+    /// Attribute keys, sorted.
+    pub attributes: &'static [&'static str],
+    /// The fields that feed it, in schema order.
+    pub sources: Vec<Source>,
+}
+
+/// Two fields that feed one instrument name with different definitions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conflict {
+    /// The instrument name.
+    pub name: &'static str,
+    /// The field whose definition was seen first.
+    pub first: Source,
+    /// The field that disagrees with it.
+    pub second: Source,
+}
+
+/// Instruments by name, in the order they were first seen.
+#[derive(Clone, Debug, Default)]
+pub struct Catalog {
+    entries: Vec<CatalogEntry>,
+    conflicts: Vec<Conflict>,
+}
+
+impl Catalog {
+    /// An empty catalog.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every instrument of the schema: turn histograms first, then usage, then connection timing.
+    pub fn schema() -> Self {
+        let mut c = Catalog::new();
+        c.add::<MetricsReport>()
+            .add::<LLMMetrics>()
+            .add::<RealtimeModelMetrics>()
+            .add::<TTSMetrics>()
+            .add::<STTMetrics>()
+            .add::<InterruptionMetrics>()
+            .add::<VADMetrics>()
+            .add::<EOUMetrics>()
+            .add::<EOTInferenceMetrics>()
+            .add::<AvatarMetrics>()
+            .add::<DecisionMetrics>();
+        c
+    }
+
+    /// Adds the instruments of `T` (a plugin's own metric type, say).
+    pub fn add<T: AgentMetric>(&mut self) -> &mut Self {
+        T::visit_instruments(&mut |d| self.insert(d));
+        self
+    }
+
+    fn insert(&mut self, d: InstrumentDescriptor) {
+        match self
+            .entries
+            .iter_mut()
+            .find(|e| e.instrument.name == d.name())
+        {
+            Some(e) => {
+                let same = e.instrument == d.instrument
+                    && e.value_type == d.value_type
+                    && e.attributes == d.attributes;
+                if !same {
+                    self.conflicts.push(Conflict {
+                        name: d.name(),
+                        first: e.sources[0],
+                        second: d.source,
+                    });
+                }
+                if !e.sources.contains(&d.source) {
+                    e.sources.push(d.source);
+                }
+            }
+            None => self.entries.push(CatalogEntry {
+                instrument: d.instrument,
+                value_type: d.value_type,
+                attributes: d.attributes,
+                sources: vec![d.source],
+            }),
+        }
+    }
+
+    /// The instruments.
+    pub fn entries(&self) -> &[CatalogEntry] {
+        &self.entries
+    }
+
+    /// Fields that feed one name with different definitions; empty for a sound schema.
+    pub fn conflicts(&self) -> &[Conflict] {
+        &self.conflicts
+    }
+
+    /// A Markdown table: name, kind, value type, unit, attributes, description, sources.
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::from(
+            "| name | kind | value | unit | attributes | description | fed by |\n|---|---|---|---|---|---|---|\n",
+        );
+        for e in &self.entries {
+            let attrs: Vec<String> = e.attributes.iter().map(|k| format!("`{k}`")).collect();
+            let sources: Vec<String> = e.sources.iter().map(|s| format!("`{s}`")).collect();
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} | {} | {} |",
+                e.instrument.name,
+                e.instrument.kind,
+                e.value_type,
+                if e.instrument.unit.is_empty() {
+                    String::new()
+                } else {
+                    format!("`{}`", e.instrument.unit)
+                },
+                attrs.join(", "),
+                e.instrument.description,
+                sources.join(", "),
+            );
+        }
+        out
+    }
+
+    /// The histograms' bucket boundaries, one line each, for the docs.
+    pub fn buckets_markdown(&self) -> String {
+        let mut out = String::new();
+        for e in &self.entries {
+            if e.instrument.kind == InstrumentKind::Histogram && !e.instrument.buckets.is_empty() {
+                let _ = writeln!(out, "- `{}`: {:?}", e.instrument.name, e.instrument.buckets);
+            }
+        }
+        out
+    }
+}
