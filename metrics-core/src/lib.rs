@@ -13,6 +13,7 @@ mod metric;
 mod recorder;
 pub mod rules;
 pub mod schema;
+pub mod summary;
 pub mod usage;
 mod value;
 

@@ -2,6 +2,7 @@
 //! crate using the derive needs no other dependency and no prelude. Not a public API.
 
 pub use core::cmp::PartialEq;
+pub use core::convert::From;
 pub use core::fmt;
 pub use core::option::Option::{self, None, Some};
 pub use core::primitive::{bool, str, usize};

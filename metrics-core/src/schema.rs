@@ -678,9 +678,11 @@ pub struct MetricsReport {
     pub stt_metadata: Option<MetricsMetadata>,
 }
 
-/// Any metrics event, as the framework's `metrics_collected` delivers them.
+/// Any metrics event, as the framework's `metrics_collected` delivers them. In JSON, the
+/// `type` field selects the variant, as in the Python union.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+// Each event writes its own `type` tag, so the enum adds nothing when serializing.
 #[cfg_attr(feature = "serde", serde(untagged))]
 pub enum AgentMetrics {
     /// `stt_metrics`.
@@ -703,6 +705,55 @@ pub enum AgentMetrics {
     Interruption(InterruptionMetrics),
     /// `avatar_metrics`.
     Avatar(AvatarMetrics),
+}
+
+/// Reading an event dispatches on its `type` tag: a struct's own tag is only written by serde,
+/// never checked, so the enum checks it.
+#[cfg(feature = "serde")]
+mod tagged {
+    use super::*;
+
+    #[derive(Deserialize)]
+    #[serde(tag = "type")]
+    enum Tagged {
+        #[serde(rename = "stt_metrics")]
+        Stt(STTMetrics),
+        #[serde(rename = "llm_metrics")]
+        Llm(LLMMetrics),
+        #[serde(rename = "decision_metrics")]
+        Decision(DecisionMetrics),
+        #[serde(rename = "tts_metrics")]
+        Tts(TTSMetrics),
+        #[serde(rename = "vad_metrics")]
+        Vad(VADMetrics),
+        #[serde(rename = "eou_metrics")]
+        Eou(EOUMetrics),
+        #[serde(rename = "eot_inference_metrics")]
+        EotInference(EOTInferenceMetrics),
+        #[serde(rename = "realtime_model_metrics")]
+        Realtime(RealtimeModelMetrics),
+        #[serde(rename = "interruption_metrics")]
+        Interruption(InterruptionMetrics),
+        #[serde(rename = "avatar_metrics")]
+        Avatar(AvatarMetrics),
+    }
+
+    impl<'de> Deserialize<'de> for AgentMetrics {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(match Tagged::deserialize(d)? {
+                Tagged::Stt(e) => e.into(),
+                Tagged::Llm(e) => e.into(),
+                Tagged::Decision(e) => e.into(),
+                Tagged::Tts(e) => e.into(),
+                Tagged::Vad(e) => e.into(),
+                Tagged::Eou(e) => e.into(),
+                Tagged::EotInference(e) => e.into(),
+                Tagged::Realtime(e) => e.into(),
+                Tagged::Interruption(e) => e.into(),
+                Tagged::Avatar(e) => e.into(),
+            })
+        }
+    }
 }
 
 macro_rules! from_event {

@@ -119,9 +119,10 @@ usage!(
     }
 );
 
-/// One entry of [`UsageCollector::flatten`].
+/// One entry of [`UsageCollector::flatten`]; in JSON, `type` selects the variant.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+// Each usage struct writes its own `type` tag; reading dispatches on it (see `tagged`).
 #[cfg_attr(feature = "serde", serde(untagged))]
 pub enum ModelUsage {
     /// LLM and realtime usage.
@@ -134,6 +135,38 @@ pub enum ModelUsage {
     Interruption(InterruptionModelUsage),
     /// End-of-turn model usage.
     Eot(EOTModelUsage),
+}
+
+#[cfg(feature = "serde")]
+mod tagged {
+    use super::*;
+
+    #[derive(Deserialize)]
+    #[serde(tag = "type")]
+    enum Tagged {
+        #[serde(rename = "llm_usage")]
+        Llm(LLMModelUsage),
+        #[serde(rename = "tts_usage")]
+        Tts(TTSModelUsage),
+        #[serde(rename = "stt_usage")]
+        Stt(STTModelUsage),
+        #[serde(rename = "interruption_usage")]
+        Interruption(InterruptionModelUsage),
+        #[serde(rename = "eot_usage")]
+        Eot(EOTModelUsage),
+    }
+
+    impl<'de> Deserialize<'de> for ModelUsage {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(match Tagged::deserialize(d)? {
+                Tagged::Llm(u) => ModelUsage::Llm(u),
+                Tagged::Tts(u) => ModelUsage::Tts(u),
+                Tagged::Stt(u) => ModelUsage::Stt(u),
+                Tagged::Interruption(u) => ModelUsage::Interruption(u),
+                Tagged::Eot(u) => ModelUsage::Eot(u),
+            })
+        }
+    }
 }
 
 /// Usage of one kind, in first-seen order of (provider, model).

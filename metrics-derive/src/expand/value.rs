@@ -23,7 +23,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
                 #[inline]
                 fn attribute_value(&self) -> __p::Option<__p::Value> {
                     let s: &'static __p::str = match self { #(#arms)* };
-                    __p::Some(__p::Value::from(s))
+                    __p::Some(<__p::Value as __p::From<&'static __p::str>>::from(s))
                 }
             }
         },

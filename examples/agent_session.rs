@@ -1,0 +1,351 @@
+//! The main job: a simulated voice-agent session, recorded through the schema.
+//!
+//! ```text
+//! cargo run --example agent_session -- [--turns N] [--seed S]
+//! ```
+//!
+//! Each turn a user speaks (STT), the agent thinks (LLM) and answers (TTS), across two providers
+//! per stage; interruptions are detected; connections are acquired new or reused; then a realtime
+//! model holds a short session. Every instrument of the schema is recorded at least once, and each
+//! turn's latency histograms are recorded as that turn completes.
+//!
+//! With no collector configured, the run records into an in-process reader and prints a summary
+//! table at the end.
+
+use std::process::ExitCode;
+
+use agent_metrics::MetricsRecorder;
+use agent_metrics::capture::Capture;
+use agent_metrics::schema::*;
+use agent_metrics::summary::summary_table;
+use agent_metrics::usage::UsageCollector;
+
+const STT: [(&str, &str); 2] = [
+    ("deepgram", "nova-3"),
+    ("assemblyai", "universal-streaming"),
+];
+const LLM: [(&str, &str); 2] = [("openai", "gpt-4o-mini"), ("anthropic", "claude-sonnet-4")];
+const TTS: [(&str, &str); 2] = [("cartesia", "sonic-2"), ("elevenlabs", "eleven_flash_v2_5")];
+const REALTIME: (&str, &str) = ("openai", "gpt-realtime");
+
+struct Args {
+    turns: u32,
+    seed: u64,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args { turns: 8, seed: 7 };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+        match flag.as_str() {
+            "--turns" => {
+                args.turns = value("--turns")?
+                    .parse()
+                    .map_err(|_| "--turns takes a whole number".to_owned())?
+            }
+            "--seed" => {
+                args.seed = value("--seed")?
+                    .parse()
+                    .map_err(|_| "--seed takes a whole number".to_owned())?
+            }
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    if args.turns < 2 {
+        return Err("--turns must be at least 2, so that every provider takes a turn".into());
+    }
+    Ok(args)
+}
+
+/// The simulated session: a seeded RNG, the recorder, the session's usage and a clock.
+struct Session {
+    rng: fastrand::Rng,
+    recorder: MetricsRecorder,
+    usage: UsageCollector,
+    /// Epoch seconds of the simulated clock.
+    now: f64,
+    /// Which providers already hold a pooled connection.
+    stt_connected: [bool; 2],
+    tts_connected: [bool; 2],
+}
+
+impl Session {
+    fn range(&mut self, low: f64, high: f64) -> f64 {
+        low + (high - low) * self.rng.f64()
+    }
+
+    /// Records a usage event and folds it into the session usage, as the framework does.
+    fn emit(&mut self, event: AgentMetrics) {
+        self.recorder.record(&event);
+        self.usage.collect(&event);
+    }
+
+    /// A pooled connection: a new WebSocket takes a handshake, a reused one microseconds.
+    fn acquire(&mut self, connected: bool) -> (f64, bool) {
+        if connected {
+            (self.range(0.0002, 0.003), true)
+        } else {
+            (self.range(0.08, 0.35), false)
+        }
+    }
+
+    fn pipeline_turn(&mut self, turn: u32) -> f64 {
+        let (s, l, t) = (
+            (turn % 2) as usize,
+            ((turn / 2) % 2) as usize,
+            ((turn + 1) % 2) as usize,
+        );
+        let stt_meta = Metadata::new(STT[s].0, STT[s].1);
+        let llm_meta = Metadata::new(LLM[l].0, LLM[l].1);
+        let tts_meta = Metadata::new(TTS[t].0, TTS[t].1);
+
+        // The user speaks; a streaming STT reports its connection first, then its usage.
+        let speech = self.range(0.8, 4.0);
+        self.now += speech;
+        let (acquire_time, reused) = self.acquire(self.stt_connected[s]);
+        self.stt_connected[s] = true;
+        let event = AgentMetrics::Stt(STTMetrics {
+            label: "livekit.plugins.stt.STT".into(),
+            request_id: String::new(),
+            timestamp: self.now,
+            duration: 0.0,
+            audio_duration: 0.0,
+            input_tokens: 0,
+            output_tokens: 0,
+            total_tokens: 0,
+            input_audio_tokens: 0,
+            streamed: true,
+            acquire_time,
+            connection_reused: reused,
+            metadata: Some(stt_meta.clone()),
+        });
+        self.emit(event);
+        let event = AgentMetrics::Stt(STTMetrics {
+            label: "livekit.plugins.stt.STT".into(),
+            request_id: format!("stt-{turn}"),
+            timestamp: self.now,
+            duration: 0.0,
+            audio_duration: speech,
+            input_tokens: 0,
+            output_tokens: 0,
+            total_tokens: 0,
+            input_audio_tokens: 0,
+            streamed: true,
+            acquire_time: 0.0,
+            connection_reused: false,
+            metadata: Some(stt_meta.clone()),
+        });
+        self.emit(event);
+        let event = AgentMetrics::Vad(VADMetrics {
+            label: "livekit.plugins.silero.VAD".into(),
+            timestamp: self.now,
+            idle_time: self.range(0.0, 0.5),
+            inference_duration_total: self.range(0.005, 0.02),
+            inference_count: 31,
+            metadata: Some(Metadata::new("silero", "silero-vad")),
+        });
+        self.emit(event);
+
+        // The end of the user's turn: its delays are recorded now, not at session end.
+        let transcription_delay = self.range(0.05, 0.4);
+        let end_of_turn_delay = transcription_delay + self.range(0.1, 0.5);
+        let callback = self.range(0.001, 0.02);
+        let event = AgentMetrics::EotInference(EOTInferenceMetrics {
+            timestamp: self.now,
+            total_duration: self.range(0.02, 0.08),
+            detection_delay: end_of_turn_delay,
+            prediction_duration: self.range(0.01, 0.03),
+            num_requests: 1,
+            metadata: Some(Metadata::new("livekit", "turn-detector")),
+        });
+        self.emit(event);
+        self.recorder.record(&MetricsReport {
+            started_speaking_at: Some(self.now - speech),
+            stopped_speaking_at: Some(self.now),
+            transcription_delay: Some(transcription_delay),
+            end_of_turn_delay: Some(end_of_turn_delay),
+            on_user_turn_completed_delay: Some(callback),
+            stt_metadata: Some(MetricsMetadata::from(&stt_meta)),
+            ..Default::default()
+        });
+        let user_stopped = self.now;
+        self.now += end_of_turn_delay + callback;
+
+        // The agent thinks and answers.
+        let ttft = self.range(0.2, 0.9);
+        let completion = self.rng.u64(20..120);
+        let prompt = 300 + u64::from(turn) * 90;
+        let event = AgentMetrics::Llm(LLMMetrics {
+            label: "livekit.plugins.llm.LLM".into(),
+            request_id: format!("llm-{turn}"),
+            timestamp: self.now,
+            duration: ttft + completion as f64 / 60.0,
+            ttft,
+            cancelled: false,
+            completion_tokens: completion,
+            prompt_tokens: prompt,
+            prompt_cached_tokens: if turn > 0 { prompt - 120 } else { 0 },
+            cache_creation_tokens: 0,
+            reasoning_tokens: 0,
+            total_tokens: prompt + completion,
+            tokens_per_second: 60.0,
+            speech_id: Some(format!("speech-{turn}")),
+            metadata: Some(llm_meta.clone()),
+        });
+        self.emit(event);
+        let ttfb = self.range(0.1, 0.4);
+        let (acquire_time, reused) = self.acquire(self.tts_connected[t]);
+        self.tts_connected[t] = true;
+        let characters = completion * 4;
+        let audio = characters as f64 / 15.0;
+        let event = AgentMetrics::Tts(TTSMetrics {
+            label: "livekit.plugins.tts.TTS".into(),
+            request_id: format!("tts-{turn}"),
+            timestamp: self.now,
+            ttfb,
+            duration: audio * 0.4,
+            audio_duration: audio,
+            cancelled: false,
+            characters_count: characters,
+            input_tokens: 0,
+            output_tokens: 0,
+            streamed: true,
+            acquire_time,
+            connection_reused: reused,
+            segment_id: Some(format!("seg-{turn}")),
+            speech_id: Some(format!("speech-{turn}")),
+            metadata: Some(tts_meta.clone()),
+        });
+        self.emit(event);
+        self.now += ttft + ttfb;
+        let e2e = self.now - user_stopped;
+
+        // The user barges in now and then; the adaptive detector reports its requests.
+        if turn == 1 || self.rng.f64() < 0.3 {
+            let event = AgentMetrics::Interruption(InterruptionMetrics {
+                timestamp: self.now,
+                total_duration: self.range(0.03, 0.1),
+                prediction_duration: self.range(0.01, 0.05),
+                detection_delay: self.range(0.1, 0.4),
+                num_interruptions: 1,
+                num_backchannels: 0,
+                num_requests: self.rng.u64(1..6),
+                metadata: Some(Metadata::new("livekit", "adaptive interruption")),
+            });
+            self.emit(event);
+        }
+
+        // The assistant's turn is complete once it has spoken.
+        self.recorder.record(&MetricsReport {
+            started_speaking_at: Some(self.now),
+            stopped_speaking_at: Some(self.now + audio),
+            llm_node_ttft: Some(ttft),
+            tts_node_ttfb: Some(ttfb),
+            e2e_latency: Some(e2e),
+            llm_metadata: Some(MetricsMetadata::from(&llm_meta)),
+            tts_metadata: Some(MetricsMetadata::from(&tts_meta)),
+            ..Default::default()
+        });
+        self.now += audio;
+        e2e
+    }
+
+    fn realtime_session(&mut self, responses: u32) {
+        let meta = Metadata::new(REALTIME.0, REALTIME.1);
+        let connection = |acquire_time: f64, now: f64| RealtimeModelMetrics {
+            label: "livekit.plugins.openai.realtime.RealtimeModel".into(),
+            request_id: String::new(),
+            timestamp: now,
+            duration: 0.0,
+            session_duration: 0.0,
+            ttft: -1.0,
+            cancelled: false,
+            input_tokens: 0,
+            output_tokens: 0,
+            total_tokens: 0,
+            tokens_per_second: 0.0,
+            input_token_details: InputTokenDetails::default(),
+            output_token_details: OutputTokenDetails::default(),
+            acquire_time,
+            connection_reused: false,
+            metadata: Some(meta.clone()),
+        };
+        let acquire = self.range(0.15, 0.4);
+        self.emit(AgentMetrics::Realtime(connection(acquire, self.now)));
+        let started = self.now;
+        for i in 0..responses {
+            let (audio_in, text_in) = (self.rng.u64(200..800), self.rng.u64(20..80));
+            let (audio_out, text_out) = (self.rng.u64(100..400), self.rng.u64(10..60));
+            let cached = if i > 0 { self.rng.u64(50..150) } else { 0 };
+            let duration = self.range(0.8, 2.5);
+            self.now += duration + self.range(1.0, 3.0);
+            let mut event = connection(0.0, self.now);
+            event.request_id = format!("resp-{i}");
+            event.duration = duration;
+            event.ttft = self.range(0.25, 0.6);
+            event.input_tokens = audio_in + text_in;
+            event.output_tokens = audio_out + text_out;
+            event.total_tokens = event.input_tokens + event.output_tokens;
+            event.tokens_per_second = event.output_tokens as f64 / duration;
+            event.input_token_details = InputTokenDetails {
+                audio_tokens: audio_in,
+                text_tokens: text_in,
+                image_tokens: 0,
+                cached_tokens: cached,
+                cached_tokens_details: Some(CachedTokenDetails {
+                    audio_tokens: cached / 2,
+                    text_tokens: cached - cached / 2,
+                    image_tokens: 0,
+                }),
+            };
+            event.output_token_details = OutputTokenDetails {
+                text_tokens: text_out,
+                audio_tokens: audio_out,
+                image_tokens: 0,
+            };
+            if i + 1 == responses {
+                // Session-billed models report the connected time once, at the end.
+                event.session_duration = self.now - started;
+            }
+            self.emit(AgentMetrics::Realtime(event));
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(why) => {
+            eprintln!("agent_session: {why}\nusage: agent_session [--turns N] [--seed S]");
+            return ExitCode::from(2);
+        }
+    };
+    let capture = Capture::cumulative();
+    let recorder = MetricsRecorder::new(capture.meter());
+    let mut session = Session {
+        rng: fastrand::Rng::with_seed(args.seed),
+        recorder,
+        usage: UsageCollector::default(),
+        now: 1_767_225_600.0,
+        stt_connected: [false; 2],
+        tts_connected: [false; 2],
+    };
+    println!(
+        "Simulating {} pipeline turns and a realtime session (seed {}).",
+        args.turns, args.seed
+    );
+    for turn in 0..args.turns {
+        let e2e = session.pipeline_turn(turn);
+        println!("  turn {turn:>2}: end-to-end latency {e2e:.3} s");
+    }
+    session.realtime_session(args.turns.div_ceil(2).max(2));
+
+    println!("\nNo collector configured: the embedded in-process reader collected this.\n");
+    print!("{}", summary_table(&capture.collect()));
+    println!("\nSession usage:");
+    for usage in session.usage.flatten() {
+        println!("  {usage:?}");
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,90 @@
+//! A readable table of collected points: what the embedded default prints at the end of a run
+//! when no collector is configured.
+
+use std::fmt::Write as _;
+
+use crate::capture::{Point, PointValue};
+
+/// Renders `points` as a plain-text table: per instrument and attribute set, the count, sum and
+/// p50/p95 (estimated from the buckets) of histograms, and the totals of counters and gauges.
+///
+/// ```
+/// use agent_metrics_core::{capture::Capture, summary::summary_table};
+/// let capture = Capture::cumulative();
+/// capture.meter().u64_counter("demo.requests").build().add(3, &[]);
+/// let table = summary_table(&capture.collect());
+/// assert!(table.contains("demo.requests"));
+/// ```
+pub fn summary_table(points: &[Point]) -> String {
+    let rows: Vec<[String; 6]> = points.iter().map(row).collect();
+    let headers = [
+        "instrument",
+        "attributes",
+        "count",
+        "sum / total",
+        "p50",
+        "p95",
+    ];
+    let mut widths = headers.map(str::len);
+    for r in &rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |out: &mut String, cells: &[&str]| {
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            // Text columns align left, numbers right.
+            if i < 2 {
+                let _ = write!(out, "{cell:<w$}  ");
+            } else {
+                let _ = write!(out, "{cell:>w$}  ");
+            }
+        }
+        let trimmed = out.trim_end().len();
+        out.truncate(trimmed);
+        out.push('\n');
+    };
+    line(&mut out, &headers);
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    line(
+        &mut out,
+        &rule.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    for r in &rows {
+        line(&mut out, &r.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+    out
+}
+
+fn row(p: &Point) -> [String; 6] {
+    let unit = if p.unit.is_empty() || p.unit.starts_with('{') {
+        String::new()
+    } else {
+        format!(" {}", p.unit)
+    };
+    let attrs = if p.attributes.is_empty() {
+        "-".to_owned()
+    } else {
+        p.attr_pairs().join(" ")
+    };
+    let (count, total, p50, p95) = match &p.value {
+        PointValue::Histogram(h) => {
+            let q = |q: f64| {
+                h.quantile(q)
+                    .map(|v| format!("{v:.3}{unit}"))
+                    .unwrap_or_else(|| "-".into())
+            };
+            (
+                h.count.to_string(),
+                format!("{:.3}{unit}", h.sum),
+                q(0.5),
+                q(0.95),
+            )
+        }
+        PointValue::U64(v) => ("".into(), format!("{v}{unit}"), "".into(), "".into()),
+        PointValue::I64(v) => ("".into(), format!("{v}{unit}"), "".into(), "".into()),
+        PointValue::F64(v) => ("".into(), format!("{v:.3}{unit}"), "".into(), "".into()),
+    };
+    [p.name.clone(), attrs, count, total, p50, p95]
+}
