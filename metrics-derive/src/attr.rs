@@ -269,13 +269,11 @@ pub fn field(cx: &Ctxt, field: &syn::Field) -> FieldAttrs {
                 }
                 (None, Some(_)) => Role::Nested { sources },
                 (None, None) => {
-                    if let Some(s) = &sources {
-                        if let Some(first) = s.idents.first() {
-                            cx.error_spanned_by(
-                                first,
-                                "`attributes(..)` only applies to a measured or nested field",
-                            );
-                        }
+                    if let Some(first) = sources.as_ref().and_then(|s| s.idents.first()) {
+                        cx.error_spanned_by(
+                            first,
+                            "`attributes(..)` only applies to a measured or nested field",
+                        );
                     }
                     Role::Data
                 }

@@ -158,10 +158,10 @@ fn check_measure(cx: &Ctxt, field: &Field, m: &Measure) {
                     );
                 }
             }
-            if let Some(d) = &m.description {
-                if d.value().trim().is_empty() {
-                    cx.error_spanned_by(d, "description is empty: write one, or remove `description` to use the doc comment");
-                }
+            if let Some(d) = &m.description
+                && d.value().trim().is_empty()
+            {
+                cx.error_spanned_by(d, "description is empty: write one, or remove `description` to use the doc comment");
             }
             if let Some(b) = &m.buckets {
                 if m.kind != Kind::Histogram {
@@ -169,12 +169,12 @@ fn check_measure(cx: &Ctxt, field: &Field, m: &Measure) {
                         b.span,
                         format!("`buckets` apply to histograms only, and this field is a {}: remove them", m.kind.keyword()),
                     ));
-                } else if let BucketValues::Literal(values, exprs) = &b.values {
-                    if let Err((index, why)) = rules::check_buckets(values) {
-                        match exprs.get(index) {
-                            Some(expr) => cx.error_spanned_by(expr, why),
-                            None => cx.syn_error(syn::Error::new(b.span, why)),
-                        }
+                } else if let BucketValues::Literal(values, exprs) = &b.values
+                    && let Err((index, why)) = rules::check_buckets(values)
+                {
+                    match exprs.get(index) {
+                        Some(expr) => cx.error_spanned_by(expr, why),
+                        None => cx.syn_error(syn::Error::new(b.span, why)),
                     }
                 }
             }
@@ -261,12 +261,11 @@ fn is_duration(ty: &Type) -> bool {
     if last.ident == "Duration" {
         return true;
     }
-    if last.ident == "Option" {
-        if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
-            if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
-                return is_duration(inner);
-            }
-        }
+    if last.ident == "Option"
+        && let syn::PathArguments::AngleBracketed(args) = &last.arguments
+        && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
+    {
+        return is_duration(inner);
     }
     false
 }
