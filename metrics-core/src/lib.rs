@@ -10,6 +10,7 @@ pub mod catalog;
 mod compact;
 mod instrument;
 mod metric;
+pub mod pool;
 mod recorder;
 pub mod rules;
 pub mod schema;
@@ -26,6 +27,7 @@ pub use attributes::{AttrBuf, AttributeSet, AttributeValue, BoolAsStr, Slot, mer
 pub use compact::{Compact, CompactDebug};
 pub use instrument::{Instrument, InstrumentDescriptor, InstrumentKind, Source, ValueType};
 pub use metric::{AgentMetric, Handles};
+pub use pool::{Acquired, ConnectionPool, PoolBuilder, PoolError, PoolStatus};
 pub use recorder::{MetricsRecorder, Recordable};
 pub use value::{
     CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber,
