@@ -1,0 +1,188 @@
+use std::time::Duration;
+
+use opentelemetry_sdk::metrics::Temporality;
+
+use super::*;
+
+fn read(pairs: &[(&str, &str)]) -> Result<EnvSettings, ExportError> {
+    EnvSettings::read(&Env::from_pairs(pairs.iter().copied()))
+}
+
+#[test]
+fn nothing_set_means_nothing_configured() {
+    let s = read(&[]).unwrap();
+    assert!(!s.disabled);
+    assert_eq!(s.endpoint(Protocol::HttpProtobuf), None);
+    assert!(s.headers.is_empty() && s.resource.is_empty());
+    assert_eq!((s.protocol, s.temporality, s.interval), (None, None, None));
+}
+
+#[test]
+fn base_endpoint_gets_the_signal_path_and_metrics_endpoint_is_verbatim() {
+    let s = read(&[(ENDPOINT, "http://collector:4318/")]).unwrap();
+    let http = s.endpoint(Protocol::HttpProtobuf).unwrap();
+    assert_eq!(
+        http,
+        ("http://collector:4318/v1/metrics".to_owned(), ENDPOINT)
+    );
+    let grpc = s.endpoint(Protocol::Grpc).unwrap();
+    assert_eq!(grpc.0, "http://collector:4318/");
+
+    let s = read(&[
+        (ENDPOINT, "http://a:1"),
+        (METRICS_ENDPOINT, "https://b/custom"),
+    ])
+    .unwrap();
+    let url = s.endpoint(Protocol::HttpProtobuf).unwrap();
+    assert_eq!(url, ("https://b/custom".to_owned(), METRICS_ENDPOINT));
+}
+
+#[test]
+fn malformed_endpoints_are_errors_that_name_the_variable() {
+    for bad in [
+        "localhost:4318",
+        "ftp://h/x",
+        "http://",
+        "http://:80/x",
+        "http://h:99999",
+    ] {
+        let err = read(&[(ENDPOINT, bad)]).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ExportError::InvalidEndpoint {
+                    origin: ENDPOINT,
+                    ..
+                }
+            ),
+            "{bad}: {err:?}"
+        );
+        assert!(err.to_string().contains(ENDPOINT), "{err}");
+    }
+    assert!(read(&[(ENDPOINT, "http://[::1]:4318")]).is_ok());
+}
+
+#[test]
+fn headers_are_url_decoded_and_the_specific_variable_wins() {
+    let s = read(&[(HEADERS, "authorization=Bearer%20abc, x-tenant = acme ,")]).unwrap();
+    let headers: Vec<_> = s
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.expose().as_str()))
+        .collect();
+    assert_eq!(
+        headers,
+        [("authorization", "Bearer abc"), ("x-tenant", "acme")]
+    );
+
+    let s = read(&[(HEADERS, "a=1"), (METRICS_HEADERS, "b=2")]).unwrap();
+    assert_eq!(s.headers.len(), 1);
+    assert_eq!(s.headers[0].0, "b");
+}
+
+#[test]
+fn bad_headers_are_errors_without_the_value() {
+    for bad in ["novalue", "=x", "k=%zz", "bad name=v"] {
+        let err = read(&[(HEADERS, &format!("ok=s3cr3t,{bad}"))]).unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(text.contains(HEADERS) && text.contains("entry 2"), "{text}");
+        assert!(!text.contains("s3cr3t") && !text.contains(bad), "{text}");
+    }
+}
+
+#[test]
+fn protocols() {
+    assert_eq!(
+        read(&[(PROTOCOL, "grpc")]).unwrap().protocol,
+        Some(Protocol::Grpc)
+    );
+    let s = read(&[(PROTOCOL, "grpc"), (METRICS_PROTOCOL, "HTTP/protobuf")]).unwrap();
+    assert_eq!(s.protocol, Some(Protocol::HttpProtobuf));
+    let json = read(&[(PROTOCOL, "http/json")]).unwrap_err();
+    assert!(matches!(json, ExportError::Unsupported { .. }));
+    assert!(json.to_string().contains("http/json"), "{json}");
+    assert!(matches!(
+        read(&[(PROTOCOL, "udp")]).unwrap_err(),
+        ExportError::InvalidEnv { var: PROTOCOL, .. }
+    ));
+}
+
+#[test]
+fn temporality_interval_timeout_compression() {
+    let s = read(&[
+        (TEMPORALITY, "Cumulative"),
+        (INTERVAL, "1500"),
+        (TIMEOUT, "250"),
+        (COMPRESSION, "none"),
+    ])
+    .unwrap();
+    assert_eq!(s.temporality, Some(Temporality::Cumulative));
+    assert_eq!(s.interval, Some(Duration::from_millis(1500)));
+    assert_eq!(s.timeout, Some(Duration::from_millis(250)));
+    assert_eq!(s.gzip, Some(false));
+    assert_eq!(
+        read(&[(TEMPORALITY, "delta")]).unwrap().temporality,
+        Some(Temporality::Delta)
+    );
+
+    for (var, bad) in [
+        (TEMPORALITY, "sometimes"),
+        (INTERVAL, "0"),
+        (INTERVAL, "30s"),
+        (COMPRESSION, "zstd"),
+    ] {
+        let err = read(&[(var, bad)]).unwrap_err();
+        assert!(
+            matches!(err, ExportError::InvalidEnv { .. }),
+            "{var}={bad}: {err:?}"
+        );
+        assert!(err.to_string().contains(var), "{err}");
+    }
+}
+
+#[test]
+fn resource_attributes_service_name_and_disabled() {
+    let s = read(&[
+        (
+            "OTEL_RESOURCE_ATTRIBUTES",
+            "deployment.environment=prod,team=voice%20ai",
+        ),
+        ("OTEL_SERVICE_NAME", "my-agent"),
+        ("OTEL_SDK_DISABLED", "TRUE"),
+    ])
+    .unwrap();
+    assert!(s.disabled);
+    assert_eq!(s.service_name.as_deref(), Some("my-agent"));
+    let expected = [("deployment.environment", "prod"), ("team", "voice ai")];
+    let got: Vec<_> = s
+        .resource
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(got, expected);
+
+    assert!(!read(&[("OTEL_SDK_DISABLED", "false")]).unwrap().disabled);
+    assert!(!read(&[("OTEL_SDK_DISABLED", "1")]).unwrap().disabled);
+    assert!(read(&[("OTEL_RESOURCE_ATTRIBUTES", "novalue")]).is_err());
+}
+
+#[test]
+fn empty_values_count_as_unset() {
+    let s = read(&[(ENDPOINT, "  "), (PROTOCOL, ""), ("LIVEKIT_API_SECRET", "")]).unwrap();
+    assert_eq!(s.endpoint(Protocol::HttpProtobuf), None);
+    assert_eq!(s.protocol, None);
+    assert!(s.livekit.api_secret.is_none());
+}
+
+#[test]
+fn env_debug_shows_names_only() {
+    let env = Env::from_pairs([("LIVEKIT_API_SECRET", "s3cr3t")]);
+    let text = format!("{env:?}");
+    assert!(
+        text.contains("LIVEKIT_API_SECRET") && !text.contains("s3cr3t"),
+        "{text}"
+    );
+    let from_fn = Env::from_fn(|name| (name == "X").then(|| "1".to_owned()));
+    assert_eq!(from_fn.get("X").as_deref(), Some("1"));
+    assert_eq!(format!("{from_fn:?}"), "Env(fn)");
+}

@@ -1,0 +1,292 @@
+//! Exporting: the [`Telemetry`] handle, which owns the meter provider of one export setup.
+//!
+//! Modes (see [`TelemetryBuilder`] for how one is chosen):
+//! - **OTLP** over HTTP/protobuf (default; gzip; `http://` and `https://` through rustls) or gRPC
+//!   (cargo feature `grpc`, which needs a tokio runtime: build the `Telemetry` inside one);
+//! - **LiveKit Cloud**: OTLP/HTTP to `{observability_url}/observability/metrics/otlp/v0` with a
+//!   Bearer JWT re-minted before it expires (`LiveKitCloud`, cargo feature `otlp`);
+//! - **Prometheus** pull endpoint (cargo feature `prometheus`), alone or next to a push target;
+//! - **embedded**: an in-process reader ([`Telemetry::capture`]) when nothing is configured;
+//! - **user-provided**: [`Telemetry::from_meter`] / [`Telemetry::from_provider`] record through the
+//!   caller's pipeline, which we never shut down (LiveKit #6931);
+//! - **disabled**: `OTEL_SDK_DISABLED=true`, a no-op meter.
+//!
+//! Push exports use delta temporality unless told otherwise (LiveKit PR #5314) and run every
+//! 30 s on the SDK's reader thread, so recording never waits for the network.
+//!
+//! Lifecycle: [`Telemetry::shutdown`] exports what is left and returns within its timeout even if
+//! the collector hangs (the SDK's own shutdown ignores its timeout, so it runs on a helper
+//! thread that is left behind on timeout). A second `shutdown` returns `Ok(())` at once;
+//! `force_flush` after `shutdown` is [`ExportError::AlreadyShutdown`]; recording after shutdown
+//! is silently dropped, never a panic. Dropping the last clone of a `Telemetry` that was not
+//! shut down shuts it down, bounded by [`DROP_SHUTDOWN_TIMEOUT`].
+//!
+//! Secrets (API secret, JWT, header values) are held in [`Secret`] and never appear in any
+//! `Debug` or `Display` of this module's types, in errors or in log lines.
+
+mod builder;
+#[cfg(feature = "otlp")]
+mod cloud;
+mod env;
+mod error;
+#[cfg(feature = "otlp")]
+mod otlp;
+#[cfg(feature = "prometheus")]
+mod prometheus;
+mod resolve;
+mod secret;
+mod settings;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
+
+use opentelemetry::InstrumentationScope;
+use opentelemetry::metrics::{Meter, NoopMeterProvider};
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::metrics::SdkMeterProvider;
+
+pub use builder::{
+    DEFAULT_EXPORT_INTERVAL, DEFAULT_EXPORT_TIMEOUT, DEFAULT_SERVICE_NAME, TelemetryBuilder,
+};
+#[cfg(feature = "otlp")]
+pub use cloud::{LiveKitCloud, METRICS_PATH as LIVEKIT_METRICS_PATH, ObservabilityTokens};
+pub use env::Env;
+pub use error::ExportError;
+pub use opentelemetry_sdk::metrics::Temporality;
+pub use secret::Secret;
+pub use settings::{Mode, Protocol, PushSettings};
+
+use crate::capture::{Capture, SCOPE_NAME};
+
+/// How long dropping an un-shut-down [`Telemetry`] waits for its final export.
+pub const DROP_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The export setup of a process or job: hands out the [`Meter`] to record with, and flushes and
+/// shuts down what it built. Cheap to clone; clones share one pipeline.
+///
+/// ```
+/// use std::time::Duration;
+/// use agent_metrics_core::export::{Env, Telemetry};
+///
+/// // Nothing configured in this environment: the embedded in-process reader.
+/// let telemetry = Telemetry::builder().env(Env::empty()).build()?;
+/// let counter = telemetry.meter().u64_counter("lk.agents.usage.tts_characters").build();
+/// counter.add(42, &[]);
+/// let points = telemetry.capture().expect("embedded mode").collect();
+/// assert_eq!(points[0].value.as_u64(), Some(42));
+/// telemetry.shutdown(Duration::from_secs(5))?;
+/// # Ok::<(), agent_metrics_core::export::ExportError>(())
+/// ```
+#[derive(Clone)]
+pub struct Telemetry {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    meter: Meter,
+    mode: Mode,
+    /// A provider we built, so ours to flush and shut down; `None` for user-provided and disabled.
+    provider: Option<SdkMeterProvider>,
+    capture: Option<Capture>,
+    #[cfg(feature = "prometheus")]
+    prometheus: std::sync::Mutex<Option<prometheus::PrometheusServer>>,
+    prometheus_addr: Option<SocketAddr>,
+    shut_down: AtomicBool,
+}
+
+/// What the builder hands over.
+#[derive(Default)]
+pub(crate) struct Parts {
+    meter: Option<Meter>,
+    provider: Option<SdkMeterProvider>,
+    capture: Option<Capture>,
+    #[cfg(feature = "prometheus")]
+    prometheus: Option<prometheus::PrometheusServer>,
+    prometheus_addr: Option<SocketAddr>,
+}
+
+impl Telemetry {
+    /// Starts configuring a telemetry setup.
+    pub fn builder() -> TelemetryBuilder {
+        TelemetryBuilder::new()
+    }
+
+    /// Records through a meter the caller owns. Flush and shutdown are the caller's business:
+    /// ours do nothing.
+    pub fn from_meter(meter: Meter) -> Self {
+        Self::unowned(meter, Mode::UserProvided)
+    }
+
+    /// Records through the caller's provider, with our instrumentation scope (`livekit-agents`).
+    /// The provider is never flushed or shut down by us, and no handle to it is kept, so dropping
+    /// this `Telemetry` cannot shut it down either.
+    pub fn from_provider(provider: &SdkMeterProvider) -> Self {
+        Self::unowned(scoped_meter(provider), Mode::UserProvided)
+    }
+
+    /// A no-op meter: what `OTEL_SDK_DISABLED=true` gives.
+    pub fn disabled() -> Self {
+        Self::unowned(scoped_meter(&NoopMeterProvider::new()), Mode::Disabled)
+    }
+
+    fn unowned(meter: Meter, mode: Mode) -> Self {
+        let parts = Parts {
+            meter: Some(meter),
+            ..Parts::default()
+        };
+        Self::from_parts(mode, parts)
+    }
+
+    pub(crate) fn from_parts(mode: Mode, parts: Parts) -> Self {
+        let meter = parts
+            .meter
+            .unwrap_or_else(|| scoped_meter(&NoopMeterProvider::new()));
+        Telemetry {
+            inner: Arc::new(Inner {
+                meter,
+                mode,
+                provider: parts.provider,
+                capture: parts.capture,
+                #[cfg(feature = "prometheus")]
+                prometheus: std::sync::Mutex::new(parts.prometheus),
+                prometheus_addr: parts.prometheus_addr,
+                shut_down: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// The meter to build instruments from; its scope is `livekit-agents`.
+    pub fn meter(&self) -> &Meter {
+        &self.inner.meter
+    }
+
+    /// What this telemetry does with what is recorded.
+    pub fn mode(&self) -> &Mode {
+        &self.inner.mode
+    }
+
+    /// The in-process reader, in embedded mode.
+    pub fn capture(&self) -> Option<&Capture> {
+        self.inner.capture.as_ref()
+    }
+
+    /// The address the Prometheus endpoint listens on, if one was configured.
+    pub fn prometheus_addr(&self) -> Option<SocketAddr> {
+        self.inner.prometheus_addr
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) was called.
+    pub fn is_shut_down(&self) -> bool {
+        self.inner.shut_down.load(Ordering::Acquire)
+    }
+
+    /// Exports what was recorded so far, waiting at most `timeout`. On timeout the export goes
+    /// on in the background and [`ExportError::Timeout`] is returned.
+    pub fn force_flush(&self, timeout: Duration) -> Result<(), ExportError> {
+        if self.is_shut_down() {
+            return Err(ExportError::AlreadyShutdown);
+        }
+        match &self.inner.provider {
+            Some(provider) => {
+                let provider = provider.clone();
+                bounded("force_flush", timeout, move || provider.force_flush())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Exports what is left and stops exporting, returning within `timeout` (plus a few
+    /// milliseconds) even when the collector hangs. Calling it again returns `Ok(())` at once.
+    /// A user-provided meter or provider is left untouched.
+    pub fn shutdown(&self, timeout: Duration) -> Result<(), ExportError> {
+        self.inner.shutdown(timeout)
+    }
+}
+
+impl Inner {
+    fn shutdown(&self, timeout: Duration) -> Result<(), ExportError> {
+        if self.shut_down.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        #[cfg(feature = "prometheus")]
+        let start = std::time::Instant::now();
+        let result = match &self.provider {
+            Some(provider) => {
+                let provider = provider.clone();
+                bounded("shutdown", timeout, move || provider.shutdown())
+            }
+            None => Ok(()),
+        };
+        #[cfg(feature = "prometheus")]
+        if let Some(mut server) = self
+            .prometheus
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            server.stop(timeout.saturating_sub(start.elapsed()));
+        }
+        result
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if self.provider.is_none() || self.shut_down.load(Ordering::Acquire) {
+            return;
+        }
+        if let Err(error) = self.shutdown(DROP_SHUTDOWN_TIMEOUT) {
+            tracing::warn!(%error, "metrics telemetry dropped without shutdown; final export failed");
+        }
+    }
+}
+
+impl fmt::Debug for Telemetry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Telemetry")
+            .field("mode", &self.inner.mode)
+            .field("prometheus_addr", &self.inner.prometheus_addr)
+            .field("shut_down", &self.is_shut_down())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A meter with our instrumentation scope.
+pub(crate) fn scoped_meter(provider: &impl opentelemetry::metrics::MeterProvider) -> Meter {
+    provider.meter_with_scope(InstrumentationScope::builder(SCOPE_NAME).build())
+}
+
+/// Runs `work` on a helper thread and waits at most `timeout` for it: the SDK's flush and
+/// shutdown block for as long as the exporter does, whatever timeout they are given.
+fn bounded(
+    operation: &'static str,
+    timeout: Duration,
+    work: impl FnOnce() -> OTelSdkResult + Send + 'static,
+) -> Result<(), ExportError> {
+    let (tx, rx) = mpsc::sync_channel(1);
+    let spawned = std::thread::Builder::new()
+        .name(format!("agent-metrics-{operation}"))
+        .spawn(move || {
+            let _ = tx.send(work());
+        });
+    if let Err(e) = spawned {
+        let reason = format!("cannot start a thread: {e}");
+        return Err(ExportError::Export { operation, reason });
+    }
+    match rx.recv_timeout(timeout) {
+        Ok(Ok(())) | Ok(Err(OTelSdkError::AlreadyShutdown)) => Ok(()),
+        Ok(Err(error)) => Err(ExportError::Export {
+            operation,
+            reason: error.to_string(),
+        }),
+        Err(RecvTimeoutError::Timeout) => Err(ExportError::Timeout { operation, timeout }),
+        Err(RecvTimeoutError::Disconnected) => Err(ExportError::Export {
+            operation,
+            reason: "the exporter panicked".to_owned(),
+        }),
+    }
+}

@@ -1,0 +1,262 @@
+//! From builder settings and the environment to a running pipeline: which mode applies, the
+//! push exporter's settings, the resource, and the readers of the provider.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use opentelemetry::KeyValue;
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::metrics::{MeterProviderBuilder, SdkMeterProvider, Temporality};
+use opentelemetry_sdk::resource::TelemetryResourceDetector;
+
+use super::builder::{
+    DEFAULT_EXPORT_INTERVAL, DEFAULT_EXPORT_TIMEOUT, DEFAULT_SERVICE_NAME, Target,
+};
+#[cfg(feature = "otlp")]
+use super::cloud::LiveKitCloud;
+use super::env::EnvSettings;
+use super::error::ExportError;
+use super::secret::{Secret, redact_url};
+use super::settings::{Mode, Protocol, PushSettings};
+use super::{Parts, Telemetry, TelemetryBuilder};
+use crate::capture::Capture;
+
+impl TelemetryBuilder {
+    /// Reads the environment, checks every setting and starts the exporter.
+    ///
+    /// Nothing is sent here, so an unreachable collector is not an error; it shows up as a
+    /// `tracing` warning at the first failed export, and in the result of
+    /// [`Telemetry::force_flush`] and [`Telemetry::shutdown`].
+    pub fn build(self) -> Result<Telemetry, ExportError> {
+        let env = EnvSettings::read(&self.env)?;
+        if self.disabled || env.disabled {
+            return Ok(Telemetry::disabled());
+        }
+        for (setting, value) in [
+            ("export_interval", self.interval),
+            ("export_timeout", self.timeout),
+        ] {
+            if value == Some(Duration::ZERO) {
+                let reason = "must be greater than zero".to_owned();
+                return Err(ExportError::InvalidConfig { setting, reason });
+            }
+        }
+        let push = self.push_target(&env)?;
+        let mut provider = SdkMeterProvider::builder().with_resource(self.resource(&env));
+        let mut parts = Parts::default();
+        let mode = match push {
+            Some((cloud, config)) => {
+                let settings = config.settings.clone();
+                provider = provider.with_reader(push_reader(config)?);
+                if cloud {
+                    Mode::LiveKitCloud(settings)
+                } else {
+                    Mode::Otlp(settings)
+                }
+            }
+            // An explicit `.embedded()` keeps the in-process reader next to Prometheus.
+            None => match (self.prometheus, &self.target) {
+                (Some(addr), None) => Mode::Prometheus(addr),
+                _ => Mode::Embedded,
+            },
+        };
+        if let Some(addr) = self.prometheus {
+            provider = start_prometheus(provider, addr, &mut parts)?;
+        }
+        let mode = match (mode, parts.prometheus_addr) {
+            (Mode::Prometheus(_), Some(bound)) => Mode::Prometheus(bound),
+            (mode, _) => mode,
+        };
+        if mode == Mode::Embedded {
+            let temporality = self.temporality.unwrap_or(Temporality::Cumulative);
+            let capture = Capture::with_builder(provider, temporality);
+            parts.provider = Some(capture.provider().clone());
+            parts.meter = Some(capture.meter().clone());
+            parts.capture = Some(capture);
+        } else {
+            let provider = provider.build();
+            parts.meter = Some(super::scoped_meter(&provider));
+            parts.provider = Some(provider);
+        }
+        Ok(Telemetry::from_parts(mode, parts))
+    }
+
+    /// The push exporter to build, if any: `(is LiveKit Cloud, config)`.
+    fn push_target(&self, env: &EnvSettings) -> Result<Option<(bool, PushConfig)>, ExportError> {
+        let protocol = self.protocol.or(env.protocol).unwrap_or_default();
+        let settings = |endpoint: &str, protocol| PushSettings {
+            endpoint: redact_url(endpoint),
+            protocol,
+            temporality: self
+                .temporality
+                .or(env.temporality)
+                .unwrap_or(Temporality::Delta),
+            interval: self
+                .interval
+                .or(env.interval)
+                .unwrap_or(DEFAULT_EXPORT_INTERVAL),
+            timeout: self
+                .timeout
+                .or(env.timeout)
+                .unwrap_or(DEFAULT_EXPORT_TIMEOUT),
+            gzip: self.gzip.or(env.gzip).unwrap_or(true),
+        };
+        let otlp = |endpoint: String, origin| {
+            super::env::check_endpoint(origin, &endpoint)?;
+            let mut headers = self.headers.clone();
+            for (name, value) in &env.headers {
+                if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                    headers.push((name.clone(), value.clone()));
+                }
+            }
+            Ok::<_, ExportError>(Some((
+                false,
+                PushConfig::otlp(settings(&endpoint, protocol), endpoint, headers),
+            )))
+        };
+        match &self.target {
+            Some(Target::Embedded) => Ok(None),
+            Some(Target::Otlp { url, verbatim }) => {
+                let origin = if *verbatim {
+                    "otlp_metrics_endpoint"
+                } else {
+                    "otlp_endpoint"
+                };
+                let url = match (verbatim, protocol) {
+                    (false, Protocol::HttpProtobuf) => super::env::signal_url(url),
+                    _ => url.clone(),
+                };
+                otlp(url, origin)
+            }
+            #[cfg(feature = "otlp")]
+            Some(Target::Cloud(cloud)) => self.cloud(cloud, &settings),
+            None => {
+                if let Some((url, origin)) = env.endpoint(protocol) {
+                    return otlp(url, origin);
+                }
+                #[cfg(feature = "otlp")]
+                if let Some(cloud) = LiveKitCloud::from_livekit_env(&env.livekit)? {
+                    return self.cloud(&cloud, &settings);
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    // LiveKit Cloud takes OTLP/HTTP protobuf only; the OTEL headers are for the user's collector.
+    #[cfg(feature = "otlp")]
+    fn cloud(
+        &self,
+        cloud: &LiveKitCloud,
+        settings: &dyn Fn(&str, Protocol) -> PushSettings,
+    ) -> Result<Option<(bool, PushConfig)>, ExportError> {
+        let endpoint = cloud.check()?;
+        let mut config = PushConfig::otlp(
+            settings(&endpoint, Protocol::HttpProtobuf),
+            endpoint,
+            self.headers.clone(),
+        );
+        config.tokens = Some(std::sync::Arc::new(cloud.tokens()));
+        Ok(Some((true, config)))
+    }
+
+    fn resource(&self, env: &EnvSettings) -> Resource {
+        let mut attrs: BTreeMap<String, KeyValue> = BTreeMap::new();
+        let mut put = |kv: KeyValue| {
+            attrs.insert(kv.key.as_str().to_owned(), kv);
+        };
+        for (key, value) in &env.resource {
+            put(KeyValue::new(key.clone(), value.clone()));
+        }
+        let lk = &env.livekit;
+        for (key, value) in [
+            ("lk.cloud_agent_id", &lk.agent_id),
+            ("lk.deployment_id", &lk.deployment_id),
+        ] {
+            if let Some(value) = value {
+                put(KeyValue::new(key, value.clone()));
+            }
+        }
+        for kv in &self.resource {
+            put(kv.clone());
+        }
+        let from_attributes = attrs.get("service.name").map(|kv| kv.value.to_string());
+        let service_name = self
+            .service_name
+            .clone()
+            .or_else(|| env.service_name.clone())
+            .or(from_attributes)
+            .unwrap_or_else(|| DEFAULT_SERVICE_NAME.to_owned());
+        Resource::builder_empty()
+            .with_detector(Box::new(TelemetryResourceDetector))
+            .with_attributes(attrs.into_values())
+            .with_service_name(service_name)
+            .build()
+    }
+}
+
+#[cfg(feature = "otlp")]
+use super::otlp::PushConfig;
+
+/// Without the `otlp` feature a push target is still resolved, so that its settings are checked
+/// and the error names the missing feature (see `push_reader`).
+#[cfg(not(feature = "otlp"))]
+struct PushConfig {
+    settings: PushSettings,
+}
+
+impl PushConfig {
+    fn otlp(settings: PushSettings, endpoint: String, headers: Vec<(String, Secret)>) -> Self {
+        #[cfg(feature = "otlp")]
+        return PushConfig {
+            settings,
+            endpoint,
+            headers,
+            tokens: None,
+        };
+        #[cfg(not(feature = "otlp"))]
+        {
+            let _ = (endpoint, headers);
+            PushConfig { settings }
+        }
+    }
+}
+
+#[cfg(feature = "otlp")]
+fn push_reader(
+    config: PushConfig,
+) -> Result<impl opentelemetry_sdk::metrics::reader::MetricReader, ExportError> {
+    super::otlp::reader(config)
+}
+
+#[cfg(not(feature = "otlp"))]
+fn push_reader(_: PushConfig) -> Result<crate::capture::SharedReader, ExportError> {
+    Err(ExportError::Unsupported {
+        what: "OTLP export needs the `otlp` cargo feature of agent-metrics-core".to_owned(),
+    })
+}
+
+#[cfg(feature = "prometheus")]
+fn start_prometheus(
+    provider: MeterProviderBuilder,
+    addr: SocketAddr,
+    parts: &mut Parts,
+) -> Result<MeterProviderBuilder, ExportError> {
+    let (reader, server) = super::prometheus::start(addr)?;
+    parts.prometheus_addr = Some(server.addr());
+    parts.prometheus = Some(server);
+    Ok(provider.with_reader(reader))
+}
+
+#[cfg(not(feature = "prometheus"))]
+fn start_prometheus(
+    _: MeterProviderBuilder,
+    _: SocketAddr,
+    _: &mut Parts,
+) -> Result<MeterProviderBuilder, ExportError> {
+    Err(ExportError::Unsupported {
+        what: "the Prometheus endpoint needs the `prometheus` cargo feature of agent-metrics-core"
+            .to_owned(),
+    })
+}
