@@ -24,6 +24,14 @@ pub trait AttributeSet {
     /// Writes the attribute for `KEYS[index]`, if it is present.
     fn push_attribute<const N: usize>(&self, index: usize, buf: &mut AttrBuf<N>);
 
+    /// Writes every present attribute, in key order.
+    #[inline]
+    fn push_all<const N: usize>(&self, buf: &mut AttrBuf<N>) {
+        for index in 0..Self::KEYS.len() {
+            self.push_attribute(index, buf);
+        }
+    }
+
     /// All present attributes, in key order. Allocates: for tests and tools, not the record path.
     fn to_attributes(&self) -> Vec<KeyValue> {
         let mut buf = AttrBuf::<64>::new();
@@ -41,6 +49,13 @@ impl<T: AttributeSet> AttributeSet for Option<T> {
     fn push_attribute<const N: usize>(&self, index: usize, buf: &mut AttrBuf<N>) {
         if let Some(set) = self {
             set.push_attribute(index, buf);
+        }
+    }
+
+    #[inline]
+    fn push_all<const N: usize>(&self, buf: &mut AttrBuf<N>) {
+        if let Some(set) = self {
+            set.push_all(buf);
         }
     }
 }
@@ -165,6 +180,18 @@ impl<const N: usize> AttrBuf<N> {
     pub fn as_slice(&self) -> &[KeyValue] {
         &self.items
     }
+
+    /// How many attributes were written.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether none were written.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
 }
 
 impl<const N: usize> Default for AttrBuf<N> {
@@ -272,6 +299,83 @@ pub const fn merged_keys<const N: usize>(
     keys
 }
 
+/// Where the keys of the sources listed in `extra` sit in `plan`: `1` when all come before the
+/// others, `2` when all come after, `0` when they interleave. A measurement whose sources are
+/// the others can then record with a slice of the larger buffer: the suffix (1) or prefix (2).
+pub const fn run_side(plan: &[Slot], extra: &[usize]) -> u8 {
+    let (mut extra_after_other, mut other_after_extra) = (false, false);
+    let (mut seen_extra, mut seen_other) = (false, false);
+    let mut i = 0;
+    while i < plan.len() {
+        let mut is_extra = false;
+        let mut j = 0;
+        while j < extra.len() {
+            if extra[j] == plan[i].source {
+                is_extra = true;
+            }
+            j += 1;
+        }
+        if is_extra {
+            extra_after_other |= seen_other;
+            seen_extra = true;
+        } else {
+            other_after_extra |= seen_extra;
+            seen_other = true;
+        }
+        i += 1;
+    }
+    if !extra_after_other {
+        1
+    } else if !other_after_extra {
+        2
+    } else {
+        0
+    }
+}
+
+/// The order in which to write whole sources when the plan keeps each source's keys together:
+/// `order[k]` is the source written k-th. `None` when two sources interleave, and the plan must
+/// be followed key by key. `K` is the number of sources.
+pub const fn source_order<const K: usize>(plan: &[Slot]) -> Option<[usize; K]> {
+    let mut order = [usize::MAX; K];
+    let mut written = 0;
+    let mut i = 0;
+    while i < plan.len() {
+        let source = plan[i].source;
+        if written == 0 || order[written - 1] != source {
+            // A source seen before, now again after another one: the sources interleave.
+            let mut j = 0;
+            while j < written {
+                if order[j] == source {
+                    return None;
+                }
+                j += 1;
+            }
+            order[written] = source;
+            written += 1;
+        }
+        i += 1;
+    }
+    // Sources with no keys go last; they write nothing.
+    let mut s = 0;
+    while s < K {
+        let mut listed = false;
+        let mut j = 0;
+        while j < written {
+            if order[j] == s {
+                listed = true;
+            }
+            j += 1;
+        }
+        if !listed {
+            order[written] = s;
+            written += 1;
+        }
+        s += 1;
+    }
+    Some(order)
+}
+
 /// Whether `keys` is sorted and unique; the `Attributes` derive asserts it for its own keys.
 pub const fn is_sorted_unique(keys: &[&str]) -> bool {
     let mut i = 1;
@@ -303,6 +407,31 @@ mod tests {
                 index: 0
             }
         );
+    }
+
+    #[test]
+    fn run_side_finds_prefix_and_suffix() {
+        const SOURCES: &[&[&str]] = &[&["model_name", "model_provider"], &["connection_reused"]];
+        const PLAN: [Slot; 3] = merge_plan(SOURCES);
+        // `connection_reused` sorts first: the model keys are the suffix.
+        assert_eq!(run_side(&PLAN, &[1]), 1);
+        assert_eq!(run_side(&PLAN, &[0]), 2);
+        const MIXED: &[&[&str]] = &[&["a", "c"], &["b"]];
+        const MIXED_PLAN: [Slot; 3] = merge_plan(MIXED);
+        assert_eq!(run_side(&MIXED_PLAN, &[1]), 0);
+    }
+
+    #[test]
+    fn source_order_concatenates_whole_sources() {
+        const SOURCES: &[&[&str]] = &[&["model_name", "model_provider"], &["connection_reused"]];
+        const PLAN: [Slot; 3] = merge_plan(SOURCES);
+        assert_eq!(source_order::<2>(&PLAN), Some([1, 0]));
+        const MIXED: &[&[&str]] = &[&["a", "c"], &["b"], &[]];
+        const MIXED_PLAN: [Slot; 3] = merge_plan(MIXED);
+        assert_eq!(source_order::<3>(&MIXED_PLAN), None);
+        const EMPTY: &[&[&str]] = &[&[], &["a"]];
+        const EMPTY_PLAN: [Slot; 1] = merge_plan(EMPTY);
+        assert_eq!(source_order::<2>(&EMPTY_PLAN), Some([1, 0]));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 extern crate self as agent_metrics;
 
 mod attributes;
+pub mod bound;
 pub mod capture;
 pub mod catalog;
 mod compact;
@@ -28,7 +29,7 @@ pub use attributes::{AttrBuf, AttributeSet, AttributeValue, BoolAsStr, Slot, mer
 pub use compact::{Compact, CompactDebug};
 pub use export::{ExportError, Telemetry, TelemetryBuilder};
 pub use instrument::{Instrument, InstrumentDescriptor, InstrumentKind, Source, ValueType};
-pub use metric::{AgentMetric, Handles};
+pub use metric::{AgentMetric, Bound, Handles};
 pub use pool::{Acquired, ConnectionPool, PoolBuilder, PoolError, PoolStatus};
 pub use recorder::{MetricsRecorder, Recordable};
 pub use value::{

@@ -34,6 +34,9 @@ pub trait AgentMetric {
     /// The instruments this type records into, built once from a meter.
     type Handles: Send + Sync + 'static;
 
+    /// The instruments bound to one attribute set, for [`record_bound`](Self::record_bound).
+    type Bound: Send + Sync + 'static;
+
     /// One descriptor per measurement this type makes itself (not counting `nested` fields).
     const INSTRUMENTS: &'static [InstrumentDescriptor];
 
@@ -52,6 +55,26 @@ pub trait AgentMetric {
     #[doc(hidden)]
     fn record_inherited(&self, handles: &Self::Handles, inherited: &[KeyValue]);
 
+    /// Resolves the attributes of `template` once: the returned set records any later event
+    /// with no attribute lookup. For a component whose attributes never change (a plugin knows
+    /// its provider and model once), this is the fastest path.
+    fn bind(handles: &Self::Handles, template: &Self) -> Self::Bound {
+        Self::bind_inherited(handles, template, &[])
+    }
+
+    /// `bind` for a nested field, under its parent's attributes.
+    #[doc(hidden)]
+    fn bind_inherited(
+        handles: &Self::Handles,
+        template: &Self,
+        inherited: &[KeyValue],
+    ) -> Self::Bound;
+
+    /// Records every measurement of this event with the attributes bound by [`bind`](Self::bind),
+    /// ignoring the event's own attribute fields: it exports exactly what `record` would for an
+    /// event whose attributes equal the template's.
+    fn record_bound(&self, bound: &Self::Bound);
+
     /// Visits every descriptor, this type's and its `nested` fields'. A nested field's
     /// descriptors are given as the parent records them: with the parent's attribute keys when
     /// they inherit them, and a source that names the path through the parent.
@@ -63,9 +86,15 @@ pub trait AgentMetric {
 /// The instrument handles of an agent metric type: `Handles<TTSMetrics>`.
 pub type Handles<T> = <T as AgentMetric>::Handles;
 
+/// The bound instruments of an agent metric type: `Bound<TTSMetrics>`.
+pub type Bound<T> = <T as AgentMetric>::Bound;
+
 // A nested `Option<Details>` records its measurements when present.
 impl<T: AgentMetric> AgentMetric for Option<T> {
     type Handles = T::Handles;
+    /// Bound when the template holds a value; recording through it skips absent values, and
+    /// values present where the template had none.
+    type Bound = Option<T::Bound>;
     const INSTRUMENTS: &'static [InstrumentDescriptor] = T::INSTRUMENTS;
 
     fn handles(meter: &Meter) -> Self::Handles {
@@ -76,6 +105,23 @@ impl<T: AgentMetric> AgentMetric for Option<T> {
     fn record_inherited(&self, handles: &Self::Handles, inherited: &[KeyValue]) {
         if let Some(inner) = self {
             inner.record_inherited(handles, inherited);
+        }
+    }
+
+    fn bind_inherited(
+        handles: &Self::Handles,
+        template: &Self,
+        inherited: &[KeyValue],
+    ) -> Self::Bound {
+        template
+            .as_ref()
+            .map(|t| T::bind_inherited(handles, t, inherited))
+    }
+
+    #[inline]
+    fn record_bound(&self, bound: &Self::Bound) {
+        if let (Some(inner), Some(bound)) = (self, bound) {
+            inner.record_bound(bound);
         }
     }
 

@@ -5,7 +5,7 @@ pub use core::cmp::PartialEq;
 pub use core::convert::From;
 pub use core::fmt;
 pub use core::option::Option::{self, None, Some};
-pub use core::primitive::{bool, str, usize};
+pub use core::primitive::{bool, str, u8, usize};
 pub use std::vec::Vec;
 
 pub use opentelemetry;
@@ -14,8 +14,9 @@ pub use opentelemetry::{Key, KeyValue, Value};
 
 pub use crate::attributes::{
     AttrBuf, AttributeSet, AttributeValue, BoolAsStr, Slot, is_sorted_unique, key_count,
-    merge_plan, merged_keys, non_empty,
+    merge_plan, merged_keys, non_empty, run_side, source_order,
 };
+pub use crate::bound::{BoundCounter, BoundGauge, BoundHistogram, BoundUpDownCounter};
 pub use crate::compact::{Compact, CompactDebug, Key as MapKey};
 pub use crate::instrument::{Instrument, InstrumentDescriptor, InstrumentKind, Source};
 pub use crate::metric::AgentMetric;

@@ -31,20 +31,25 @@ fn expand(set: &AttributeStruct) -> TokenStream {
             quote!(__p::AttributeValue::attribute_value(&self.#f))
         }
     };
-    let arms = sorted.iter().enumerate().map(|(index, (field, a))| {
-        let key = &a.key;
-        let mut value = value_of(field, a);
-        if a.skip_empty {
-            value = quote!(__p::non_empty(#value));
-        }
-        quote! {
-            #index => {
+    let pushes: Vec<TokenStream> = sorted
+        .iter()
+        .map(|(field, a)| {
+            let key = &a.key;
+            let mut value = value_of(field, a);
+            if a.skip_empty {
+                value = quote!(__p::non_empty(#value));
+            }
+            quote! {
                 if let __p::Some(v) = #value {
                     buf.push(__p::KeyValue::new(__p::Key::from_static_str(#key), v));
                 }
             }
-        }
-    });
+        })
+        .collect();
+    let arms = pushes
+        .iter()
+        .enumerate()
+        .map(|(index, push)| quote!(#index => { #push }));
     // The compact form lists fields in declaration order, like the Python model dump.
     let entries = set.fields.iter().map(|(field, a)| {
         let name = field.ident.as_ref().expect("named field").to_string();
@@ -67,6 +72,11 @@ fn expand(set: &AttributeStruct) -> TokenStream {
                         #(#arms)*
                         _ => {}
                     }
+                }
+
+                #[inline]
+                fn push_all<const N: __p::usize>(&self, buf: &mut __p::AttrBuf<N>) {
+                    #(#pushes)*
                 }
             }
 
