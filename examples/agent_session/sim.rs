@@ -1,68 +1,25 @@
-//! The main job: a simulated voice-agent session, recorded through the schema.
-//!
-//! ```text
-//! cargo run --example agent_session -- [--turns N] [--seed S]
-//! ```
-//!
-//! Each turn a user speaks (STT), the agent thinks (LLM) and answers (TTS), across two providers
-//! per stage; interruptions are detected; connections are acquired new or reused; then a realtime
-//! model holds a short session. Every instrument of the schema is recorded at least once, and each
-//! turn's latency histograms are recorded as that turn completes.
-//!
-//! With no collector configured, the run records into an in-process reader and prints a summary
-//! table at the end.
-
-use std::process::ExitCode;
+//! The simulated voice-agent session behind the `agent_session` example, shared with the
+//! end-to-end test: a seeded RNG drives pipeline turns (two providers per stage), interruption
+//! detection, pooled connections (new and reused) and a realtime session, so that every
+//! instrument of the schema is recorded at least once.
 
 use agent_metrics::MetricsRecorder;
-use agent_metrics::capture::Capture;
 use agent_metrics::schema::*;
-use agent_metrics::summary::summary_table;
 use agent_metrics::usage::UsageCollector;
 
-const STT: [(&str, &str); 2] = [
+pub const STT: [(&str, &str); 2] = [
     ("deepgram", "nova-3"),
     ("assemblyai", "universal-streaming"),
 ];
-const LLM: [(&str, &str); 2] = [("openai", "gpt-4o-mini"), ("anthropic", "claude-sonnet-4")];
-const TTS: [(&str, &str); 2] = [("cartesia", "sonic-2"), ("elevenlabs", "eleven_flash_v2_5")];
-const REALTIME: (&str, &str) = ("openai", "gpt-realtime");
-
-struct Args {
-    turns: u32,
-    seed: u64,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args { turns: 8, seed: 7 };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
-        match flag.as_str() {
-            "--turns" => {
-                args.turns = value("--turns")?
-                    .parse()
-                    .map_err(|_| "--turns takes a whole number".to_owned())?
-            }
-            "--seed" => {
-                args.seed = value("--seed")?
-                    .parse()
-                    .map_err(|_| "--seed takes a whole number".to_owned())?
-            }
-            other => return Err(format!("unknown argument `{other}`")),
-        }
-    }
-    if args.turns < 2 {
-        return Err("--turns must be at least 2, so that every provider takes a turn".into());
-    }
-    Ok(args)
-}
+pub const LLM: [(&str, &str); 2] = [("openai", "gpt-4o-mini"), ("anthropic", "claude-sonnet-4")];
+pub const TTS: [(&str, &str); 2] = [("cartesia", "sonic-2"), ("elevenlabs", "eleven_flash_v2_5")];
+pub const REALTIME: (&str, &str) = ("openai", "gpt-realtime");
 
 /// The simulated session: a seeded RNG, the recorder, the session's usage and a clock.
-struct Session {
+pub struct Session {
     rng: fastrand::Rng,
     recorder: MetricsRecorder,
-    usage: UsageCollector,
+    pub usage: UsageCollector,
     /// Epoch seconds of the simulated clock.
     now: f64,
     /// Which providers already hold a pooled connection.
@@ -71,6 +28,27 @@ struct Session {
 }
 
 impl Session {
+    /// A session recording through `recorder`, its randomness fixed by `seed`.
+    pub fn new(seed: u64, recorder: MetricsRecorder) -> Self {
+        Session {
+            rng: fastrand::Rng::with_seed(seed),
+            recorder,
+            usage: UsageCollector::default(),
+            now: 1_767_225_600.0,
+            stt_connected: [false; 2],
+            tts_connected: [false; 2],
+        }
+    }
+
+    /// `turns` pipeline turns, then a realtime session of about half as many responses.
+    pub fn run(&mut self, turns: u32, mut on_turn: impl FnMut(u32, f64)) {
+        for turn in 0..turns {
+            let e2e = self.pipeline_turn(turn);
+            on_turn(turn, e2e);
+        }
+        self.realtime_session(turns.div_ceil(2).max(2));
+    }
+
     fn range(&mut self, low: f64, high: f64) -> f64 {
         low + (high - low) * self.rng.f64()
     }
@@ -90,7 +68,8 @@ impl Session {
         }
     }
 
-    fn pipeline_turn(&mut self, turn: u32) -> f64 {
+    /// One pipeline turn; returns its end-to-end latency.
+    pub fn pipeline_turn(&mut self, turn: u32) -> f64 {
         let (s, l, t) = (
             (turn % 2) as usize,
             ((turn / 2) % 2) as usize,
@@ -251,7 +230,8 @@ impl Session {
         e2e
     }
 
-    fn realtime_session(&mut self, responses: u32) {
+    /// A realtime-model session: a (re)connect, then `responses` responses.
+    pub fn realtime_session(&mut self, responses: u32) {
         let meta = Metadata::new(REALTIME.0, REALTIME.1);
         let connection = |acquire_time: f64, now: f64| RealtimeModelMetrics {
             label: "livekit.plugins.openai.realtime.RealtimeModel".into(),
@@ -311,41 +291,4 @@ impl Session {
             self.emit(AgentMetrics::Realtime(event));
         }
     }
-}
-
-fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(args) => args,
-        Err(why) => {
-            eprintln!("agent_session: {why}\nusage: agent_session [--turns N] [--seed S]");
-            return ExitCode::from(2);
-        }
-    };
-    let capture = Capture::cumulative();
-    let recorder = MetricsRecorder::new(capture.meter());
-    let mut session = Session {
-        rng: fastrand::Rng::with_seed(args.seed),
-        recorder,
-        usage: UsageCollector::default(),
-        now: 1_767_225_600.0,
-        stt_connected: [false; 2],
-        tts_connected: [false; 2],
-    };
-    println!(
-        "Simulating {} pipeline turns and a realtime session (seed {}).",
-        args.turns, args.seed
-    );
-    for turn in 0..args.turns {
-        let e2e = session.pipeline_turn(turn);
-        println!("  turn {turn:>2}: end-to-end latency {e2e:.3} s");
-    }
-    session.realtime_session(args.turns.div_ceil(2).max(2));
-
-    println!("\nNo collector configured: the embedded in-process reader collected this.\n");
-    print!("{}", summary_table(&capture.collect()));
-    println!("\nSession usage:");
-    for usage in session.usage.flatten() {
-        println!("  {usage:?}");
-    }
-    ExitCode::SUCCESS
 }

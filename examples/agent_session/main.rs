@@ -1,0 +1,102 @@
+//! The main job: a simulated voice-agent session, recorded through the schema and exported.
+//!
+//! ```text
+//! cargo run --example agent_session -- [--turns N] [--seed S]
+//! ```
+//!
+//! Each turn a user speaks (STT), the agent thinks (LLM) and answers (TTS), across two providers
+//! per stage; interruptions are detected; connections are acquired new or reused; then a realtime
+//! model holds a short session (see `sim.rs`). Every instrument of the schema is recorded at least
+//! once, and each turn's latency histograms are recorded as that turn completes.
+//!
+//! Where the metrics go is the `Telemetry` builder's choice, from the environment:
+//! - nothing configured: the embedded in-process reader, and a summary table at the end;
+//! - `OTEL_EXPORTER_OTLP_ENDPOINT` (and the other `OTEL_*` variables): OTLP/HTTP there, with a
+//!   final flush before exit;
+//! - `LIVEKIT_URL` / `LIVEKIT_OBSERVABILITY_URL` with `LIVEKIT_API_KEY` and `LIVEKIT_API_SECRET`:
+//!   LiveKit Cloud.
+
+mod sim;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use agent_metrics::MetricsRecorder;
+use agent_metrics::export::Telemetry;
+use agent_metrics::summary::summary_table;
+
+/// How long the final export may take before we give up on the collector.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
+
+struct Args {
+    turns: u32,
+    seed: u64,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args { turns: 8, seed: 7 };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+        match flag.as_str() {
+            "--turns" => {
+                args.turns = value("--turns")?
+                    .parse()
+                    .map_err(|_| "--turns takes a whole number".to_owned())?
+            }
+            "--seed" => {
+                args.seed = value("--seed")?
+                    .parse()
+                    .map_err(|_| "--seed takes a whole number".to_owned())?
+            }
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    if args.turns < 2 {
+        return Err("--turns must be at least 2, so that every provider takes a turn".into());
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(why) => {
+            eprintln!("agent_session: {why}\nusage: agent_session [--turns N] [--seed S]");
+            return ExitCode::from(2);
+        }
+    };
+    let telemetry = match Telemetry::builder().build() {
+        Ok(telemetry) => telemetry,
+        Err(error) => {
+            eprintln!("agent_session: cannot set up metrics export: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("Metrics: {}", telemetry.mode());
+    println!(
+        "Simulating {} pipeline turns and a realtime session (seed {}).",
+        args.turns, args.seed
+    );
+    let mut session = sim::Session::new(args.seed, MetricsRecorder::new(telemetry.meter()));
+    session.run(args.turns, |turn, e2e| {
+        println!("  turn {turn:>2}: end-to-end latency {e2e:.3} s");
+    });
+
+    if let Some(capture) = telemetry.capture() {
+        println!("\nNo collector configured: the embedded in-process reader collected this.\n");
+        print!("{}", summary_table(&capture.collect()));
+    }
+    println!("\nSession usage:");
+    for usage in session.usage.flatten() {
+        println!("  {usage:?}");
+    }
+    // The agent's work is done whatever happens to the export: report, and exit normally.
+    match telemetry.shutdown(SHUTDOWN_TIMEOUT) {
+        Ok(()) => {}
+        Err(error) => eprintln!(
+            "agent_session: the metrics collector was unreachable, so this run's metrics were not exported: {error}"
+        ),
+    }
+    ExitCode::SUCCESS
+}
