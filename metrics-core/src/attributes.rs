@@ -60,6 +60,30 @@ impl<T: AttributeSet> AttributeSet for Option<T> {
     }
 }
 
+/// Another way to read a field as attributes: `attributes(metadata as GenAiModel)` writes the
+/// keys `GenAiModel` derives from the field, instead of the field's own. The view is a type with
+/// no values; it only says how to read `T`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an attribute view of `{T}`",
+    label = "named as `field as View`, but it cannot read this field",
+    note = "implement `AttributeView<{T}>` for the view type"
+)]
+pub trait AttributeView<T: ?Sized> {
+    /// Every key the view can write, sorted and unique.
+    const KEYS: &'static [&'static str];
+
+    /// Writes the attribute for `KEYS[index]` read from `value`, if present.
+    fn push_attribute<const N: usize>(value: &T, index: usize, buf: &mut AttrBuf<N>);
+
+    /// Writes every present attribute, in key order.
+    #[inline]
+    fn push_all<const N: usize>(value: &T, buf: &mut AttrBuf<N>) {
+        for index in 0..Self::KEYS.len() {
+            Self::push_attribute(value, index, buf);
+        }
+    }
+}
+
 /// A type an attribute's value can come from.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be an attribute value",

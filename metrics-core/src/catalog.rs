@@ -79,7 +79,10 @@ impl Catalog {
             .add::<EOUMetrics>()
             .add::<EOTInferenceMetrics>()
             .add::<AvatarMetrics>()
-            .add::<DecisionMetrics>();
+            .add::<DecisionMetrics>()
+            .add::<ToolExecutionMetrics>()
+            .add::<AgentInvocationMetrics>()
+            .add::<EventLoopBlocked>();
         c
     }
 

@@ -9,13 +9,18 @@ pub mod bound;
 pub mod capture;
 pub mod catalog;
 mod compact;
+pub mod connection;
 pub mod export;
+pub mod genai;
 mod instrument;
+pub mod invalid;
+pub mod job;
 mod metric;
 pub mod pool;
 mod recorder;
 pub mod rules;
 pub mod schema;
+pub mod stall;
 pub mod summary;
 pub mod usage;
 mod value;
@@ -25,7 +30,9 @@ mod value;
 pub mod __private;
 
 pub use agent_metrics_derive::{AgentMetric, AttributeValue, Attributes};
-pub use attributes::{AttrBuf, AttributeSet, AttributeValue, BoolAsStr, Slot, merge_plan};
+pub use attributes::{
+    AttrBuf, AttributeSet, AttributeValue, AttributeView, BoolAsStr, Slot, merge_plan,
+};
 pub use compact::{Compact, CompactDebug};
 pub use export::{ExportError, Telemetry, TelemetryBuilder};
 pub use instrument::{Instrument, InstrumentDescriptor, InstrumentKind, Source, ValueType};

@@ -44,22 +44,24 @@ pub trait AgentMetric {
     /// keep the result: a meter taken before its provider exists records nothing, for ever.
     fn handles(meter: &Meter) -> Self::Handles;
 
-    /// Records every measurement of this event.
+    /// Records every measurement of this event, with the current job's attributes added (see
+    /// [`Job`](crate::job::Job)).
     #[inline]
     fn record(&self, handles: &Self::Handles) {
-        self.record_inherited(handles, &[]);
+        self.record_inherited(handles, None);
     }
 
     /// Records with `inherited` as the attributes of measurements that name no source of their
-    /// own: a parent passes its attributes to its `nested` fields this way.
+    /// own: a parent passes its attributes (job included) to its `nested` fields this way.
     #[doc(hidden)]
-    fn record_inherited(&self, handles: &Self::Handles, inherited: &[KeyValue]);
+    fn record_inherited(&self, handles: &Self::Handles, inherited: Option<&[KeyValue]>);
 
     /// Resolves the attributes of `template` once: the returned set records any later event
     /// with no attribute lookup. For a component whose attributes never change (a plugin knows
-    /// its provider and model once), this is the fastest path.
+    /// its provider and model once), this is the fastest path. The current job's attributes
+    /// are bound too: bind within the job.
     fn bind(handles: &Self::Handles, template: &Self) -> Self::Bound {
-        Self::bind_inherited(handles, template, &[])
+        Self::bind_inherited(handles, template, None)
     }
 
     /// `bind` for a nested field, under its parent's attributes.
@@ -67,7 +69,7 @@ pub trait AgentMetric {
     fn bind_inherited(
         handles: &Self::Handles,
         template: &Self,
-        inherited: &[KeyValue],
+        inherited: Option<&[KeyValue]>,
     ) -> Self::Bound;
 
     /// Records every measurement of this event with the attributes bound by [`bind`](Self::bind),
@@ -102,7 +104,7 @@ impl<T: AgentMetric> AgentMetric for Option<T> {
     }
 
     #[inline]
-    fn record_inherited(&self, handles: &Self::Handles, inherited: &[KeyValue]) {
+    fn record_inherited(&self, handles: &Self::Handles, inherited: Option<&[KeyValue]>) {
         if let Some(inner) = self {
             inner.record_inherited(handles, inherited);
         }
@@ -111,7 +113,7 @@ impl<T: AgentMetric> AgentMetric for Option<T> {
     fn bind_inherited(
         handles: &Self::Handles,
         template: &Self,
-        inherited: &[KeyValue],
+        inherited: Option<&[KeyValue]>,
     ) -> Self::Bound {
         template
             .as_ref()

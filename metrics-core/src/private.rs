@@ -13,12 +13,13 @@ pub use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, UpDownCounter
 pub use opentelemetry::{Key, KeyValue, Value};
 
 pub use crate::attributes::{
-    AttrBuf, AttributeSet, AttributeValue, BoolAsStr, Slot, is_sorted_unique, key_count,
-    merge_plan, merged_keys, non_empty, run_side, source_order,
+    AttrBuf, AttributeSet, AttributeValue, AttributeView, BoolAsStr, Slot, is_sorted_unique,
+    key_count, merge_plan, merged_keys, non_empty, run_side, source_order,
 };
 pub use crate::bound::{BoundCounter, BoundGauge, BoundHistogram, BoundUpDownCounter};
 pub use crate::compact::{Compact, CompactDebug, Key as MapKey};
 pub use crate::instrument::{Instrument, InstrumentDescriptor, InstrumentKind, Source};
+pub use crate::job::{JOB_KEY_COUNT, JobAttributes, with_job};
 pub use crate::metric::AgentMetric;
 pub use crate::value::{
     CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber, unit_of,
@@ -29,15 +30,28 @@ pub const fn value_type<T: MetricValue + ?core::marker::Sized>() -> crate::instr
     <T::Number as Number>::VALUE_TYPE
 }
 
-/// The value to record, honouring `Option` and `skip_zero`.
+/// The value to record: `None` for an absent `Option`, for the `skip_zero` / `skip_negative`
+/// guards, and for an invalid value (see [`crate::invalid`]), which is counted instead.
 #[inline(always)]
 pub fn measure<T: MetricValue + ?core::marker::Sized>(
     value: &T,
+    instrument: &Instrument,
     skip_zero: bool,
+    skip_negative: bool,
 ) -> Option<T::Number> {
-    match value.number() {
-        Some(v) if skip_zero && v == <T::Number as Number>::ZERO => None,
-        other => other,
+    let v = value.number()?;
+    if skip_zero && v == <T::Number as Number>::ZERO {
+        return None;
+    }
+    if skip_negative && v < <T::Number as Number>::ZERO {
+        return None;
+    }
+    match <T::Number as Number>::check(v, instrument) {
+        None => Some(v),
+        Some(reason) => {
+            crate::invalid::dropped(instrument.name, reason);
+            None
+        }
     }
 }
 

@@ -77,6 +77,9 @@ schema_handles! {
     interruption: InterruptionMetrics,
     avatar: AvatarMetrics,
     report: MetricsReport,
+    tool: ToolExecutionMetrics,
+    agent: AgentInvocationMetrics,
+    event_loop: EventLoopBlocked,
 }
 
 /// A value the recorder can record: every schema event, [`AgentMetrics`] and [`MetricsReport`].

@@ -18,7 +18,10 @@ use std::sync::Arc;
 #[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
-use crate::{AgentMetric, Attributes, Instrument};
+use opentelemetry::{Key, KeyValue, StringValue, Value};
+
+use crate::genai::{self, ProviderName, gen_ai_provider_name, operation, token_type};
+use crate::{AgentMetric, AttrBuf, AttributeValue, AttributeView, Attributes, Instrument};
 
 /// A model or provider id: cheap to clone into every data point's attributes.
 pub type ModelId = Arc<str>;
@@ -31,6 +34,20 @@ pub const LATENCY_BUCKETS: &[f64] = &[0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0,
 pub const ACQUIRE_BUCKETS: &[f64] = &[
     0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
+
+/// Buckets for GenAI token counts: the OpenTelemetry GenAI conventions' advice (powers of 4).
+pub const GEN_AI_TOKEN_BUCKETS: &[f64] = &[
+    1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0,
+    16777216.0, 67108864.0,
+];
+
+/// Buckets for GenAI durations, in seconds: the GenAI conventions' advice (10 ms doubling).
+pub const GEN_AI_DURATION_BUCKETS: &[f64] = &[
+    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+];
+
+/// Buckets for event-loop stalls, in seconds: from the 100 ms warning threshold up.
+pub const BLOCKED_BUCKETS: &[f64] = &[0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0, 30.0];
 
 // ---------------------------------------------------------------------------------------------
 // Instruments fed by more than one field.
@@ -57,6 +74,26 @@ pub const CONNECTION_ACQUIRE_TIME: Instrument =
         .unit("s")
         .description("Time to acquire a connection (WebSocket only)")
         .buckets(ACQUIRE_BUCKETS);
+
+/// `gen_ai.client.token.usage`: LLM and realtime tokens, by `gen_ai.token.type`.
+pub const GEN_AI_TOKEN_USAGE: Instrument = Instrument::histogram("gen_ai.client.token.usage")
+    .unit("{token}")
+    .description("Number of input and output tokens used by the GenAI operation")
+    .buckets(GEN_AI_TOKEN_BUCKETS);
+
+/// `gen_ai.client.operation.duration`: LLM and realtime response durations.
+pub const GEN_AI_OPERATION_DURATION: Instrument =
+    Instrument::histogram("gen_ai.client.operation.duration")
+        .unit("s")
+        .description("GenAI operation duration")
+        .buckets(GEN_AI_DURATION_BUCKETS);
+
+/// `gen_ai.client.operation.time_to_first_chunk`: LLM and realtime time to first chunk.
+pub const GEN_AI_TIME_TO_FIRST_CHUNK: Instrument =
+    Instrument::histogram("gen_ai.client.operation.time_to_first_chunk")
+        .unit("s")
+        .description("Time to first chunk of a streaming GenAI response")
+        .buckets(GEN_AI_DURATION_BUCKETS);
 
 // ---------------------------------------------------------------------------------------------
 // Attribute sets.
@@ -93,6 +130,52 @@ pub struct MetricsMetadata {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub model_provider: Option<ModelId>,
+}
+
+/// The GenAI conventions' reading of a [`Metadata`] (delta spec §2.2): `gen_ai.provider.name`
+/// normalized by [`gen_ai_provider_name`], and `gen_ai.request.model` and
+/// `gen_ai.response.model` both the model name. No metadata, no attributes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GenAiModel;
+
+impl AttributeView<Option<Metadata>> for GenAiModel {
+    const KEYS: &'static [&'static str] = &[
+        genai::PROVIDER_NAME,
+        genai::REQUEST_MODEL,
+        genai::RESPONSE_MODEL,
+    ];
+
+    #[inline]
+    fn push_attribute<const N: usize>(
+        value: &Option<Metadata>,
+        index: usize,
+        buf: &mut AttrBuf<N>,
+    ) {
+        let Some(metadata) = value else {
+            return;
+        };
+        let key = Key::from_static_str(Self::KEYS[index]);
+        if index == 0 {
+            let Some(provider) = &metadata.model_provider else {
+                return;
+            };
+            let name = match gen_ai_provider_name(provider) {
+                Some(ProviderName::Known(name)) => Value::from(name),
+                // Unchanged: share the caller's string rather than copy it.
+                Some(ProviderName::Other(name)) if name.len() == provider.len() => {
+                    Value::String(StringValue::from(provider.clone()))
+                }
+                Some(ProviderName::Other(trimmed)) => Value::from(trimmed.to_owned()),
+                None => return,
+            };
+            buf.push(KeyValue::new(key, name));
+        } else if let Some(model) = metadata.model_name.as_ref().filter(|m| !m.is_empty()) {
+            buf.push(KeyValue::new(
+                key,
+                Value::String(StringValue::from(model.clone())),
+            ));
+        }
+    }
 }
 
 impl Metadata {
@@ -140,16 +223,26 @@ pub struct LLMMetrics {
     /// Emission time, epoch seconds.
     pub timestamp: f64,
     /// Stream start until the last chunk, seconds.
+    #[metric(histogram = GEN_AI_OPERATION_DURATION, skip_zero, skip_negative,
+             attributes(metadata as GenAiModel, genai::OPERATION_NAME = operation::CHAT))]
     pub duration: f64,
     /// Time to the first generated token, seconds; -1 when none was generated.
+    #[metric(histogram = GEN_AI_TIME_TO_FIRST_CHUNK, skip_negative,
+             attributes(metadata as GenAiModel, genai::OPERATION_NAME = operation::CHAT))]
     pub ttft: f64,
     /// Whether the stream was cancelled.
     pub cancelled: bool,
     /// Output tokens.
     #[metric(counter = LLM_OUTPUT_TOKENS, skip_zero)]
+    #[metric(histogram = GEN_AI_TOKEN_USAGE, skip_zero,
+             attributes(metadata as GenAiModel, genai::OPERATION_NAME = operation::CHAT,
+                        genai::TOKEN_TYPE = token_type::OUTPUT))]
     pub completion_tokens: u64,
     /// Input tokens.
     #[metric(counter = LLM_INPUT_TOKENS, skip_zero)]
+    #[metric(histogram = GEN_AI_TOKEN_USAGE, skip_zero,
+             attributes(metadata as GenAiModel, genai::OPERATION_NAME = operation::CHAT,
+                        genai::TOKEN_TYPE = token_type::INPUT))]
     pub prompt_tokens: u64,
     /// Input tokens read from the provider's cache.
     #[metric(counter = LLM_INPUT_CACHED_TOKENS, skip_zero)]
@@ -429,6 +522,8 @@ pub struct RealtimeModelMetrics {
     pub timestamp: f64,
     /// Response created until done, seconds.
     #[metric(default)]
+    #[metric(histogram = GEN_AI_OPERATION_DURATION, skip_zero, skip_negative,
+             attributes(metadata as GenAiModel, genai::OPERATION_NAME = operation::GENERATE_CONTENT))]
     #[cfg_attr(feature = "serde", serde(default))]
     pub duration: f64,
     /// LLM session duration (for session-based billing)
@@ -442,6 +537,8 @@ pub struct RealtimeModelMetrics {
     pub session_duration: f64,
     /// Time to the first audio token, seconds; -1 when none.
     #[metric(default = -1.0)]
+    #[metric(histogram = GEN_AI_TIME_TO_FIRST_CHUNK, skip_negative,
+             attributes(metadata as GenAiModel, genai::OPERATION_NAME = operation::GENERATE_CONTENT))]
     #[cfg_attr(feature = "serde", serde(default = "minus_one"))]
     pub ttft: f64,
     /// Whether the response was cancelled.
@@ -450,10 +547,16 @@ pub struct RealtimeModelMetrics {
     pub cancelled: bool,
     /// Input tokens, text and audio.
     #[metric(counter = LLM_INPUT_TOKENS, skip_zero, default)]
+    #[metric(histogram = GEN_AI_TOKEN_USAGE, skip_zero,
+             attributes(metadata as GenAiModel, genai::OPERATION_NAME = operation::GENERATE_CONTENT,
+                        genai::TOKEN_TYPE = token_type::INPUT))]
     #[cfg_attr(feature = "serde", serde(default))]
     pub input_tokens: u64,
     /// Output tokens.
     #[metric(counter = LLM_OUTPUT_TOKENS, skip_zero, default)]
+    #[metric(histogram = GEN_AI_TOKEN_USAGE, skip_zero,
+             attributes(metadata as GenAiModel, genai::OPERATION_NAME = operation::GENERATE_CONTENT,
+                        genai::TOKEN_TYPE = token_type::OUTPUT))]
     #[cfg_attr(feature = "serde", serde(default))]
     pub output_tokens: u64,
     /// All tokens.
@@ -608,6 +711,82 @@ pub struct DecisionMetrics {
     #[metric(default)]
     #[cfg_attr(feature = "serde", serde(default))]
     pub metadata: Option<Metadata>,
+}
+
+/// The `error.type` of a failed tool execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, AttributeValue)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum ToolErrorType {
+    /// The tool raised, was cancelled, or returned an error output.
+    ToolError,
+}
+
+/// One function-tool execution: from just before the tool runs until its output is built,
+/// errors and cancellation included.
+#[derive(Clone, PartialEq, AgentMetric)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct ToolExecutionMetrics {
+    /// The function's name.
+    #[attr(key = "gen_ai.tool.name")]
+    pub tool_name: ModelId,
+    /// Tool execution duration
+    #[metric(histogram = "gen_ai.execute_tool.duration", unit = "s", buckets = GEN_AI_DURATION_BUCKETS,
+             attributes(tool_name, error_type, genai::OPERATION_NAME = operation::EXECUTE_TOOL))]
+    pub duration: f64,
+    /// `tool_error` when the execution's output is an error.
+    #[attr(key = "error.type")]
+    #[metric(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub error_type: Option<ToolErrorType>,
+}
+
+impl ToolExecutionMetrics {
+    /// An execution of `tool_name` that took `duration` seconds and failed or not.
+    pub fn new(tool_name: impl Into<ModelId>, duration: f64, is_error: bool) -> Self {
+        ToolExecutionMetrics {
+            tool_name: tool_name.into(),
+            duration,
+            error_type: is_error.then_some(ToolErrorType::ToolError),
+        }
+    }
+}
+
+/// One agent turn (one speech), whatever the number of LLM steps and tool rounds it took.
+#[derive(Clone, PartialEq, AgentMetric)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct AgentInvocationMetrics {
+    /// The agent's label: its id, `default_agent` for the plain agent.
+    #[attr(key = "gen_ai.agent.name")]
+    pub agent_name: ModelId,
+    /// Agent invocation duration
+    #[metric(histogram = "gen_ai.invoke_agent.duration", unit = "s", buckets = GEN_AI_DURATION_BUCKETS,
+             attributes(agent_name, genai::OPERATION_NAME = operation::INVOKE_AGENT))]
+    pub duration: f64,
+}
+
+/// How long a stall of the async runtime was: `warning` from 100 ms, `error` from 500 ms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, AttributeValue)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Severity {
+    /// At least the warning threshold.
+    Warning,
+    /// At least the error threshold.
+    Error,
+}
+
+/// One stall of the async runtime: a time during which it could not run its timers.
+#[derive(Clone, PartialEq, AgentMetric)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct EventLoopBlocked {
+    /// Duration of synchronous blocks detected on an agent event loop
+    #[metric(histogram = "lk.agents.event_loop.blocked_duration", unit = "s",
+             buckets = BLOCKED_BUCKETS, attributes(severity))]
+    pub duration: f64,
+    /// How bad it was.
+    #[attr]
+    pub severity: Severity,
 }
 
 /// The latencies of one conversation turn (a chat message's `metrics`). Keys are present only

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, UpDownCounter};
 
-use crate::instrument::{Instrument, ValueType};
+use crate::instrument::{Instrument, InstrumentKind, ValueType};
+use crate::invalid::{MAX_VALUE, Reason};
 
 /// A number OpenTelemetry records: `u64`, `i64` or `f64`.
 pub trait Number: Copy + PartialEq + PartialOrd + Send + Sync + 'static {
@@ -16,21 +17,63 @@ pub trait Number: Copy + PartialEq + PartialOrd + Send + Sync + 'static {
     const VALUE_TYPE: ValueType;
     /// Zero, for `skip_zero`.
     const ZERO: Self;
+
+    /// Why `self` must not be recorded into `instrument`, if it must not (see
+    /// [`crate::invalid`] for the policy).
+    fn check(self, instrument: &Instrument) -> Option<Reason>;
 }
 
 impl Number for u64 {
     const VALUE_TYPE: ValueType = ValueType::U64;
     const ZERO: Self = 0;
+
+    #[inline(always)]
+    fn check(self, _: &Instrument) -> Option<Reason> {
+        (self > MAX_VALUE as u64).then_some(Reason::TooLarge)
+    }
 }
 
 impl Number for i64 {
     const VALUE_TYPE: ValueType = ValueType::I64;
     const ZERO: Self = 0;
+
+    #[inline(always)]
+    fn check(self, instrument: &Instrument) -> Option<Reason> {
+        if self.unsigned_abs() > MAX_VALUE as u64 {
+            Some(Reason::TooLarge)
+        } else if self < 0 && must_not_go_down(instrument) {
+            Some(Reason::Negative)
+        } else {
+            None
+        }
+    }
 }
 
 impl Number for f64 {
     const VALUE_TYPE: ValueType = ValueType::F64;
     const ZERO: Self = 0.0;
+
+    #[inline(always)]
+    fn check(self, instrument: &Instrument) -> Option<Reason> {
+        if self.is_nan() {
+            Some(Reason::NaN)
+        } else if self.is_infinite() {
+            Some(Reason::Infinite)
+        } else if self.abs() > MAX_VALUE {
+            Some(Reason::TooLarge)
+        } else if self < 0.0 && must_not_go_down(instrument) {
+            Some(Reason::Negative)
+        } else {
+            None
+        }
+    }
+}
+
+/// Counters only grow, and a negative duration is a clock error, not a measurement.
+#[inline(always)]
+fn must_not_go_down(instrument: &Instrument) -> bool {
+    matches!(instrument.kind, InstrumentKind::Counter)
+        || (matches!(instrument.kind, InstrumentKind::Histogram) && instrument.unit == "s")
 }
 
 /// A field type an instrument can record: integers, floats, `Duration` (as f64 seconds) and

@@ -1,4 +1,5 @@
-//! The schema's instruments against spec §2.1: names, kinds, value types, units, attributes.
+//! The schema's instruments against spec §2.1 (the 19 of PR #4891) and delta spec §1.2 (the six
+//! of livekit-agents 1.8.9): names, kinds, value types, units, attributes.
 
 use std::collections::BTreeMap;
 
@@ -7,8 +8,22 @@ use agent_metrics_core::{InstrumentKind, ValueType};
 
 const MODEL: &[&str] = &["model_name", "model_provider"];
 const CONNECTION: &[&str] = &["connection_reused", "model_name", "model_provider"];
+const GEN_AI_CLIENT: &[&str] = &[
+    "gen_ai.operation.name",
+    "gen_ai.provider.name",
+    "gen_ai.request.model",
+    "gen_ai.response.model",
+];
+const GEN_AI_TOKENS: &[&str] = &[
+    "gen_ai.operation.name",
+    "gen_ai.provider.name",
+    "gen_ai.request.model",
+    "gen_ai.response.model",
+    "gen_ai.token.type",
+];
 
-/// Spec §2.1, with our units for counts (UCUM annotations, which Prometheus drops from names).
+/// Spec §2.1 then delta §1.2, with our units for the counters of counts (UCUM annotations,
+/// which Prometheus drops from names).
 const GOLDEN: &[(&str, InstrumentKind, ValueType, &str, &[&str])] = {
     use InstrumentKind::{Counter as C, Histogram as H};
     use ValueType::{F64, U64};
@@ -86,11 +101,53 @@ const GOLDEN: &[(&str, InstrumentKind, ValueType, &str, &[&str])] = {
             MODEL,
         ),
         ("lk.agents.connection.acquire_time", H, F64, "s", CONNECTION),
+        (
+            "lk.agents.event_loop.blocked_duration",
+            H,
+            F64,
+            "s",
+            &["severity"],
+        ),
+        (
+            "gen_ai.client.token.usage",
+            H,
+            U64,
+            "{token}",
+            GEN_AI_TOKENS,
+        ),
+        (
+            "gen_ai.client.operation.duration",
+            H,
+            F64,
+            "s",
+            GEN_AI_CLIENT,
+        ),
+        (
+            "gen_ai.client.operation.time_to_first_chunk",
+            H,
+            F64,
+            "s",
+            GEN_AI_CLIENT,
+        ),
+        (
+            "gen_ai.execute_tool.duration",
+            H,
+            F64,
+            "s",
+            &["error.type", "gen_ai.operation.name", "gen_ai.tool.name"],
+        ),
+        (
+            "gen_ai.invoke_agent.duration",
+            H,
+            F64,
+            "s",
+            &["gen_ai.agent.name", "gen_ai.operation.name"],
+        ),
     ]
 };
 
 #[test]
-fn schema_has_exactly_the_19_instruments_of_the_spec() {
+fn schema_has_exactly_the_25_instruments_of_the_spec() {
     let catalog = Catalog::schema();
     let actual: BTreeMap<_, _> = catalog
         .entries()
@@ -105,7 +162,7 @@ fn schema_has_exactly_the_19_instruments_of_the_spec() {
         .map(|&(name, kind, value, unit, attrs)| (name, (kind, value, unit, attrs)))
         .collect();
     assert_eq!(actual, expected);
-    assert_eq!(catalog.entries().len(), 19);
+    assert_eq!(catalog.entries().len(), 25);
 }
 
 #[test]
@@ -169,14 +226,23 @@ fn shared_instruments_name_every_field_that_feeds_them() {
     );
 }
 
+/// The SDK's default boundaries, meant for milliseconds (spec §2.4).
+const SDK_DEFAULT_BUCKETS: &[f64] = &[
+    0.0, 5.0, 10.0, 25.0, 50.0, 75.0, 100.0, 250.0, 500.0, 750.0, 1000.0, 2500.0, 5000.0, 7500.0,
+    10000.0,
+];
+
 #[test]
-fn histograms_use_seconds_buckets() {
+fn every_histogram_has_buckets_for_its_unit() {
     for e in Catalog::schema().entries() {
-        if e.instrument.kind == InstrumentKind::Histogram {
-            let b = e.instrument.buckets;
-            assert!(!b.is_empty(), "{} has no buckets", e.instrument.name);
-            assert!(*b.last().unwrap() <= 10.0, "{}: {b:?}", e.instrument.name);
-            assert!(b[0] <= 0.05, "{}: {b:?}", e.instrument.name);
+        if e.instrument.kind != InstrumentKind::Histogram {
+            continue;
+        }
+        let (name, b) = (e.instrument.name, e.instrument.buckets);
+        assert!(!b.is_empty() && b != SDK_DEFAULT_BUCKETS, "{name}: {b:?}");
+        if e.instrument.unit == "s" {
+            // Seconds: the first boundary resolves sub-second latencies.
+            assert!(b[0] <= 0.1 && *b.last().unwrap() >= 5.0, "{name}: {b:?}");
         }
     }
 }

@@ -33,7 +33,8 @@ pub enum DefaultValue {
 pub enum Role {
     /// Not measured and not an attribute: shown in `Debug`, nothing more.
     Data,
-    Measure(Box<Measure>),
+    /// One or more measurements: each `#[metric(..)]` naming an instrument is one.
+    Measure(Vec<Measure>),
     Attribute(AttrField),
     /// `#[metric(nested)]`: a field whose type is itself an agent metric.
     Nested {
@@ -60,6 +61,8 @@ pub struct Measure {
     pub doc: Option<String>,
     pub buckets: Option<Buckets>,
     pub skip_zero: bool,
+    /// Values below zero are not recorded (`skip_negative`).
+    pub skip_negative: bool,
     pub sources: Option<Sources>,
     pub cardinality_limit: Option<LitInt>,
 }
@@ -84,10 +87,72 @@ pub enum BucketValues {
     Path(Path),
 }
 
-/// `attributes(a, b)`: fields that give a measurement its attributes.
+/// `attributes(..)`: where a measurement's attributes come from.
 #[derive(Clone)]
 pub struct Sources {
-    pub idents: Vec<Ident>,
+    pub entries: Vec<SourceRef>,
+}
+
+/// One entry of `attributes(..)`.
+#[derive(Clone)]
+pub enum SourceRef {
+    /// `field`: an attribute set, or a field marked `#[attr]`.
+    Field(Ident),
+    /// `field as View`: the field seen through an `AttributeView`.
+    View(Ident, Path),
+    /// `"key" = "value"`: a constant attribute; key and value may also be paths of `&str`
+    /// constants (`genai::OPERATION_NAME = genai::operation::CHAT`).
+    Const(ConstText, ConstText),
+}
+
+/// A string literal or the path of a `&'static str` constant.
+#[derive(Clone)]
+pub enum ConstText {
+    Lit(LitStr),
+    Path(Path),
+}
+
+impl ConstText {
+    pub fn text(&self) -> String {
+        match self {
+            ConstText::Lit(l) => format!("{:?}", l.value()),
+            ConstText::Path(p) => quote::ToTokens::to_token_stream(p).to_string(),
+        }
+    }
+}
+
+impl quote::ToTokens for ConstText {
+    fn to_tokens(&self, tokens: &mut proc_macro2::TokenStream) {
+        match self {
+            ConstText::Lit(l) => l.to_tokens(tokens),
+            ConstText::Path(p) => p.to_tokens(tokens),
+        }
+    }
+}
+
+impl SourceRef {
+    /// The field this entry reads, if any.
+    pub fn field(&self) -> Option<&Ident> {
+        match self {
+            SourceRef::Field(i) | SourceRef::View(i, _) => Some(i),
+            SourceRef::Const(..) => None,
+        }
+    }
+
+    /// A stable text form, to compare entries.
+    pub fn key(&self) -> String {
+        match self {
+            SourceRef::Field(i) => i.to_string(),
+            SourceRef::View(i, p) => format!("{i} as {}", quote::ToTokens::to_token_stream(p)),
+            SourceRef::Const(k, v) => format!("{}={}", k.text(), v.text()),
+        }
+    }
+}
+
+impl PartialEq for SourceRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
 }
 
 /// A field that is one attribute (`#[attr]`).
@@ -114,12 +179,18 @@ impl Container<'_> {
         self.fields.iter().find(|f| f.ident == ident)
     }
 
-    /// Whether some measurement names `ident` as an attribute source.
+    /// Whether some measurement names `ident` directly as an attribute source.
     pub fn is_set_source(&self, ident: &Ident) -> bool {
-        let names = |s: &Option<Sources>| s.as_ref().is_some_and(|s| s.idents.contains(ident));
+        let names = |s: &Option<Sources>| {
+            s.as_ref().is_some_and(|s| {
+                s.entries
+                    .iter()
+                    .any(|e| matches!(e, SourceRef::Field(i) if i == ident))
+            })
+        };
         names(&self.default_sources)
             || self.fields.iter().any(|f| match &f.role {
-                Role::Measure(m) => names(&m.sources),
+                Role::Measure(ms) => ms.iter().any(|m| names(&m.sources)),
                 Role::Nested { sources } => names(sources),
                 _ => false,
             })

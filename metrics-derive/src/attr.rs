@@ -9,7 +9,8 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Expr, ExprLit, ExprUnary, Lit, LitInt, LitStr, Path, Token, UnOp};
 
 use crate::ast::{
-    AttrField, BucketValues, Buckets, Def, DefaultValue, Kind, Measure, Role, Sources,
+    AttrField, BucketValues, Buckets, ConstText, Def, DefaultValue, Kind, Measure, Role, SourceRef,
+    Sources,
 };
 use crate::ctxt::Ctxt;
 use crate::symbol::*;
@@ -58,7 +59,7 @@ impl<'c> Flag<'c> {
     }
 }
 
-const METRIC_FIELD_KEYS: &str = "counter, histogram, gauge, up_down_counter, unit, description, buckets, skip_zero, attributes, default, nested, cardinality_limit";
+const METRIC_FIELD_KEYS: &str = "counter, histogram, gauge, up_down_counter, unit, description, buckets, skip_zero, skip_negative, attributes, default, nested, cardinality_limit";
 const METRIC_STRUCT_KEYS: &str = "attributes, crate, no_debug";
 const ATTR_KEYS: &str = "key, as_str, skip_empty";
 
@@ -128,6 +129,7 @@ fn is_field_key(path: &Path) -> bool {
         DESCRIPTION,
         BUCKETS,
         SKIP_ZERO,
+        SKIP_NEGATIVE,
         DEFAULT,
         NESTED,
         CARDINALITY_LIMIT,
@@ -142,32 +144,118 @@ pub struct FieldAttrs {
     pub role: Role,
 }
 
+/// The keys of one `#[metric(..)]`: a measurement when it names an instrument.
+struct MeasureAttrs<'c> {
+    kind: Attr<'c, (Kind, Span, Def)>,
+    unit: Attr<'c, LitStr>,
+    description: Attr<'c, LitStr>,
+    buckets: Attr<'c, Buckets>,
+    skip_zero: Flag<'c>,
+    skip_negative: Flag<'c>,
+    sources: Attr<'c, Sources>,
+    limit: Attr<'c, LitInt>,
+}
+
+impl<'c> MeasureAttrs<'c> {
+    fn new(cx: &'c Ctxt) -> Self {
+        MeasureAttrs {
+            kind: Attr::none(cx, Symbol("instrument kind")),
+            unit: Attr::none(cx, UNIT),
+            description: Attr::none(cx, DESCRIPTION),
+            buckets: Attr::none(cx, BUCKETS),
+            skip_zero: Flag::none(cx, SKIP_ZERO),
+            skip_negative: Flag::none(cx, SKIP_NEGATIVE),
+            sources: Attr::none(cx, ATTRIBUTES),
+            limit: Attr::none(cx, CARDINALITY_LIMIT),
+        }
+    }
+
+    /// Parses `meta` if it is a measurement key; `Ok(false)` if it is not one.
+    fn parse(&mut self, meta: &ParseNestedMeta) -> syn::Result<bool> {
+        if let Some(k) = kind_of(&meta.path) {
+            let def = parse_def(meta)?;
+            self.kind.set(&meta.path, (k, meta.path.span(), def));
+        } else if meta.path == UNIT {
+            self.unit.set(&meta.path, meta.value()?.parse::<LitStr>()?);
+        } else if meta.path == DESCRIPTION {
+            self.description
+                .set(&meta.path, meta.value()?.parse::<LitStr>()?);
+        } else if meta.path == BUCKETS {
+            self.buckets.set(&meta.path, parse_buckets(meta)?);
+        } else if meta.path == SKIP_ZERO {
+            self.skip_zero.set(&meta.path);
+        } else if meta.path == SKIP_NEGATIVE {
+            self.skip_negative.set(&meta.path);
+        } else if meta.path == ATTRIBUTES {
+            self.sources.set(&meta.path, parse_sources(meta)?);
+        } else if meta.path == CARDINALITY_LIMIT {
+            let lit: LitInt = meta.value()?.parse()?;
+            match lit.base10_parse::<usize>() {
+                Ok(n) if n > 0 => self.limit.set(&meta.path, lit),
+                _ => {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        "cardinality_limit must be a whole number of at least 1",
+                    ));
+                }
+            }
+        } else {
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// The measurement, or, with no instrument named, errors for the keys that needed one and
+    /// the sources left over (which a `nested` field may use).
+    fn finish(self, cx: &Ctxt, doc: &Option<String>) -> Result<Measure, Option<Sources>> {
+        let skip_zero = self.skip_zero.get();
+        let skip_negative = self.skip_negative.get();
+        match self.kind.get() {
+            Some((kind, kind_span, def)) => Ok(Measure {
+                kind,
+                kind_span,
+                def,
+                unit: self.unit.get(),
+                description: self.description.get(),
+                doc: doc.clone(),
+                buckets: self.buckets.get(),
+                skip_zero: skip_zero.is_some(),
+                skip_negative: skip_negative.is_some(),
+                sources: self.sources.get(),
+                cardinality_limit: self.limit.get(),
+            }),
+            None => {
+                let orphan = |span: Option<Span>, what: &str| {
+                    if let Some(span) = span {
+                        cx.syn_error(syn::Error::new(
+                            span,
+                            format!("`{what}` applies to the instrument named in the same `#[metric(..)]`: add `counter = ..`, `histogram = ..`, `gauge = ..` or `up_down_counter = ..` to it"),
+                        ));
+                    }
+                };
+                orphan(self.unit.get().map(|u| u.span()), "unit");
+                orphan(self.description.get().map(|d| d.span()), "description");
+                orphan(self.buckets.get().map(|b| b.span), "buckets");
+                orphan(skip_zero, "skip_zero");
+                orphan(skip_negative, "skip_negative");
+                orphan(self.limit.get().map(|l| l.span()), "cardinality_limit");
+                Err(self.sources.get())
+            }
+        }
+    }
+}
+
 pub fn field(cx: &Ctxt, field: &syn::Field) -> FieldAttrs {
-    let mut kind = Attr::none(cx, Symbol("instrument kind"));
-    let mut unit = Attr::none(cx, UNIT);
-    let mut description = Attr::none(cx, DESCRIPTION);
-    let mut buckets = Attr::none(cx, BUCKETS);
-    let mut skip_zero = Flag::none(cx, SKIP_ZERO);
-    let mut sources = Attr::none(cx, ATTRIBUTES);
     let mut default = Attr::none(cx, DEFAULT);
     let mut nested = Flag::none(cx, NESTED);
-    let mut limit = Attr::none(cx, CARDINALITY_LIMIT);
+    let mut loose_sources: Option<Sources> = None;
+    let mut measures = Vec::new();
+    let doc = doc_comment(&field.attrs);
 
     for attr in field.attrs.iter().filter(|a| a.path() == METRIC) {
+        let mut m = MeasureAttrs::new(cx);
         let result = attr.parse_nested_meta(|meta| {
-            if let Some(k) = kind_of(&meta.path) {
-                let def = parse_def(&meta)?;
-                kind.set(&meta.path, (k, meta.path.span(), def));
-            } else if meta.path == UNIT {
-                unit.set(&meta.path, meta.value()?.parse::<LitStr>()?);
-            } else if meta.path == DESCRIPTION {
-                description.set(&meta.path, meta.value()?.parse::<LitStr>()?);
-            } else if meta.path == BUCKETS {
-                buckets.set(&meta.path, parse_buckets(&meta)?);
-            } else if meta.path == SKIP_ZERO {
-                skip_zero.set(&meta.path);
-            } else if meta.path == ATTRIBUTES {
-                sources.set(&meta.path, parse_sources(&meta)?);
+            if m.parse(&meta)? {
             } else if meta.path == DEFAULT {
                 let value = if meta.input.peek(syn::Token![=]) {
                     DefaultValue::Expr(meta.value()?.parse::<Expr>()?)
@@ -177,17 +265,6 @@ pub fn field(cx: &Ctxt, field: &syn::Field) -> FieldAttrs {
                 default.set(&meta.path, value);
             } else if meta.path == NESTED {
                 nested.set(&meta.path);
-            } else if meta.path == CARDINALITY_LIMIT {
-                let lit: LitInt = meta.value()?.parse()?;
-                match lit.base10_parse::<usize>() {
-                    Ok(n) if n > 0 => limit.set(&meta.path, lit),
-                    _ => {
-                        return Err(syn::Error::new(
-                            lit.span(),
-                            "cardinality_limit must be a whole number of at least 1",
-                        ));
-                    }
-                }
             } else if meta.path == CRATE || meta.path == NO_DEBUG {
                 return Err(meta.error(format!(
                     "`{}` belongs on the struct, not on a field",
@@ -204,85 +281,74 @@ pub fn field(cx: &Ctxt, field: &syn::Field) -> FieldAttrs {
         if let Err(e) = result {
             cx.syn_error(e);
         }
+        match m.finish(cx, &doc) {
+            Ok(measure) => measures.push(measure),
+            Err(Some(sources)) => loose_sources = Some(sources),
+            Err(None) => {}
+        }
     }
 
-    let attr_field = attr_field(cx, field);
-    let doc = doc_comment(&field.attrs);
-    let (kind, unit, description, buckets) =
-        (kind.get(), unit.get(), description.get(), buckets.get());
-    let (skip_zero, sources, nested, limit) =
-        (skip_zero.get(), sources.get(), nested.get(), limit.get());
-
-    let role = match (kind, attr_field, nested) {
-        (Some((kind, kind_span, def)), attr, nested) => {
-            if let Some(attr) = attr {
-                cx.syn_error(syn::Error::new(
-                    attr.key_span,
-                    "a field is either measured or an attribute: remove `#[attr]` or the instrument",
-                ));
-            }
-            if let Some(span) = nested {
-                cx.syn_error(syn::Error::new(
-                    span,
-                    "`nested` marks a field holding another metric struct; it cannot also name an instrument",
-                ));
-            }
-            Role::Measure(Box::new(Measure {
-                kind,
-                kind_span,
-                def,
-                unit,
-                description,
-                doc,
-                buckets,
-                skip_zero: skip_zero.is_some(),
-                sources,
-                cardinality_limit: limit,
-            }))
+    let attr = attr_field(cx, field);
+    let nested = nested.get();
+    let role = if !measures.is_empty() {
+        if let Some(attr) = attr {
+            cx.syn_error(syn::Error::new(
+                attr.key_span,
+                "a field is either measured or an attribute: remove `#[attr]` or the instrument",
+            ));
         }
-        (None, attr, nested) => {
-            let orphan = |tokens: &dyn Fn() -> Option<Span>, what: &str| {
-                if let Some(span) = tokens() {
-                    cx.syn_error(syn::Error::new(
-                        span,
-                        format!("`{what}` only applies to a measured field: add `counter = ..`, `histogram = ..`, `gauge = ..` or `up_down_counter = ..`"),
-                    ));
-                }
-            };
-            orphan(&|| unit.as_ref().map(|u| u.span()), "unit");
-            orphan(&|| description.as_ref().map(|d| d.span()), "description");
-            orphan(&|| buckets.as_ref().map(|b| b.span), "buckets");
-            orphan(&|| skip_zero, "skip_zero");
-            orphan(&|| limit.as_ref().map(|l| l.span()), "cardinality_limit");
-            match (attr, nested) {
-                (Some(attr), nested) => {
-                    if let Some(span) = nested {
-                        cx.syn_error(syn::Error::new(
-                            span,
-                            "a field is either nested or an attribute: remove `nested` or `#[attr]`",
-                        ));
-                    }
-                    if let Some(s) = &sources {
-                        cx.error_spanned_by(&s.idents[0], "an attribute field has no attribute sources of its own: remove `attributes(..)`");
-                    }
-                    Role::Attribute(attr)
-                }
-                (None, Some(_)) => Role::Nested { sources },
-                (None, None) => {
-                    if let Some(first) = sources.as_ref().and_then(|s| s.idents.first()) {
-                        cx.error_spanned_by(
-                            first,
-                            "`attributes(..)` only applies to a measured or nested field",
-                        );
-                    }
-                    Role::Data
-                }
-            }
+        if let Some(span) = nested {
+            cx.syn_error(syn::Error::new(
+                span,
+                "`nested` marks a field holding another metric struct; it cannot also name an instrument",
+            ));
         }
+        if let Some(s) = &loose_sources {
+            cx.error_spanned_by(
+                source_tokens(s),
+                "`attributes(..)` applies to the instrument named in the same `#[metric(..)]`: move it there",
+            );
+        }
+        Role::Measure(measures)
+    } else if let Some(attr) = attr {
+        if let Some(span) = nested {
+            cx.syn_error(syn::Error::new(
+                span,
+                "a field is either nested or an attribute: remove `nested` or `#[attr]`",
+            ));
+        }
+        if let Some(s) = &loose_sources {
+            cx.error_spanned_by(
+                source_tokens(s),
+                "an attribute field has no attribute sources of its own: remove `attributes(..)`",
+            );
+        }
+        Role::Attribute(attr)
+    } else if nested.is_some() {
+        Role::Nested {
+            sources: loose_sources,
+        }
+    } else {
+        if let Some(s) = &loose_sources {
+            cx.error_spanned_by(
+                source_tokens(s),
+                "`attributes(..)` only applies to a measured or nested field",
+            );
+        }
+        Role::Data
     };
     FieldAttrs {
         default: default.get(),
         role,
+    }
+}
+
+/// Tokens to point an error about a whole `attributes(..)` list at: its first entry.
+fn source_tokens(s: &Sources) -> proc_macro2::TokenStream {
+    match s.entries.first() {
+        Some(SourceRef::Field(i)) | Some(SourceRef::View(i, _)) => i.to_token_stream(),
+        Some(SourceRef::Const(k, _)) => k.to_token_stream(),
+        None => proc_macro2::TokenStream::new(),
     }
 }
 
@@ -322,23 +388,63 @@ fn parse_def(meta: &ParseNestedMeta) -> syn::Result<Def> {
 }
 
 fn parse_sources(meta: &ParseNestedMeta) -> syn::Result<Sources> {
-    let mut idents = Vec::new();
     if meta.input.peek(syn::Token![=]) {
         let path: Path = meta.value()?.parse()?;
-        idents.push(ident_of(&path)?);
-    } else {
-        meta.parse_nested_meta(|inner| {
-            idents.push(ident_of(&inner.path)?);
-            Ok(())
-        })?;
+        return Ok(Sources {
+            entries: vec![SourceRef::Field(ident_of(&path)?)],
+        });
     }
-    Ok(Sources { idents })
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let entries =
+        Punctuated::<SourceRef, Token![,]>::parse_terminated_with(&content, parse_source)?;
+    Ok(Sources {
+        entries: entries.into_iter().collect(),
+    })
 }
 
 fn ident_of(path: &Path) -> syn::Result<syn::Ident> {
     path.get_ident()
         .cloned()
         .ok_or_else(|| syn::Error::new_spanned(path, "expected the name of a field of this struct"))
+}
+
+/// `field`, `field as View` or `"key" = "value"` (key and value literals or constant paths).
+fn parse_source(input: syn::parse::ParseStream) -> syn::Result<SourceRef> {
+    let const_text = |input: syn::parse::ParseStream| -> syn::Result<ConstText> {
+        if input.peek(LitStr) {
+            Ok(ConstText::Lit(input.parse()?))
+        } else {
+            Ok(ConstText::Path(input.parse()?))
+        }
+    };
+    let expected = "expected a field of this struct, `field as View`, or a constant attribute `\"key\" = \"value\"`";
+    let first = const_text(input).map_err(|e| syn::Error::new(e.span(), expected))?;
+    if input.peek(Token![=]) {
+        input.parse::<Token![=]>()?;
+        let value = const_text(input).map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "a constant attribute's value is a string literal or the path of a `&str` constant: `\"key\" = \"value\"`",
+            )
+        })?;
+        return Ok(SourceRef::Const(first, value));
+    }
+    let ident = match first {
+        ConstText::Path(path) => ident_of(&path)?,
+        ConstText::Lit(lit) => {
+            return Err(syn::Error::new(
+                lit.span(),
+                "a constant attribute is written `\"key\" = \"value\"`",
+            ));
+        }
+    };
+    if input.peek(Token![as]) {
+        input.parse::<Token![as]>()?;
+        let view: Path = input.parse()?;
+        return Ok(SourceRef::View(ident, view));
+    }
+    Ok(SourceRef::Field(ident))
 }
 
 fn parse_buckets(meta: &ParseNestedMeta) -> syn::Result<Buckets> {

@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, FieldsNamed, Ident, Type};
 
-use crate::ast::{AttrField, BucketValues, Container, Def, Field, Kind, Measure, Role, Sources};
+use crate::ast::{
+    AttrField, BucketValues, ConstText, Container, Def, Field, Kind, Measure, Role, SourceRef,
+    Sources,
+};
 use crate::attr;
 use crate::ctxt::Ctxt;
 use crate::rules;
@@ -98,22 +101,34 @@ fn check_container(cx: &Ctxt, c: &Container) {
     let mut keys: HashMap<&str, &AttrField> = HashMap::new();
     for field in &c.fields {
         match &field.role {
-            Role::Measure(m) => {
-                check_measure(cx, field, m);
-                if let Some(s) = &m.sources {
-                    check_sources(cx, c, s);
-                }
-                if let Def::Inline(name) = &m.def {
-                    match inline.get(&name.value()) {
-                        Some((first, first_field)) if !same_definition(first, m) => {
+            Role::Measure(measures) => {
+                for (k, m) in measures.iter().enumerate() {
+                    check_measure(cx, field, m);
+                    if let Some(s) = &m.sources {
+                        check_sources(cx, c, s);
+                    }
+                    if let Def::Inline(name) = &m.def {
+                        let twice = measures[..k]
+                            .iter()
+                            .any(|o| matches!(&o.def, Def::Inline(n) if n.value() == name.value()));
+                        if twice {
                             cx.error_spanned_by(
                                 name,
-                                format!("instrument `{}` is already declared on field `{first_field}` with a different kind, unit, description or buckets: make the two definitions identical, or declare it once as a shared `Instrument` constant", name.value()),
+                                format!("field `{}` already feeds `{}`: remove one of the two `#[metric(..)]`", field.ident, name.value()),
                             );
+                            continue;
                         }
-                        Some(_) => {}
-                        None => {
-                            inline.insert(name.value(), (m, field.ident));
+                        match inline.get(&name.value()) {
+                            Some((first, first_field)) if !same_definition(first, m) => {
+                                cx.error_spanned_by(
+                                    name,
+                                    format!("instrument `{}` is already declared on field `{first_field}` with a different kind, unit, description or buckets: make the two definitions identical, or declare it once as a shared `Instrument` constant", name.value()),
+                                );
+                            }
+                            Some(_) => {}
+                            None => {
+                                inline.insert(name.value(), (m, field.ident));
+                            }
                         }
                     }
                 }
@@ -225,14 +240,29 @@ fn bucket_key(m: &Measure) -> Option<String> {
 }
 
 fn check_sources(cx: &Ctxt, c: &Container, sources: &Sources) {
-    for (i, ident) in sources.idents.iter().enumerate() {
-        if sources.idents[..i].contains(ident) {
-            cx.error_spanned_by(
-                ident,
-                format!("`{ident}` is listed twice: list each attribute source once"),
-            );
+    for (i, entry) in sources.entries.iter().enumerate() {
+        if sources.entries[..i].contains(entry) {
+            let what = entry.key();
+            match entry {
+                SourceRef::Const(k, _) => cx.error_spanned_by(
+                    k,
+                    format!("`{what}` is listed twice: list each attribute source once"),
+                ),
+                SourceRef::Field(i) | SourceRef::View(i, _) => cx.error_spanned_by(
+                    i,
+                    format!("`{what}` is listed twice: list each attribute source once"),
+                ),
+            }
             continue;
         }
+        if let SourceRef::Const(key, _) = entry {
+            if matches!(key, ConstText::Lit(l) if l.value().is_empty()) {
+                cx.error_spanned_by(key, "attribute key is empty: give it a name");
+            }
+            continue;
+        }
+        let Some(ident) = entry.field() else { continue };
+        let viewed = matches!(entry, SourceRef::View(..));
         match c.field(ident).map(|f| &f.role) {
             None => cx.error_spanned_by(
                 ident,
@@ -245,6 +275,10 @@ fn check_sources(cx: &Ctxt, c: &Container, sources: &Sources) {
             Some(Role::Nested { .. }) => cx.error_spanned_by(
                 ident,
                 format!("`{ident}` is a nested metric, not an attribute: name an attribute set or a field marked `#[attr]`"),
+            ),
+            Some(Role::Attribute(_)) if viewed => cx.error_spanned_by(
+                ident,
+                format!("`{ident}` is one attribute; `as View` reads an attribute set differently: view a plain field instead"),
             ),
             Some(Role::Attribute(_) | Role::Data) => {}
         }
@@ -279,9 +313,14 @@ pub struct AttributeStruct<'a> {
 
 pub fn attribute_struct<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Option<AttributeStruct<'a>> {
     let attrs = attr::container(cx, &input.attrs);
-    if let Some(s) = &attrs.default_sources {
+    if let Some(first) = attrs
+        .default_sources
+        .as_ref()
+        .and_then(|s| s.entries.first())
+        .and_then(SourceRef::field)
+    {
         cx.error_spanned_by(
-            &s.idents[0],
+            first,
             "an attribute set has no attribute sources: its fields are its attributes",
         );
     }

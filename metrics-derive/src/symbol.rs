@@ -18,6 +18,7 @@ pub const UNIT: Symbol = Symbol("unit");
 pub const DESCRIPTION: Symbol = Symbol("description");
 pub const BUCKETS: Symbol = Symbol("buckets");
 pub const SKIP_ZERO: Symbol = Symbol("skip_zero");
+pub const SKIP_NEGATIVE: Symbol = Symbol("skip_negative");
 pub const ATTRIBUTES: Symbol = Symbol("attributes");
 pub const DEFAULT: Symbol = Symbol("default");
 pub const NESTED: Symbol = Symbol("nested");

@@ -145,6 +145,10 @@ impl Telemetry {
         let meter = parts
             .meter
             .unwrap_or_else(|| scoped_meter(&NoopMeterProvider::new()));
+        // A user's meter gets the self-metric too: dropped values must show wherever data goes.
+        if !matches!(mode, Mode::Disabled) {
+            crate::invalid::register(&meter);
+        }
         Telemetry {
             inner: Arc::new(Inner {
                 meter,

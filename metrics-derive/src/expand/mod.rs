@@ -14,7 +14,7 @@ use quote::quote;
 fn dummy_const(krate: &syn::Path, items: TokenStream) -> TokenStream {
     quote! {
         #[doc(hidden)]
-        #[allow(non_upper_case_globals, non_camel_case_types, unused_qualifications, unused_variables, clippy::all)]
+        #[allow(non_upper_case_globals, non_camel_case_types, non_snake_case, unused_qualifications, unused_variables, clippy::all)]
         const _: () = {
             use #krate::__private as __p;
             #items

@@ -1,33 +1,38 @@
 //! Attribute sources: which fields give a measurement its attributes, and the code that writes
 //! them in sorted key order from a plan fixed at compile time.
+//!
+//! Every group of measurements has two plans: one for recording outside any job, and one with
+//! the current job's attributes (`JobAttributes`) as an extra, last source, so that the job
+//! attribution of every data point costs nothing when there is no job.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
-use crate::ast::{Container, Role, Sources};
+use crate::ast::{Container, Role, SourceRef, Sources};
 
 /// The measurements and nested fields that share one list of attribute sources.
 pub struct Group<'a> {
-    /// `None`: the attributes a parent passed in.
+    /// `None`: declared none, so the attributes a parent passed in (or the job's alone).
     pub sources: Option<&'a Sources>,
+    /// Indices into the container's measurements (see `Measurement`).
     pub members: Vec<usize>,
     /// A group whose sources strictly include these: its buffer, sliced, serves this group too,
     /// which saves cloning every shared attribute value a second time.
     pub parent: Option<usize>,
 }
 
-/// Groups the fields that record by their attribute sources, in first-use order.
-pub fn groups<'a>(c: &'a Container) -> Vec<Group<'a>> {
+/// Groups measurements by attribute sources, in first-use order; `sources_of(i)` gives the
+/// declared sources of measurement `i`.
+pub fn groups<'a>(
+    count: usize,
+    sources_of: impl Fn(usize) -> Option<&'a Sources>,
+) -> Vec<Group<'a>> {
+    let key =
+        |s: Option<&Sources>| s.map(|s| s.entries.iter().map(SourceRef::key).collect::<Vec<_>>());
     let mut groups: Vec<Group<'a>> = Vec::new();
-    for (i, field) in c.fields.iter().enumerate() {
-        let own = match &field.role {
-            Role::Measure(m) => &m.sources,
-            Role::Nested { sources } => sources,
-            _ => continue,
-        };
-        let sources = own.as_ref().or(c.default_sources.as_ref());
-        let key = |s: Option<&Sources>| s.map(|s| s.idents.clone());
+    for i in 0..count {
+        let sources = sources_of(i);
         match groups.iter_mut().find(|g| key(g.sources) == key(sources)) {
             Some(g) => g.members.push(i),
             None => groups.push(Group {
@@ -37,10 +42,11 @@ pub fn groups<'a>(c: &'a Container) -> Vec<Group<'a>> {
             }),
         }
     }
-    // Only maximal groups are parents, so every slice is one level deep.
+    // Only maximal groups are parents, so every slice is one level deep. Groups that inherit
+    // their attributes take no part: what they record with is decided at run time.
     let includes = |outer: &Sources, inner: &Sources| {
-        outer.idents.len() > inner.idents.len()
-            && inner.idents.iter().all(|i| outer.idents.contains(i))
+        outer.entries.len() > inner.entries.len()
+            && inner.entries.iter().all(|i| outer.entries.contains(i))
     };
     let parents: Vec<Option<usize>> = groups
         .iter()
@@ -62,9 +68,11 @@ pub fn groups<'a>(c: &'a Container) -> Vec<Group<'a>> {
     groups
 }
 
-/// The names of a group's planning constants.
+/// The names of one planning variant's constants.
 pub struct Plan {
-    pub sources: Ident,
+    /// Whether the job's attributes are the last source.
+    pub with_job: bool,
+    pub list: Ident,
     pub n: Ident,
     pub plan: Ident,
     pub keys: Ident,
@@ -75,42 +83,126 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn new(index: usize) -> Self {
+    pub fn new(index: usize, with_job: bool) -> Self {
+        let prefix = if with_job { "__GJ" } else { "__G" };
+        let name = |what: &str| format_ident!("{}{}_{}", prefix, index, what);
         Plan {
-            sources: format_ident!("__G{}_SOURCES", index),
-            n: format_ident!("__G{}_N", index),
-            plan: format_ident!("__G{}_PLAN", index),
-            keys: format_ident!("__G{}_KEYS", index),
-            side: format_ident!("__G{}_SIDE", index),
-            order: format_ident!("__G{}_ORDER", index),
+            with_job,
+            list: name("SOURCES"),
+            n: name("N"),
+            plan: name("PLAN"),
+            keys: name("KEYS"),
+            side: name("SIDE"),
+            order: name("ORDER"),
         }
     }
 }
 
-/// The constants that plan a group's attribute order: count, plan and sorted keys.
-pub fn plan_consts(c: &Container, sources: &Sources, plan: &Plan) -> TokenStream {
-    let lists = sources.idents.iter().map(|ident| {
-        let field = c.field(ident).expect("checked source");
-        match &field.role {
-            Role::Attribute(a) => {
-                let key = &a.key;
-                quote!(&[#key])
+/// How a source's keys are named and its attributes written.
+struct Source {
+    keys: TokenStream,
+    /// Writes all of the source's attributes.
+    whole: TokenStream,
+    /// Writes the attribute for key `__slot.index`.
+    keyed: TokenStream,
+}
+
+fn source(c: &Container, receiver: &TokenStream, entry: &SourceRef) -> Source {
+    let single = |key: &TokenStream, value: TokenStream| {
+        let push = quote! {
+            if let __p::Some(v) = #value {
+                __buf.push(__p::KeyValue::new(__p::Key::from_static_str(#key), v));
             }
-            _ => {
-                let ty = field.ty;
-                quote_spanned!(ident.span()=> <#ty as __p::AttributeSet>::KEYS)
+        };
+        Source {
+            keys: quote!(&[#key]),
+            whole: push.clone(),
+            keyed: push,
+        }
+    };
+    match entry {
+        SourceRef::Const(key, value) => single(
+            &quote!(#key),
+            quote!(__p::Some(<__p::Value as __p::From<&'static __p::str>>::from(#value))),
+        ),
+        SourceRef::Field(ident) => {
+            let field = c.field(ident).expect("checked source");
+            match &field.role {
+                Role::Attribute(a) => {
+                    let key = &a.key;
+                    let mut value = if a.as_str {
+                        quote!(__p::BoolAsStr::bool_str(&#receiver.#ident))
+                    } else {
+                        quote!(__p::AttributeValue::attribute_value(&#receiver.#ident))
+                    };
+                    if a.skip_empty {
+                        value = quote!(__p::non_empty(#value));
+                    }
+                    single(&quote!(#key), value)
+                }
+                _ => {
+                    let ty = field.ty;
+                    Source {
+                        keys: quote_spanned!(ident.span()=> <#ty as __p::AttributeSet>::KEYS),
+                        whole: quote!(__p::AttributeSet::push_all(&#receiver.#ident, &mut __buf);),
+                        keyed: quote! {
+                            __p::AttributeSet::push_attribute(&#receiver.#ident, __slot.index, &mut __buf);
+                        },
+                    }
+                }
             }
         }
-    });
+        SourceRef::View(ident, view) => {
+            let ty = c.field(ident).expect("checked source").ty;
+            let as_view = quote_spanned!(ident.span()=> <#view as __p::AttributeView<#ty>>);
+            Source {
+                keys: quote!(#as_view::KEYS),
+                whole: quote!(#as_view::push_all(&#receiver.#ident, &mut __buf);),
+                keyed: quote!(#as_view::push_attribute(&#receiver.#ident, __slot.index, &mut __buf);),
+            }
+        }
+    }
+}
+
+/// The job's attributes, the last source of the `with_job` plans.
+fn job_source() -> Source {
+    Source {
+        keys: quote!(<__p::JobAttributes as __p::AttributeSet>::KEYS),
+        whole: quote!(__p::AttributeSet::push_all(__job, &mut __buf);),
+        keyed: quote!(__p::AttributeSet::push_attribute(__job, __slot.index, &mut __buf);),
+    }
+}
+
+fn all_sources(
+    c: &Container,
+    receiver: &TokenStream,
+    sources: &Sources,
+    plan: &Plan,
+) -> Vec<Source> {
+    let mut list: Vec<Source> = sources
+        .entries
+        .iter()
+        .map(|e| source(c, receiver, e))
+        .collect();
+    if plan.with_job {
+        list.push(job_source());
+    }
+    list
+}
+
+/// The constants that plan a group's attribute order: count, plan, sorted keys, source order.
+pub fn plan_consts(c: &Container, sources: &Sources, plan: &Plan) -> TokenStream {
+    let lists = all_sources(c, &quote!(self), sources, plan);
+    let lists = lists.iter().map(|s| &s.keys);
+    let k = sources.entries.len() + usize::from(plan.with_job);
     let Plan {
-        sources: list,
+        list,
         n,
         plan,
         keys,
         order,
         ..
     } = plan;
-    let k = sources.idents.len();
     quote! {
         const #list: &[&[&'static __p::str]] = &[#(#lists),*];
         const #n: __p::usize = __p::key_count(#list);
@@ -123,18 +215,18 @@ pub fn plan_consts(c: &Container, sources: &Sources, plan: &Plan) -> TokenStream
 /// Indices, in `parent`'s source list, of the sources `child` does not have.
 pub fn extra_sources(parent: &Sources, child: &Sources) -> Vec<usize> {
     parent
-        .idents
+        .entries
         .iter()
         .enumerate()
-        .filter(|(_, i)| !child.idents.contains(i))
+        .filter(|(_, e)| !child.entries.contains(e))
         .map(|(index, _)| index)
         .collect()
 }
 
 /// Code that fills `__buf` from the group's sources of `receiver`, in sorted key order. When no
-/// two sources interleave (the common case), each source writes all its keys in one go, in the
-/// order fixed at compile time; otherwise the plan is followed key by key. Each
-/// `(counter, extra)` pair counts the attributes written by the sources listed in `extra`.
+/// two sources interleave, each source writes all its keys in one go, in the order fixed at
+/// compile time; otherwise the plan is followed key by key. Each `(counter, extra)` pair counts
+/// the attributes written by the sources listed in `extra`.
 pub fn fill_buffer(
     c: &Container,
     receiver: &TokenStream,
@@ -142,33 +234,10 @@ pub fn fill_buffer(
     plan: &Plan,
     counters: &[(Ident, Vec<usize>)],
 ) -> TokenStream {
+    let list = all_sources(c, receiver, sources, plan);
     let arms = |whole: bool| {
-        sources.idents.iter().enumerate().map(move |(index, ident)| {
-            let field = c.field(ident).expect("checked source");
-            let push = match &field.role {
-                Role::Attribute(a) => {
-                    let key = &a.key;
-                    let mut value = if a.as_str {
-                        quote!(__p::BoolAsStr::bool_str(&#receiver.#ident))
-                    } else {
-                        quote!(__p::AttributeValue::attribute_value(&#receiver.#ident))
-                    };
-                    if a.skip_empty {
-                        value = quote!(__p::non_empty(#value));
-                    }
-                    quote! {
-                        if let __p::Some(v) = #value {
-                            __buf.push(__p::KeyValue::new(__p::Key::from_static_str(#key), v));
-                        }
-                    }
-                }
-                _ if whole => quote! {
-                    __p::AttributeSet::push_all(&#receiver.#ident, &mut __buf);
-                },
-                _ => quote! {
-                    __p::AttributeSet::push_attribute(&#receiver.#ident, __slot.index, &mut __buf);
-                },
-            };
+        list.iter().enumerate().map(move |(index, s)| {
+            let push = if whole { &s.whole } else { &s.keyed };
             let counted: Vec<&Ident> = counters
                 .iter()
                 .filter(|(_, extra)| extra.contains(&index))
@@ -190,7 +259,7 @@ pub fn fill_buffer(
     let whole_arms: Vec<TokenStream> = arms(true).collect();
     let keyed_arms = arms(false);
     // One step per source, each a `match` on a constant that the compiler folds away.
-    let steps = (0..sources.idents.len()).map(|step| {
+    let steps = (0..list.len()).map(|step| {
         quote! {
             match __order[#step] {
                 #(#whole_arms)*
