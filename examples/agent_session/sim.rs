@@ -1,9 +1,11 @@
 //! The simulated voice-agent session behind the `agent_session` example, shared with the
 //! end-to-end test: a seeded RNG drives pipeline turns (two providers per stage), interruption
-//! detection, pooled connections (new and reused) and a realtime session, so that every
-//! instrument of the schema is recorded at least once.
+//! detection, pooled connections (new and reused), tool calls, agent turns and a realtime
+//! session, all inside one job, so that every instrument of the schema fed by events is recorded
+//! at least once (the event-loop stall histogram comes from a real stall: see `main.rs`).
 
 use agent_metrics::MetricsRecorder;
+use agent_metrics::job::Job;
 use agent_metrics::schema::*;
 use agent_metrics::usage::UsageCollector;
 
@@ -40,8 +42,16 @@ impl Session {
         }
     }
 
-    /// `turns` pipeline turns, then a realtime session of about half as many responses.
+    /// The job the simulated session runs in: its attributes label every data point.
+    pub fn job() -> Job {
+        Job::new("RM_simulated", "AJ_simulated").agent_name("concierge")
+    }
+
+    /// `turns` pipeline turns, then a realtime session of about half as many responses, all in
+    /// [`Session::job`].
     pub fn run(&mut self, turns: u32, mut on_turn: impl FnMut(u32, f64)) {
+        let job = Self::job();
+        let _in_job = job.enter();
         for turn in 0..turns {
             let e2e = self.pipeline_turn(turn);
             on_turn(turn, e2e);
@@ -200,6 +210,19 @@ impl Session {
         self.now += ttft + ttfb;
         let e2e = self.now - user_stopped;
 
+        // Every other turn the LLM calls a tool first; now and then the tool fails.
+        if turn % 2 == 0 {
+            let tool = if turn % 4 == 0 {
+                "lookup_weather"
+            } else {
+                "book_table"
+            };
+            let took = self.range(0.02, 0.6);
+            let failed = self.rng.f64() < 0.25 || turn == 2;
+            self.recorder
+                .record(&ToolExecutionMetrics::new(tool, took, failed));
+        }
+
         // The user barges in now and then; the adaptive detector reports its requests.
         if turn == 1 || self.rng.f64() < 0.3 {
             let event = AgentMetrics::Interruption(InterruptionMetrics {
@@ -227,6 +250,11 @@ impl Session {
             ..Default::default()
         });
         self.now += audio;
+        // One agent turn: from the start of the reply until its speech is done.
+        self.recorder.record(&AgentInvocationMetrics {
+            agent_name: "concierge".into(),
+            duration: ttft + ttfb + audio,
+        });
         e2e
     }
 
