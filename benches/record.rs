@@ -3,8 +3,11 @@
 //! attributes `model_provider`, `model_name`, `connection_reused`), on the same meter provider
 //! (a manual reader, so no export runs during the measurement).
 //!
-//! Run: `cargo bench --bench record`. Results, machine and rustc are in BENCHMARKS.md; compare
-//! ratios from one run, since the machine is shared and noisy.
+//! The `mix` group records one conversation turn's worth of events of every type.
+//!
+//! Run: `cargo bench --bench record --features bound` (without the feature, `record/bound` uses
+//! the portable fallback). Results, machine and rustc are in BENCHMARKS.md; compare ratios from
+//! one run, since the machine is shared and noisy.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -12,29 +15,15 @@ use std::time::Duration;
 use agent_metrics::capture::Capture;
 use agent_metrics::opentelemetry::KeyValue;
 use agent_metrics::opentelemetry::metrics::{Counter, Histogram};
-use agent_metrics::schema::{Metadata, TTSMetrics};
-use agent_metrics::{AgentMetric, Handles};
-use criterion::{Criterion, criterion_group, criterion_main};
+use agent_metrics::schema::TTSMetrics;
+use agent_metrics::{AgentMetric, Handles, MetricsRecorder};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+#[path = "../tests/support/events.rs"]
+mod events;
 
 fn event() -> TTSMetrics {
-    TTSMetrics {
-        label: "livekit.plugins.cartesia.tts.TTS".into(),
-        request_id: "req".into(),
-        timestamp: 1.0,
-        ttfb: 0.2,
-        duration: 1.0,
-        audio_duration: 3.5,
-        cancelled: false,
-        characters_count: 42,
-        input_tokens: 0,
-        output_tokens: 0,
-        streamed: true,
-        acquire_time: 0.08,
-        connection_reused: true,
-        segment_id: None,
-        speech_id: None,
-        metadata: Some(Metadata::new("cartesia", "sonic-2")),
-    }
+    events::tts()
 }
 
 /// What a careful user writes by hand: instruments built once, attributes in one fixed sorted
@@ -93,6 +82,17 @@ impl Handwritten {
     }
 }
 
+fn mixed(c: &mut Criterion) {
+    let capture = Capture::cumulative();
+    let recorder = MetricsRecorder::new(capture.meter());
+    let turn = events::turn();
+    turn.record(&recorder);
+    let mut group = c.benchmark_group("mix");
+    group.throughput(Throughput::Elements(events::Turn::EVENTS));
+    group.bench_function("turn", |b| b.iter(|| black_box(&turn).record(&recorder)));
+    group.finish();
+}
+
 fn record(c: &mut Criterion) {
     let capture = Capture::cumulative();
     let hand = Handwritten::new(capture.meter());
@@ -113,6 +113,6 @@ fn record(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
-    targets = record
+    targets = record, mixed
 }
 criterion_main!(benches);

@@ -1,12 +1,23 @@
 //! Cost of the stall monitor: a tokio workload (spawning and awaiting 10 000 tiny tasks) on a
 //! runtime without and with a `StallMonitor` running (default thresholds: a heartbeat every
 //! 20 ms, a watchdog thread waking as often), on a current-thread and a two-worker runtime.
-//! After criterion's numbers, an interleaved A/B run prints "with / without" as a ratio: on a
-//! shared, noisy machine that is steadier than comparing two criterion runs made seconds apart.
+//! Both sides run on the same runtime. After criterion's numbers, an interleaved A/B run prints
+//! "with / without" as a ratio: on a shared, noisy machine that is the figure to read, since
+//! two criterion runs made seconds apart drift further apart than the monitor costs.
 //!
-//! Run: `cargo bench --bench stall`.
+//! Run: `cargo bench --bench stall` (`cargo bench --bench stall -- none` prints the ratios only).
 //!
-//! RESULTS
+//! One run, 2 shared vCPUs (AMD EPYC) at load average ~4, rustc 1.95.0, 10 000 tasks per
+//! iteration:
+//!
+//! | runtime        | criterion without | criterion with | interleaved median (quartiles) | best / best |
+//! |----------------|-------------------|----------------|--------------------------------|-------------|
+//! | current_thread | 1.96 ms           | 2.98 ms        | 1.009 (0.844..1.194)           | 1.011       |
+//! | multi_thread   | 6.00 ms           | 6.70 ms        | 0.936 (0.890..1.040)           | 0.968       |
+//!
+//! Criterion's gap is the order of the runs: measured "with" first, the same code gave
+//! 2.31 ms with and 2.17 ms without. The interleaved ratios stay within 1.00 ± 0.07 across
+//! runs: no cost above the noise.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

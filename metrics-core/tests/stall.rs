@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use agent_metrics_core::AgentMetric;
 use agent_metrics_core::capture::{Capture, Point};
-use agent_metrics_core::stall::{
-    ERROR_ENV, LoopBlocked, Severity, StallMonitor, Thresholds, WARN_ENV,
-};
+use agent_metrics_core::job::Job;
+use agent_metrics_core::schema::{EventLoopBlocked, Severity};
+use agent_metrics_core::stall::{ERROR_ENV, StallMonitor, Thresholds, WARN_ENV};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Metadata, Subscriber};
@@ -110,6 +110,28 @@ fn blocks_are_recorded_once_with_their_duration_and_severity() {
 }
 
 #[test]
+fn reports_carry_the_job_of_the_monitor() {
+    let rt = current_thread();
+    let capture = Capture::cumulative();
+    let monitor = StallMonitor::builder()
+        .job(Job::new("RM_kitchen", "AJ_42").agent_name("support"))
+        .start(rt.handle(), capture.meter());
+    run_with_blocks(&rt, &[ms(200)]);
+    let points = wait_for_points(&capture, 1);
+    drop(monitor);
+    assert_eq!(points.len(), 1, "{points:#?}");
+    assert_eq!(
+        points[0].attr_pairs(),
+        [
+            "job_id=AJ_42",
+            "lk.agent_name=support",
+            "room_id=RM_kitchen",
+            "severity=warning"
+        ]
+    );
+}
+
+#[test]
 fn nothing_is_reported_when_nothing_blocks() {
     let rt = current_thread();
     let capture = Capture::cumulative();
@@ -150,6 +172,15 @@ fn a_zero_warn_threshold_disables_the_monitor() {
 }
 
 #[test]
+#[should_panic(expected = "timers are disabled")]
+fn a_runtime_without_timers_fails_at_start() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let _monitor = StallMonitor::builder().start(rt.handle(), Capture::cumulative().meter());
+}
+
+#[test]
 fn error_below_warn_uses_warn_for_both() {
     let rt = current_thread();
     let capture = Capture::cumulative();
@@ -168,7 +199,7 @@ fn error_below_warn_uses_warn_for_both() {
 
 #[test]
 fn the_instrument_is_declared_by_the_derive() {
-    let [d] = LoopBlocked::INSTRUMENTS else {
+    let [d] = EventLoopBlocked::INSTRUMENTS else {
         panic!("one instrument");
     };
     assert_eq!(d.name(), NAME);

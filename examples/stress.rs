@@ -1,0 +1,115 @@
+//! Recording throughput from 1, 2 and N threads, through the derived `record` and the bound
+//! path, with all threads on one attribute set (contended) and each on its own.
+//!
+//! ```text
+//! cargo run --release --example stress --features bound -- [--seconds S] [--threads N]
+//! ```
+//!
+//! One event is one `TTSMetrics` record: two counters and the acquire-time histogram.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use agent_metrics::AgentMetric;
+use agent_metrics::capture::Capture;
+use agent_metrics::schema::{Metadata, TTSMetrics};
+
+fn event(model: &str) -> TTSMetrics {
+    TTSMetrics {
+        label: "tts".into(),
+        request_id: "r".into(),
+        timestamp: 1.0,
+        ttfb: 0.2,
+        duration: 1.0,
+        audio_duration: 3.5,
+        cancelled: false,
+        characters_count: 42,
+        input_tokens: 0,
+        output_tokens: 0,
+        streamed: true,
+        acquire_time: 0.01,
+        connection_reused: true,
+        segment_id: None,
+        speech_id: None,
+        metadata: Some(Metadata::new("cartesia", model)),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Path {
+    Derived,
+    Bound,
+}
+
+/// Events per second over `run` with `threads` threads.
+fn throughput(path: Path, threads: usize, shared: bool, run: Duration) -> f64 {
+    let capture = Capture::delta();
+    let handles = TTSMetrics::handles(capture.meter());
+    let stop = AtomicBool::new(false);
+    let total: u64 = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let (handles, stop) = (&handles, &stop);
+                s.spawn(move || {
+                    let model = if shared {
+                        "sonic-2".to_owned()
+                    } else {
+                        format!("sonic-{t}")
+                    };
+                    let e = event(&model);
+                    let bound = TTSMetrics::bind(handles, &e);
+                    let mut n = 0u64;
+                    while !stop.load(Ordering::Relaxed) {
+                        // Check the flag every 1024 records, to keep the loop about recording.
+                        for _ in 0..1024 {
+                            match path {
+                                Path::Derived => e.record(handles),
+                                Path::Bound => e.record_bound(&bound),
+                            }
+                        }
+                        n += 1024;
+                    }
+                    n
+                })
+            })
+            .collect();
+        std::thread::sleep(run);
+        stop.store(true, Ordering::Relaxed);
+        workers.into_iter().map(|w| w.join().expect("worker")).sum()
+    });
+    total as f64 / run.as_secs_f64()
+}
+
+fn main() {
+    let mut seconds = 1.0_f64;
+    let mut max_threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args.next().unwrap_or_default();
+        match flag.as_str() {
+            "--seconds" => seconds = value.parse().expect("--seconds takes a number"),
+            "--threads" => max_threads = value.parse().expect("--threads takes a whole number"),
+            other => panic!("unknown argument {other}; usage: stress [--seconds S] [--threads N]"),
+        }
+    }
+    let run = Duration::from_secs_f64(seconds);
+    let mut counts = vec![1, 2, max_threads];
+    counts.dedup();
+    println!("| path | threads | attribute sets | events/s |");
+    println!("|---|---|---|---|");
+    let started = Instant::now();
+    for (path, name) in [(Path::Derived, "derived"), (Path::Bound, "bound")] {
+        for &threads in &counts {
+            for shared in [true, false] {
+                let rate = throughput(path, threads, shared, run);
+                let sets = if shared {
+                    "one, shared"
+                } else {
+                    "one per thread"
+                };
+                println!("| {name} | {threads} | {sets} | {:.2} M |", rate / 1e6);
+            }
+        }
+    }
+    eprintln!("({:.1} s)", started.elapsed().as_secs_f64());
+}
