@@ -98,6 +98,7 @@ fn the_session_arrives_whole_at_an_otlp_receiver() {
         .expect("OTLP telemetry");
     let mut session = sim::Session::new(11, MetricsRecorder::new(telemetry.meter()));
     session.run(TURNS, |_, _| {});
+    sim::blocking_call(telemetry.meter());
     telemetry
         .shutdown(Duration::from_secs(10))
         .expect("final export");
@@ -111,32 +112,24 @@ fn the_session_arrives_whole_at_an_otlp_receiver() {
     let exported = collect(&requests);
     let catalog = Catalog::schema();
 
-    // Every instrument fed by events arrived, with delta temporality: all but the event-loop
-    // stall histogram, which only a real stall feeds.
+    // Every instrument arrived, with delta temporality: the simulation's events feed all but
+    // the event-loop histogram, which its real stall feeds.
     let names: Vec<&str> = catalog
         .entries()
         .iter()
         .map(|e| e.instrument.name)
         .collect();
-    for name in names.iter().filter(|n| !n.contains("event_loop")) {
+    for name in &names {
         assert_eq!(exported.temporalities.get(*name), Some(&1), "{name}: delta");
     }
-    assert_eq!(
-        exported.temporalities.len(),
-        24,
-        "{:?}",
-        exported.temporalities.keys()
-    );
+    assert_eq!(exported.temporalities.len(), 25);
 
     // Every data point carries the instrument's attribute keys and the job's (the simulation
     // always knows its models; only a successful tool has no `error.type`), and histograms
     // carry the buckets of the schema.
     let job_keys = ["job_id", "lk.agent_name", "room_id"];
     for e in catalog.entries() {
-        let Some(points) = exported.keys.get(e.instrument.name) else {
-            assert_eq!(e.instrument.name, "lk.agents.event_loop.blocked_duration");
-            continue;
-        };
+        let points = &exported.keys[e.instrument.name];
         let mut expected: Vec<String> = e
             .attributes
             .iter()

@@ -6,8 +6,9 @@
 //!
 //! Each turn a user speaks (STT), the agent thinks (LLM) and answers (TTS), across two providers
 //! per stage; interruptions are detected; connections are acquired new or reused; then a realtime
-//! model holds a short session (see `sim.rs`). Every instrument of the schema is recorded at least
-//! once, and each turn's latency histograms are recorded as that turn completes.
+//! model holds a short session, and a plugin blocks the async runtime once, which the stall
+//! monitor catches (see `sim.rs`). Every instrument of the schema is recorded at least once, all
+//! within one job, and each turn's latency histograms are recorded as that turn completes.
 //!
 //! Where the metrics go is the `Telemetry` builder's choice, from the environment:
 //! - nothing configured: the embedded in-process reader, and a summary table at the end;
@@ -82,6 +83,7 @@ fn main() -> ExitCode {
     session.run(args.turns, |turn, e2e| {
         println!("  turn {turn:>2}: end-to-end latency {e2e:.3} s");
     });
+    sim::blocking_call(telemetry.meter());
 
     if let Some(capture) = telemetry.capture() {
         println!("\nNo collector configured: the embedded in-process reader collected this.\n");

@@ -2,11 +2,15 @@
 //! end-to-end test: a seeded RNG drives pipeline turns (two providers per stage), interruption
 //! detection, pooled connections (new and reused), tool calls, agent turns and a realtime
 //! session, all inside one job, so that every instrument of the schema fed by events is recorded
-//! at least once (the event-loop stall histogram comes from a real stall: see `main.rs`).
+//! at least once; [`blocking_call`] stalls a real runtime for the event-loop histogram.
+
+use std::time::Duration;
 
 use agent_metrics::MetricsRecorder;
 use agent_metrics::job::Job;
+use agent_metrics::opentelemetry::metrics::Meter;
 use agent_metrics::schema::*;
+use agent_metrics::stall::StallMonitor;
 use agent_metrics::usage::UsageCollector;
 
 pub const STT: [(&str, &str); 2] = [
@@ -319,4 +323,25 @@ impl Session {
             self.emit(AgentMetrics::Realtime(event));
         }
     }
+}
+
+/// A plugin doing blocking I/O on the async runtime: a real 150 ms stall of a tokio runtime,
+/// which the stall monitor reports as `lk.agents.event_loop.blocked_duration` (severity
+/// `warning`), attributed to the session's job.
+pub fn blocking_call(meter: &Meter) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a current-thread runtime");
+    let monitor = StallMonitor::builder()
+        .name("agent_session")
+        .job(Session::job())
+        .start(runtime.handle(), meter);
+    runtime.block_on(async {
+        // Let the heartbeat start ticking, stall, then let it see the stall.
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        std::thread::sleep(Duration::from_millis(150));
+        tokio::time::sleep(Duration::from_millis(60)).await;
+    });
+    drop(monitor);
 }
