@@ -98,21 +98,12 @@ impl Session {
         self.now += speech;
         let (acquire_time, reused) = self.acquire(self.stt_connected[s]);
         self.stt_connected[s] = true;
-        let event = AgentMetrics::Stt(STTMetrics {
-            label: "livekit.plugins.stt.STT".into(),
-            request_id: String::new(),
-            timestamp: self.now,
-            duration: 0.0,
-            audio_duration: 0.0,
-            input_tokens: 0,
-            output_tokens: 0,
-            total_tokens: 0,
-            input_audio_tokens: 0,
-            streamed: true,
-            acquire_time,
-            connection_reused: reused,
-            metadata: Some(stt_meta.clone()),
-        });
+        let event = AgentMetrics::Stt(STTMetrics::connection_acquired(
+            "livekit.plugins.stt.STT",
+            self.now,
+            (Duration::from_secs_f64(acquire_time), reused),
+            Some(stt_meta.clone()),
+        ));
         self.emit(event);
         let event = AgentMetrics::Stt(STTMetrics {
             label: "livekit.plugins.stt.STT".into(),
@@ -265,26 +256,15 @@ impl Session {
     /// A realtime-model session: a (re)connect, then `responses` responses.
     pub fn realtime_session(&mut self, responses: u32) {
         let meta = Metadata::new(REALTIME.0, REALTIME.1);
-        let connection = |acquire_time: f64, now: f64| RealtimeModelMetrics {
-            label: "livekit.plugins.openai.realtime.RealtimeModel".into(),
-            request_id: String::new(),
-            timestamp: now,
-            duration: 0.0,
-            session_duration: 0.0,
-            ttft: -1.0,
-            cancelled: false,
-            input_tokens: 0,
-            output_tokens: 0,
-            total_tokens: 0,
-            tokens_per_second: 0.0,
-            input_token_details: InputTokenDetails::default(),
-            output_token_details: OutputTokenDetails::default(),
-            acquire_time,
-            connection_reused: false,
-            metadata: Some(meta.clone()),
+        let label = "livekit.plugins.openai.realtime.RealtimeModel";
+        let acquire = Duration::from_secs_f64(self.range(0.15, 0.4));
+        let connection = |timing: (Duration, bool), now: f64| {
+            RealtimeModelMetrics::connection_acquired(label, now, timing, Some(meta.clone()))
         };
-        let acquire = self.range(0.15, 0.4);
-        self.emit(AgentMetrics::Realtime(connection(acquire, self.now)));
+        self.emit(AgentMetrics::Realtime(connection(
+            (acquire, false),
+            self.now,
+        )));
         let started = self.now;
         for i in 0..responses {
             let (audio_in, text_in) = (self.rng.u64(200..800), self.rng.u64(20..80));
@@ -292,7 +272,8 @@ impl Session {
             let cached = if i > 0 { self.rng.u64(50..150) } else { 0 };
             let duration = self.range(0.8, 2.5);
             self.now += duration + self.range(1.0, 3.0);
-            let mut event = connection(0.0, self.now);
+            let mut event = connection((Duration::ZERO, false), self.now);
+            event.acquire_time = 0.0;
             event.request_id = format!("resp-{i}");
             event.duration = duration;
             event.ttft = self.range(0.25, 0.6);
