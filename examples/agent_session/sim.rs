@@ -206,8 +206,8 @@ impl Session {
         let e2e = self.now - user_stopped;
 
         // Every other turn the LLM calls a tool first; now and then the tool fails.
-        if turn % 2 == 0 {
-            let tool = if turn % 4 == 0 {
+        if turn.is_multiple_of(2) {
+            let tool = if turn.is_multiple_of(4) {
                 "lookup_weather"
             } else {
                 "book_table"
