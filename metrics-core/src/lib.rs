@@ -16,6 +16,7 @@ mod instrument;
 pub mod invalid;
 pub mod job;
 mod metric;
+pub mod plan;
 pub mod pool;
 mod recorder;
 pub mod rules;
@@ -30,13 +31,12 @@ mod value;
 pub mod __private;
 
 pub use agent_metrics_derive::{AgentMetric, AttributeValue, Attributes};
-pub use attributes::{
-    AttrBuf, AttributeSet, AttributeValue, AttributeView, BoolAsStr, Slot, merge_plan,
-};
+pub use attributes::{AttrBuf, AttributeSet, AttributeValue, AttributeView, BoolAsStr};
 pub use compact::{Compact, CompactDebug};
 pub use export::{ExportError, Telemetry, TelemetryBuilder};
 pub use instrument::{Instrument, InstrumentDescriptor, InstrumentKind, Source, ValueType};
 pub use metric::{AgentMetric, Bound, Handles};
+pub use plan::{Slot, merge_plan};
 pub use pool::{Acquired, ConnectionPool, PoolBuilder, PoolError, PoolStatus};
 pub use recorder::{MetricsRecorder, Recordable};
 pub use value::{

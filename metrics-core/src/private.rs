@@ -13,14 +13,16 @@ pub use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, UpDownCounter
 pub use opentelemetry::{Key, KeyValue, Value};
 
 pub use crate::attributes::{
-    AttrBuf, AttributeSet, AttributeValue, AttributeView, BoolAsStr, Slot, is_sorted_unique,
-    key_count, merge_plan, merged_keys, non_empty, run_side, source_order,
+    AttrBuf, AttributeSet, AttributeValue, AttributeView, BoolAsStr, non_empty,
 };
 pub use crate::bound::{BoundCounter, BoundGauge, BoundHistogram, BoundUpDownCounter};
 pub use crate::compact::{Compact, CompactDebug, Key as MapKey};
 pub use crate::instrument::{Instrument, InstrumentDescriptor, InstrumentKind, Source};
 pub use crate::job::{JOB_KEY_COUNT, JobAttributes, with_job};
 pub use crate::metric::AgentMetric;
+pub use crate::plan::{
+    Slot, is_sorted_unique, key_count, merge_plan, merged_keys, run_side, source_order,
+};
 pub use crate::value::{
     CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber, unit_of,
 };

@@ -10,6 +10,7 @@ mod attr;
 mod check;
 mod ctxt;
 mod expand;
+mod parse;
 #[path = "../../metrics-core/src/rules.rs"]
 mod rules;
 mod symbol;

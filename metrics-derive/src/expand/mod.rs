@@ -2,7 +2,9 @@
 
 pub mod attributes;
 mod debug;
+mod measurement;
 pub mod metric;
+mod record;
 mod sources;
 pub mod value;
 

@@ -1,0 +1,204 @@
+//! The bodies of `record_inherited` and `bind_inherited`: per group of measurements, the
+//! attributes are built once (with or without the current job's) and every member recorded or
+//! bound with them.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::measurement::Member;
+use super::sources::{self, Group, Plan};
+use crate::ast::Container;
+
+/// The two planning variants of every group: without and with the job's attributes.
+pub struct Plans {
+    pub plain: Plan,
+    pub job: Plan,
+}
+
+/// `__attrs` for a group that declared no sources: what the parent passed, else the job's
+/// attributes alone, else none. Runs `body` with it in scope and yields its value.
+fn inherited_attrs(body: &TokenStream) -> TokenStream {
+    quote! {
+        match inherited {
+            __p::Some(__attrs) => { #body }
+            __p::None => match __job {
+                __p::None => {
+                    let __attrs: &[__p::KeyValue] = &[];
+                    #body
+                }
+                __p::Some(__job) => {
+                    let mut __buf = __p::AttrBuf::<{ __p::JOB_KEY_COUNT }>::new();
+                    __p::AttributeSet::push_all(__job, &mut __buf);
+                    let __attrs: &[__p::KeyValue] = __buf.as_slice();
+                    #body
+                }
+            }
+        }
+    }
+}
+
+/// `record_inherited`: per group, read the values, and only if one is present build the
+/// attributes once and record. A group inside a larger one records with a slice of the larger
+/// group's buffer when its keys form a prefix or suffix of it (`run_side`), else its own.
+pub fn record_body(
+    c: &Container,
+    groups: &[Group],
+    plans: &[Plans],
+    members: &[Member],
+) -> TokenStream {
+    let receiver = quote!(self);
+    let writes = |g: usize| {
+        let w = groups[g].members.iter().map(|&i| &members[i].write);
+        quote!(#(#w)*)
+    };
+    let blocks = (0..groups.len())
+        .filter(|&g| groups[g].parent.is_none())
+        .map(|r| {
+            let children: Vec<usize> = (0..groups.len())
+                .filter(|&g| groups[g].parent == Some(r))
+                .collect();
+            let family: Vec<usize> = std::iter::once(r).chain(children.iter().copied()).collect();
+            let family_members = || {
+                family
+                    .iter()
+                    .flat_map(|&g| groups[g].members.iter().map(|&i| &members[i]))
+            };
+            let values = family_members().filter_map(|m| m.value.as_ref().map(|(_, read)| read));
+            let present: Vec<&syn::Ident> = family_members()
+                .filter_map(|m| m.value.as_ref().map(|(v, _)| v))
+                .collect();
+            let always = family_members().any(|m| m.value.is_none());
+            let condition = if always || present.is_empty() {
+                quote!(true)
+            } else {
+                quote!(#(#present.is_some())||*)
+            };
+            let root_writes = writes(r);
+            let body = match groups[r].sources {
+                None => inherited_attrs(&root_writes),
+                Some(root_sources) => {
+                    let variant = |with_job: bool| {
+                        let pick = |g: usize| {
+                            if with_job {
+                                &plans[g].job
+                            } else {
+                                &plans[g].plain
+                            }
+                        };
+                        let counters: Vec<(syn::Ident, Vec<usize>)> = children
+                            .iter()
+                            .map(|&g| {
+                                let child = groups[g].sources.expect("children have sources");
+                                (
+                                    format_ident!("__x{}", g),
+                                    sources::extra_sources(root_sources, child),
+                                )
+                            })
+                            .collect();
+                        let counter_idents = counters.iter().map(|(i, _)| i);
+                        let fill =
+                            sources::fill_buffer(c, &receiver, root_sources, pick(r), &counters);
+                        let child_blocks = children.iter().map(|&g| {
+                            let side = &pick(g).side;
+                            let counter = format_ident!("__x{}", g);
+                            let child = groups[g].sources.expect("children have sources");
+                            let own = sources::fill_buffer(c, &receiver, child, pick(g), &[]);
+                            let child_writes = writes(g);
+                            quote! {
+                                if #side != 0 {
+                                    let __attrs: &[__p::KeyValue] = if #side == 1 {
+                                        &__root[#counter..]
+                                    } else {
+                                        &__root[..__root.len() - #counter]
+                                    };
+                                    #child_writes
+                                } else {
+                                    #own
+                                    let __attrs: &[__p::KeyValue] = __buf.as_slice();
+                                    #child_writes
+                                }
+                            }
+                        });
+                        quote! {
+                            #(let mut #counter_idents: __p::usize = 0;)*
+                            #fill
+                            let __root: &[__p::KeyValue] = __buf.as_slice();
+                            let __attrs: &[__p::KeyValue] = __root;
+                            #root_writes
+                            #(#child_blocks)*
+                        }
+                    };
+                    let (plain, job) = (variant(false), variant(true));
+                    quote! {
+                        match __job {
+                            __p::None => { #plain }
+                            __p::Some(__job) => { #job }
+                        }
+                    }
+                }
+            };
+            quote! {
+                {
+                    #(#values)*
+                    if #condition {
+                        #body
+                    }
+                }
+            }
+        });
+    quote! {
+        __p::with_job(|__job| {
+            #(#blocks)*
+        })
+    }
+}
+
+/// `bind_inherited`: every group's attributes from the template (and the current job), each
+/// member bound to them.
+pub fn bind_body(
+    c: &Container,
+    bound: &syn::Ident,
+    groups: &[Group],
+    plans: &[Plans],
+    members: &[Member],
+) -> TokenStream {
+    let receiver = quote!(template);
+    let var = |m: &Member| format_ident!("__b_{}", m.name);
+    let lets = groups.iter().zip(plans).map(|(group, plan)| {
+        let vars: Vec<syn::Ident> = group.members.iter().map(|&i| var(&members[i])).collect();
+        let inits = group.members.iter().map(|&i| &members[i].bound_init);
+        let tuple = quote!((#(#inits,)*));
+        let value = match group.sources {
+            None => inherited_attrs(&tuple),
+            Some(s) => {
+                let (plain, job) = (
+                    sources::fill_buffer(c, &receiver, s, &plan.plain, &[]),
+                    sources::fill_buffer(c, &receiver, s, &plan.job, &[]),
+                );
+                quote! {
+                    match __job {
+                        __p::None => {
+                            #plain
+                            let __attrs: &[__p::KeyValue] = __buf.as_slice();
+                            #tuple
+                        }
+                        __p::Some(__job) => {
+                            #job
+                            let __attrs: &[__p::KeyValue] = __buf.as_slice();
+                            #tuple
+                        }
+                    }
+                }
+            }
+        };
+        quote!(let (#(#vars,)*) = #value;)
+    });
+    let names = members.iter().map(|m| &m.name);
+    let vars = members.iter().map(var);
+    quote! {
+        __p::with_job(|__job| {
+            #(#lets)*
+            #bound { #(#names: #vars,)* }
+        })
+    }
+}
