@@ -42,6 +42,7 @@ pub trait AttributeSet {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: AttributeSet> AttributeSet for Option<T> {
     const KEYS: &'static [&'static str] = T::KEYS;
 

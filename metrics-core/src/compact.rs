@@ -5,6 +5,11 @@ use core::fmt;
 
 /// Prints a value's fields as a compact map, leaving out those equal to their default.
 /// Implemented by both derives.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no compact `Debug`",
+    label = "printed as a nested attribute set or metric",
+    note = "derive `Attributes` or `AgentMetric` on the type (without `no_debug`), or implement `CompactDebug`"
+)]
 pub trait CompactDebug {
     /// Writes the `{key: value, ..}` form.
     fn fmt_compact(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;

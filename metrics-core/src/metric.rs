@@ -92,6 +92,7 @@ pub type Handles<T> = <T as AgentMetric>::Handles;
 pub type Bound<T> = <T as AgentMetric>::Bound;
 
 // A nested `Option<Details>` records its measurements when present.
+#[diagnostic::do_not_recommend]
 impl<T: AgentMetric> AgentMetric for Option<T> {
     type Handles = T::Handles;
     /// Bound when the template holds a value; recording through it skips absent values, and

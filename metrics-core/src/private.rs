@@ -24,31 +24,35 @@ pub use crate::plan::{
     Slot, is_sorted_unique, key_count, merge_plan, merged_keys, run_side, source_order,
 };
 pub use crate::value::{
-    CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber, unit_of,
+    CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber, unit_or,
 };
 
-/// The value type a field records.
-pub const fn value_type<T: MetricValue + ?core::marker::Sized>() -> crate::instrument::ValueType {
-    <T::Number as Number>::VALUE_TYPE
-}
+// Generated code names a field's trait facts only through fully qualified paths on the field's
+// own type (`<T as MetricValue>::number(..)`), never through helpers generic over the field type:
+// a field of the wrong type then fails with one error on the type, which rustc reports once
+// however many items repeat it, where each bounded helper would add an error of its own. The
+// types of generated struct fields go one step further, through a constant: when the constant
+// fails, the types built on it are errors rustc does not report again (a projection there would
+// be checked anew in every signature and auto-trait bound that mentions the struct).
 
-/// The value to record: `None` for an absent `Option`, for the `skip_zero` / `skip_negative`
-/// guards, and for an invalid value (see [`crate::invalid`]), which is counted instead.
+/// The value to record, read with `<T as MetricValue>::number`: `None` for an absent `Option`,
+/// for the `skip_zero` / `skip_negative` guards, and for an invalid value (see
+/// [`crate::invalid`]), which is counted instead.
 #[inline(always)]
-pub fn measure<T: MetricValue + ?core::marker::Sized>(
-    value: &T,
+pub fn measure<N: Number>(
+    value: Option<N>,
     instrument: &Instrument,
     skip_zero: bool,
     skip_negative: bool,
-) -> Option<T::Number> {
-    let v = value.number()?;
-    if skip_zero && v == <T::Number as Number>::ZERO {
+) -> Option<N> {
+    let v = value?;
+    if skip_zero && v == N::ZERO {
         return None;
     }
-    if skip_negative && v < <T::Number as Number>::ZERO {
+    if skip_negative && v < N::ZERO {
         return None;
     }
-    match <T::Number as Number>::check(v, instrument) {
+    match N::check(v, instrument) {
         None => Some(v),
         Some(reason) => {
             crate::invalid::dropped(instrument.name, reason);
@@ -57,48 +61,55 @@ pub fn measure<T: MetricValue + ?core::marker::Sized>(
     }
 }
 
-/// Builds a counter for a field of type `T`.
-pub fn counter<T: MetricValue + ?core::marker::Sized>(
-    meter: &Meter,
-    i: &Instrument,
-) -> Counter<T::Number>
-where
-    T::Number: CounterNumber,
-{
-    <T::Number as CounterNumber>::build_counter(meter, i)
+/// A number type, selected by its [`ValueType`](crate::instrument::ValueType) discriminant:
+/// handle types are written `Counter<NumberOf<{ __V_field }>>`, `__V_field` being the
+/// discriminant of the field's number type.
+pub struct ByValueType<const V: u8>;
+
+/// See [`ByValueType`].
+pub trait SelectNumber {
+    /// The number type.
+    type Number: Number;
 }
 
-/// Builds an up-down counter for a field of type `T`.
-pub fn up_down_counter<T: MetricValue + ?core::marker::Sized>(
-    meter: &Meter,
-    i: &Instrument,
-) -> UpDownCounter<T::Number>
-where
-    T::Number: UpDownCounterNumber,
-{
-    <T::Number as UpDownCounterNumber>::build_up_down_counter(meter, i)
+impl SelectNumber for ByValueType<{ crate::instrument::ValueType::U64 as u8 }> {
+    type Number = u64;
 }
 
-/// Builds a histogram for a field of type `T`.
-pub fn histogram<T: MetricValue + ?core::marker::Sized>(
-    meter: &Meter,
-    i: &Instrument,
-) -> Histogram<T::Number>
-where
-    T::Number: HistogramNumber,
-{
-    <T::Number as HistogramNumber>::build_histogram(meter, i)
+impl SelectNumber for ByValueType<{ crate::instrument::ValueType::I64 as u8 }> {
+    type Number = i64;
 }
 
-/// Builds a gauge for a field of type `T`.
-pub fn gauge<T: MetricValue + ?core::marker::Sized>(
-    meter: &Meter,
-    i: &Instrument,
-) -> Gauge<T::Number>
-where
-    T::Number: GaugeNumber,
-{
-    <T::Number as GaugeNumber>::build_gauge(meter, i)
+impl SelectNumber for ByValueType<{ crate::instrument::ValueType::F64 as u8 }> {
+    type Number = f64;
+}
+
+/// The number type whose `ValueType` discriminant is `V`.
+pub type NumberOf<const V: u8> = <ByValueType<V> as SelectNumber>::Number;
+
+/// A type that a constant has proved to be an agent metric (`OK`).
+pub struct Proven<const OK: bool, T: ?core::marker::Sized>(core::marker::PhantomData<T>);
+
+/// See [`Proven`].
+pub trait ProvenMetric {
+    /// The proven metric type.
+    type Metric: AgentMetric;
+}
+
+impl<T: AgentMetric> ProvenMetric for Proven<true, T> {
+    type Metric = T;
+}
+
+/// A nested field's type `T`, named through the constant that proved it an agent metric.
+pub type NestedMetric<const OK: bool, T> = <Proven<OK, T> as ProvenMetric>::Metric;
+
+/// [`Compact`] for a type that a constant has proved to be an attribute set or a metric (`OK`).
+pub struct CompactIf<'a, const OK: bool, T: ?core::marker::Sized>(pub &'a T);
+
+impl<T: CompactDebug + ?core::marker::Sized> fmt::Debug for CompactIf<'_, true, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt_compact(f)
+    }
 }
 
 pub use crate::compact::ValueDebug;

@@ -19,14 +19,16 @@ pub const fn check_name(name: &str) -> Result<(), &'static str> {
         );
     }
     if !b[0].is_ascii_alphabetic() {
-        return Err("instrument name must start with an ASCII letter (OpenTelemetry name syntax)");
+        return Err(
+            "instrument name must start with an ASCII letter (OpenTelemetry name syntax): prefix it with a namespace such as \"lk.agents.\"",
+        );
     }
     let mut i = 1;
     while i < b.len() {
         let c = b[i];
         if !(c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'-' || c == b'/') {
             return Err(
-                "instrument name may only contain ASCII letters, digits and `_` `.` `-` `/` (OpenTelemetry name syntax)",
+                "instrument name may only contain ASCII letters, digits and `_` `.` `-` `/` (OpenTelemetry name syntax): separate words with `.` or `_`",
             );
         }
         i += 1;
@@ -76,7 +78,7 @@ pub const fn check_unit(unit: &str) -> Result<(), &'static str> {
             b'[' if braces == 0 => brackets += 1,
             b']' if braces == 0 => {
                 if brackets == 0 {
-                    return Err("unit has a `]` without its `[`");
+                    return Err("unit has a `]` without its `[`: UCUM atoms are written `[name]`");
                 }
                 brackets -= 1;
             }
@@ -102,7 +104,10 @@ pub const fn check_buckets(buckets: &[f64]) -> Result<(), (usize, &'static str)>
     let mut i = 0;
     while i < buckets.len() {
         if !buckets[i].is_finite() {
-            return Err((i, "bucket boundaries must be finite numbers"));
+            return Err((
+                i,
+                "bucket boundary is not a finite number: use a finite upper bound; values above the last boundary are counted in the overflow bucket anyway",
+            ));
         }
         if i > 0 && buckets[i] == buckets[i - 1] {
             return Err((
@@ -111,7 +116,10 @@ pub const fn check_buckets(buckets: &[f64]) -> Result<(), (usize, &'static str)>
             ));
         }
         if i > 0 && buckets[i] < buckets[i - 1] {
-            return Err((i, "bucket boundaries must be in increasing order"));
+            return Err((
+                i,
+                "bucket boundaries must be in increasing order, and this one is smaller than the one before it: sort the list",
+            ));
         }
         i += 1;
     }

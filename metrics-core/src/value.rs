@@ -134,10 +134,11 @@ impl<T: MetricValue + ?Sized> MetricValue for &T {
     }
 }
 
-/// The unit a field records in: the declared one, else the one its type implies, else none.
+/// The unit a field records in: the declared one, else the one its type implies
+/// (`<T as MetricValue>::UNIT`), else none.
 #[doc(hidden)]
-pub const fn unit_of<T: MetricValue + ?Sized>(declared: &'static str) -> &'static str {
-    match T::UNIT {
+pub const fn unit_or(declared: &'static str, implied: Option<&'static str>) -> &'static str {
+    match implied {
         Some(unit) if declared.is_empty() => unit,
         _ => declared,
     }
@@ -186,6 +187,8 @@ pub trait GaugeNumber: Number {
 // description are only passed when declared, exactly as the Python framework does.
 macro_rules! builders {
     ($trait:ident :: $fn:ident -> $handle:ident { $($num:ty => $method:ident),* }) => {$(
+        // The trait's note already says which numbers it takes; a list would point in here.
+        #[diagnostic::do_not_recommend]
         impl $trait for $num {
             fn $fn(meter: &Meter, i: &Instrument) -> $handle<Self> {
                 let mut b = meter.$method(i.name);

@@ -52,8 +52,6 @@ pub enum Kind {
 
 pub struct Measure {
     pub kind: Kind,
-    /// The `counter` / `histogram` / .. keyword.
-    pub kind_span: Span,
     pub def: Def,
     pub unit: Option<LitStr>,
     pub description: Option<LitStr>,

@@ -143,7 +143,7 @@ pub struct FieldAttrs {
 
 /// The keys of one `#[metric(..)]`: a measurement when it names an instrument.
 struct MeasureAttrs<'c> {
-    kind: Attr<'c, (Kind, Span, Def)>,
+    kind: Attr<'c, (Kind, Def)>,
     unit: Attr<'c, LitStr>,
     description: Attr<'c, LitStr>,
     buckets: Attr<'c, Buckets>,
@@ -171,7 +171,17 @@ impl<'c> MeasureAttrs<'c> {
     fn parse(&mut self, meta: &ParseNestedMeta) -> syn::Result<bool> {
         if let Some(k) = kind_of(&meta.path) {
             let def = parse_def(meta)?;
-            self.kind.set(&meta.path, (k, meta.path.span(), def));
+            match &self.kind.value {
+                Some((first, _)) => self.kind.cx.error_spanned_by(
+                    &meta.path,
+                    format!(
+                        "one `#[metric(..)]` names one instrument, and this one already names a {}: to feed a second instrument from this field, give it its own `#[metric({} = ..)]`",
+                        first.keyword(),
+                        path_str(&meta.path)
+                    ),
+                ),
+                None => self.kind.set(&meta.path, (k, def)),
+            }
         } else if meta.path == UNIT {
             self.unit.set(&meta.path, meta.value()?.parse::<LitStr>()?);
         } else if meta.path == DESCRIPTION {
@@ -208,9 +218,8 @@ impl<'c> MeasureAttrs<'c> {
         let skip_zero = self.skip_zero.get();
         let skip_negative = self.skip_negative.get();
         match self.kind.get() {
-            Some((kind, kind_span, def)) => Ok(Measure {
+            Some((kind, def)) => Ok(Measure {
                 kind,
-                kind_span,
                 def,
                 unit: self.unit.get(),
                 description: self.description.get(),

@@ -57,7 +57,7 @@ pub fn named_fields<'a>(
         Data::Union(u) => {
             cx.syn_error(syn::Error::new(
                 u.union_token.span(),
-                format!("`{derive}` works on structs, not unions"),
+                format!("`{derive}` works on structs, not unions: declare a struct with one named field per value"),
             ));
             None
         }

@@ -25,11 +25,7 @@ fn expand(set: &AttributeStruct) -> TokenStream {
     let keys = sorted.iter().map(|(_, a)| &a.key);
     let value_of = |field: &syn::Field, a: &crate::ast::AttrField| {
         let f = field.ident.as_ref().expect("named field");
-        if a.as_str {
-            quote!(__p::BoolAsStr::bool_str(&self.#f))
-        } else {
-            quote!(__p::AttributeValue::attribute_value(&self.#f))
-        }
+        super::sources::attribute_value(&field.ty, a.as_str, quote!(&self.#f))
     };
     let pushes: Vec<TokenStream> = sorted
         .iter()

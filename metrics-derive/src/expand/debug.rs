@@ -2,7 +2,8 @@
 //! are left out, fields with no declared default always shown, nested sets printed as maps.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 
 use crate::ast::{Container, DefaultValue, Field, Role};
 
@@ -20,7 +21,23 @@ pub fn metric(c: &Container) -> TokenStream {
         let value = value(c, f);
         guarded(f, quote!(m.entry(&__p::MapKey(#key), #value);))
     });
+    let proofs = c.fields.iter().filter_map(|f| {
+        let ty = f.ty;
+        let check = match f.role {
+            Role::Nested { .. } => {
+                quote_spanned!(ty.span()=> <#ty as __p::AgentMetric>::INSTRUMENTS)
+            }
+            Role::Data if c.is_set_source(f.ident) => {
+                quote_spanned!(ty.span()=> <#ty as __p::AttributeSet>::KEYS)
+            }
+            _ => return None,
+        };
+        let proof = compact_proof(f.ident);
+        Some(quote!(const #proof: __p::bool = { let _ = #check; true };))
+    });
     quote! {
+        #(#proofs)*
+
         impl __p::fmt::Debug for #ident {
             fn fmt(&self, f: &mut __p::fmt::Formatter<'_>) -> __p::fmt::Result {
                 let mut s = f.debug_struct(#name);
@@ -58,8 +75,15 @@ fn value(c: &Container, f: &Field) -> TokenStream {
     let ident = f.ident;
     let is_set_source = matches!(f.role, Role::Data) && c.is_set_source(ident);
     if is_set_source || matches!(f.role, Role::Nested { .. }) {
-        quote!(&__p::Compact(&self.#ident))
+        let (ty, proof) = (f.ty, compact_proof(ident));
+        quote!(&__p::CompactIf::<{ #proof }, #ty>(&self.#ident))
     } else {
         quote!(&self.#ident)
     }
+}
+
+/// A constant proving that a compactly printed field's type is a set or a metric: when it is not,
+/// the error is reported there, on the type, and not again by the `Debug` impl.
+fn compact_proof(field: &syn::Ident) -> syn::Ident {
+    format_ident!("__D_{}", field)
 }

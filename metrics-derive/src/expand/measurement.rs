@@ -3,6 +3,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 
 use crate::ast::{BucketValues, Container, Def, Field, Kind, Measure, Role, Sources};
 
@@ -82,29 +83,52 @@ pub fn member(c: &Container, m: &Measurement, keys: &TokenStream, out: &mut Item
     let f = m.field.ident;
     let ty = m.field.ty;
     let name = &m.name;
+    let span = ty.span();
+    // Proves the field's trait once, on its type; the types of the generated struct fields go
+    // through it (see `__private`).
+    let proof = format_ident!("__V_{}", name);
     match m.measure {
         Some(measure) => {
-            let instrument = format_ident!("__I_{}", name);
+            let mut instrument = format_ident!("__I_{}", name);
+            // Every use of the constant carries the span of its definition, so that when a
+            // shared instrument fails to evaluate, rustc's notes about it point there.
+            instrument.set_span(match &measure.def {
+                Def::Inline(lit) => lit.span(),
+                Def::Shared(path) => path.segments.last().map_or(span, |s| s.ident.span()),
+            });
+            let instrument_ref = quote_spanned!(instrument.span()=> &#instrument);
             out.consts
                 .push(instrument_const(&instrument, m.field, measure));
+            out.consts.push(quote_spanned! {span=>
+                const #proof: __p::u8 =
+                    <<#ty as __p::MetricValue>::Number as __p::Number>::VALUE_TYPE as __p::u8;
+            });
             let field_name = f.to_string();
+            let value_type = quote_spanned! {span=>
+                <<#ty as __p::MetricValue>::Number as __p::Number>::VALUE_TYPE
+            };
             out.descriptors.push(quote! {
                 __p::InstrumentDescriptor {
                     instrument: #instrument,
-                    value_type: __p::value_type::<#ty>(),
+                    value_type: #value_type,
                     attributes: #keys,
                     source: __p::Source { type_name: #type_name, via: "", field: #field_name },
                 }
             });
             let (handle_ty, bound_ty, builder, method) = kind_parts(measure.kind);
+            let build = format_ident!("build_{}", measure.kind.keyword());
             let value = format_ident!("__v_{}", name);
             let (skip_zero, skip_negative) = (measure.skip_zero, measure.skip_negative);
-            let read = quote!(__p::measure(&self.#f, &#instrument, #skip_zero, #skip_negative));
+            let number = quote_spanned!(span=> <#ty as __p::MetricValue>::number(&self.#f));
+            let read = quote!(__p::measure(#number, &#instrument, #skip_zero, #skip_negative));
+            let number_type = quote_spanned!(span=> <#ty as __p::MetricValue>::Number);
             Member {
                 name: name.clone(),
-                handle_field: quote!(#name: __p::#handle_ty<<#ty as __p::MetricValue>::Number>),
-                handle_init: quote_spanned!(measure.kind_span=> #name: __p::#builder::<#ty>(meter, &#instrument)),
-                bound_field: quote!(#name: __p::#bound_ty<<#ty as __p::MetricValue>::Number>),
+                handle_field: quote!(#name: __p::#handle_ty<__p::NumberOf<{ #proof }>>),
+                handle_init: quote! {
+                    #name: <#number_type as __p::#builder>::#build(meter, #instrument_ref)
+                },
+                bound_field: quote!(#name: __p::#bound_ty<__p::NumberOf<{ #proof }>>),
                 bound_init: quote!(__p::#bound_ty::bind(&handles.#name, __attrs)),
                 value: Some((value.clone(), quote!(let #value = #read;))),
                 write: quote! {
@@ -117,56 +141,63 @@ pub fn member(c: &Container, m: &Measurement, keys: &TokenStream, out: &mut Item
         }
         None => {
             let via = f.to_string();
+            out.consts.push(quote_spanned! {span=>
+                const #proof: __p::bool = {
+                    let _ = <#ty as __p::AgentMetric>::INSTRUMENTS;
+                    true
+                };
+            });
+            let metric = quote!(<__p::NestedMetric<{ #proof }, #ty> as __p::AgentMetric>);
             out.nested_visits.push(quote! {
-                <#ty as __p::AgentMetric>::visit_instruments(&mut |d| {
+                #metric::visit_instruments(&mut |d| {
                     visit(__p::through_parent(d, #type_name, #via, #keys))
                 });
             });
             Member {
                 name: name.clone(),
-                handle_field: quote!(#name: <#ty as __p::AgentMetric>::Handles),
-                handle_init: quote!(#name: <#ty as __p::AgentMetric>::handles(meter)),
-                bound_field: quote!(#name: <#ty as __p::AgentMetric>::Bound),
+                handle_field: quote!(#name: #metric::Handles),
+                handle_init: quote!(#name: #metric::handles(meter)),
+                bound_field: quote!(#name: #metric::Bound),
                 bound_init: quote! {
-                    <#ty as __p::AgentMetric>::bind_inherited(&handles.#name, &template.#f, __p::Some(__attrs))
+                    #metric::bind_inherited(&handles.#name, &template.#f, __p::Some(__attrs))
                 },
                 value: None,
                 write: quote! {
-                    __p::AgentMetric::record_inherited(&self.#f, &handles.#name, __p::Some(__attrs));
+                    #metric::record_inherited(&self.#f, &handles.#name, __p::Some(__attrs));
                 },
                 bound_write: quote! {
-                    __p::AgentMetric::record_bound(&self.#f, &bound.#name);
+                    #metric::record_bound(&self.#f, &bound.#name);
                 },
             }
         }
     }
 }
 
-/// Handle type, bound type, builder function and recording method of a kind.
+/// Handle type, bound type, builder trait and recording method of a kind.
 fn kind_parts(kind: Kind) -> (TokenStream, TokenStream, TokenStream, TokenStream) {
     match kind {
         Kind::Counter => (
             quote!(Counter),
             quote!(BoundCounter),
-            quote!(counter),
+            quote!(CounterNumber),
             quote!(add),
         ),
         Kind::UpDownCounter => (
             quote!(UpDownCounter),
             quote!(BoundUpDownCounter),
-            quote!(up_down_counter),
+            quote!(UpDownCounterNumber),
             quote!(add),
         ),
         Kind::Histogram => (
             quote!(Histogram),
             quote!(BoundHistogram),
-            quote!(histogram),
+            quote!(HistogramNumber),
             quote!(record),
         ),
         Kind::Gauge => (
             quote!(Gauge),
             quote!(BoundGauge),
-            quote!(gauge),
+            quote!(GaugeNumber),
             quote!(record),
         ),
     }
@@ -206,10 +237,11 @@ fn instrument_const(name: &syn::Ident, field: &Field, m: &Measure) -> TokenStrea
                 #path.expect_kind(__p::InstrumentKind::#kind))
         }
     };
+    let implied = quote_spanned!(ty.span()=> <#ty as __p::MetricValue>::UNIT);
     quote! {
         const #name: __p::Instrument = {
             let i = #base;
-            __p::Instrument { unit: __p::unit_of::<#ty>(i.unit), ..i }
+            __p::Instrument { unit: __p::unit_or(i.unit, #implied), ..i }
         };
     }
 }

@@ -20,7 +20,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
         (Err(errors), c) => {
             let mut out = errors.to_compile_error();
             if let Some(c) = c {
-                out.extend(fallback(&c));
+                out.extend(fallback(&c, &input.generics));
             }
             out
         }
@@ -30,15 +30,16 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
 
 /// Minimal impls emitted next to the errors, so that the user sees the errors above and not a
 /// cascade of "trait not implemented" at every use of the type.
-fn fallback(c: &Container) -> TokenStream {
+fn fallback(c: &Container, generics: &syn::Generics) -> TokenStream {
     let ident = c.ident;
+    let (params, args, where_clause) = generics.split_for_impl();
     let debug = (!c.no_debug).then(|| {
         let name = ident.to_string();
         quote! {
-            impl __p::fmt::Debug for #ident {
+            impl #params __p::fmt::Debug for #ident #args #where_clause {
                 fn fmt(&self, f: &mut __p::fmt::Formatter<'_>) -> __p::fmt::Result { f.write_str(#name) }
             }
-            impl __p::CompactDebug for #ident {
+            impl #params __p::CompactDebug for #ident #args #where_clause {
                 fn fmt_compact(&self, f: &mut __p::fmt::Formatter<'_>) -> __p::fmt::Result { f.write_str("{}") }
             }
         }
@@ -46,7 +47,7 @@ fn fallback(c: &Container) -> TokenStream {
     dummy_const(
         &c.krate,
         quote! {
-            impl __p::AgentMetric for #ident {
+            impl #params __p::AgentMetric for #ident #args #where_clause {
                 type Handles = ();
                 type Bound = ();
                 const INSTRUMENTS: &'static [__p::InstrumentDescriptor] = &[];

@@ -8,6 +8,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
+use syn::spanned::Spanned;
 
 use crate::ast::{Container, Role, SourceRef, Sources};
 
@@ -80,6 +81,8 @@ pub struct Plan {
     pub side: Ident,
     /// Whole sources in key order, when they do not interleave (see `source_order`).
     pub order: Ident,
+    /// With the job: the plan of the same sources without it.
+    pub without_job: Option<Ident>,
 }
 
 impl Plan {
@@ -94,6 +97,7 @@ impl Plan {
             keys: name("KEYS"),
             side: name("SIDE"),
             order: name("ORDER"),
+            without_job: with_job.then(|| format_ident!("__G{}_PLAN", index)),
         }
     }
 }
@@ -130,23 +134,21 @@ fn source(c: &Container, receiver: &TokenStream, entry: &SourceRef) -> Source {
             match &field.role {
                 Role::Attribute(a) => {
                     let key = &a.key;
-                    let mut value = if a.as_str {
-                        quote!(__p::BoolAsStr::bool_str(&#receiver.#ident))
-                    } else {
-                        quote!(__p::AttributeValue::attribute_value(&#receiver.#ident))
-                    };
+                    let mut value = attribute_value(field.ty, a.as_str, quote!(&#receiver.#ident));
                     if a.skip_empty {
                         value = quote!(__p::non_empty(#value));
                     }
                     single(&quote!(#key), value)
                 }
                 _ => {
+                    // Named on the field's type, so that a field that is no set fails there, once.
                     let ty = field.ty;
+                    let set = quote_spanned!(ty.span()=> <#ty as __p::AttributeSet>);
                     Source {
-                        keys: quote_spanned!(ident.span()=> <#ty as __p::AttributeSet>::KEYS),
-                        whole: quote!(__p::AttributeSet::push_all(&#receiver.#ident, &mut __buf);),
+                        keys: quote!(#set::KEYS),
+                        whole: quote!(#set::push_all(&#receiver.#ident, &mut __buf);),
                         keyed: quote! {
-                            __p::AttributeSet::push_attribute(&#receiver.#ident, __slot.index, &mut __buf);
+                            #set::push_attribute(&#receiver.#ident, __slot.index, &mut __buf);
                         },
                     }
                 }
@@ -201,12 +203,26 @@ pub fn plan_consts(c: &Container, sources: &Sources, plan: &Plan) -> TokenStream
         plan,
         keys,
         order,
+        without_job,
         ..
     } = plan;
+    // Two sources writing one key fail the plan's evaluation: spanning the call from the first
+    // source to the last puts that error on the list rather than on the derive.
+    let first = sources.entries.first().map(|e| entry_spans(e).0);
+    let last = sources.entries.last().map(|e| entry_spans(e).1);
+    let first = first.unwrap_or_else(proc_macro2::Span::call_site);
+    let merge = quote_spanned!(first=> __p::merge_plan);
+    let args = quote_spanned!(last.unwrap_or(first)=> (#list));
+    let mut merged = quote!(#merge #args);
+    if let Some(without_job) = without_job {
+        // The same sources without the job are planned first: a key they share fails that
+        // plan alone, not this one as well.
+        merged = quote!({ let _: &[__p::Slot] = &#without_job; #merged });
+    }
     quote! {
         const #list: &[&[&'static __p::str]] = &[#(#lists),*];
         const #n: __p::usize = __p::key_count(#list);
-        const #plan: [__p::Slot; #n] = __p::merge_plan(#list);
+        const #plan: [__p::Slot; #n] = #merged;
         const #keys: [&'static __p::str; #n] = __p::merged_keys(#list, &#plan);
         const #order: __p::Option<[__p::usize; #k]> = __p::source_order::<#k>(&#plan);
     }
@@ -284,4 +300,28 @@ pub fn fill_buffer(
             }
         }
     }
+}
+
+/// Where an entry of `attributes(..)` starts and ends.
+fn entry_spans(entry: &SourceRef) -> (proc_macro2::Span, proc_macro2::Span) {
+    let text = |t: &crate::ast::ConstText| match t {
+        crate::ast::ConstText::Lit(lit) => lit.span(),
+        crate::ast::ConstText::Path(path) => path.span(),
+    };
+    match entry {
+        SourceRef::Field(ident) => (ident.span(), ident.span()),
+        SourceRef::View(ident, view) => (ident.span(), view.span()),
+        SourceRef::Const(key, value) => (text(key), text(value)),
+    }
+}
+
+/// The value of an attribute field of type `ty`; `value` is a reference to the field. The trait
+/// is named on the field's type, so a type that is no attribute value fails there, once.
+pub fn attribute_value(ty: &syn::Type, as_str: bool, value: TokenStream) -> TokenStream {
+    let call = if as_str {
+        quote_spanned!(ty.span()=> <#ty as __p::BoolAsStr>::bool_str)
+    } else {
+        quote_spanned!(ty.span()=> <#ty as __p::AttributeValue>::attribute_value)
+    };
+    quote!(#call(#value))
 }

@@ -50,7 +50,7 @@ fn variants(cx: &Ctxt, input: &DeriveInput) -> Vec<TokenStream> {
             if !matches!(v.fields, Fields::Unit) {
                 cx.error_spanned_by(
                     &v.fields,
-                    "an attribute value variant carries no data: each variant stands for one string",
+                    "an attribute value variant carries no data, since each variant stands for one string: remove the fields, or make the value an attribute field of its own",
                 );
                 return None;
             }
