@@ -55,17 +55,17 @@ impl Number for f64 {
 
     #[inline(always)]
     fn check(self, instrument: &Instrument) -> Option<Reason> {
-        if self.is_nan() {
-            Some(Reason::NaN)
-        } else if self.is_infinite() {
-            Some(Reason::Infinite)
-        } else if self.abs() > MAX_VALUE {
-            Some(Reason::TooLarge)
-        } else if self < 0.0 && must_not_go_down(instrument) {
-            Some(Reason::Negative)
-        } else {
-            None
+        // One comparison for every valid value: it is false for NaN, infinities and the absurd.
+        if self.abs() <= MAX_VALUE {
+            return (self < 0.0 && must_not_go_down(instrument)).then_some(Reason::Negative);
         }
+        Some(if self.is_nan() {
+            Reason::NaN
+        } else if self.is_infinite() {
+            Reason::Infinite
+        } else {
+            Reason::TooLarge
+        })
     }
 }
 
