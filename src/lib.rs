@@ -44,6 +44,98 @@
 //!
 //! Downstream crates depend on this crate only: generated code reaches the runtime through
 //! `agent_metrics::__private`, which also re-exports `opentelemetry`.
+//!
+//! # The derive, key by key
+//!
+//! On the struct, `#[metric(..)]` takes:
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `attributes = field` / `attributes(a, b)` | the attribute sources of measurements that name none |
+//! | `crate = path` | where the runtime is, when this crate is renamed (`crate = metrics`) |
+//! | `no_debug` | no `Debug` / `CompactDebug` (write your own) |
+//!
+//! On a field, each `#[metric(..)]` that names an instrument is one measurement (a field may
+//! feed several instruments):
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `counter` / `histogram` / `gauge` / `up_down_counter` `= "name"` | an instrument defined here |
+//! | `counter = SHARED` (a path) | a shared [`Instrument`] constant; its kind must match |
+//! | `unit = "s"` | UCUM unit; a `Duration` field is always `s` |
+//! | `description = ".."` | otherwise the field's doc comment |
+//! | `buckets = [0.1, 0.5]` / `buckets = CONST` | histogram boundaries |
+//! | `skip_zero` / `skip_negative` | do not record 0 / values below 0 |
+//! | `attributes(source, ..)` | this measurement's attribute sources (see below) |
+//! | `cardinality_limit = N` | at most N attribute sets per collection |
+//! | `default` / `default = expr` | the value `Debug` leaves out (any field) |
+//! | `nested` | the field is itself an `AgentMetric`, recorded with the parent's attributes |
+//!
+//! An attribute source is a field holding an attribute set (`#[derive(Attributes)]`, `Option`
+//! of one), a field marked `#[attr]` (one attribute: `#[attr(key = "..", as_str, skip_empty)]`),
+//! `field as View` (a field read through an [`AttributeView`]), or a constant
+//! `"key" = "value"` (either side may be a `&str` constant's path). Attributes are written in
+//! sorted key order, planned at compile time, together with the current [`job`]'s attributes.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use agent_metrics::capture::Capture;
+//! use agent_metrics::{AgentMetric, AttributeValue, Attributes, Instrument};
+//!
+//! /// Shared by every struct that reports a queue's depth.
+//! const QUEUE_DEPTH: Instrument = Instrument::up_down_counter("demo.queue.depth").unit("{item}");
+//!
+//! #[derive(Clone, Copy, Debug, PartialEq, AttributeValue)]
+//! enum Lane {
+//!     Realtime,
+//!     #[attr(value = "batch")]
+//!     Background,
+//! }
+//!
+//! #[derive(Clone, Default, PartialEq, Attributes)]
+//! struct Worker {
+//!     #[attr(key = "worker.id")]
+//!     id: Option<Arc<str>>,
+//! }
+//!
+//! #[derive(Clone, PartialEq, AgentMetric)]
+//! #[metric(attributes(worker, lane))]
+//! struct QueueChange {
+//!     #[metric(up_down_counter = QUEUE_DEPTH)]
+//!     delta: i64,
+//!     /// Time the item waited.
+//!     #[metric(histogram = "demo.queue.wait", unit = "s", buckets = [0.01, 0.1, 1.0], skip_negative)]
+//!     #[metric(histogram = "demo.queue.wait.by_lane", unit = "s", buckets = [0.01, 0.1, 1.0],
+//!              attributes(lane, "queue" = "main"))]
+//!     wait: f64,
+//!     #[attr]
+//!     lane: Lane,
+//!     #[metric(default)]
+//!     worker: Option<Worker>,
+//! }
+//!
+//! let capture = Capture::cumulative();
+//! let handles = QueueChange::handles(capture.meter());
+//! let event = QueueChange {
+//!     delta: 1,
+//!     wait: 0.05,
+//!     lane: Lane::Background,
+//!     worker: Some(Worker { id: Some("w1".into()) }),
+//! };
+//! event.record(&handles);
+//! let points = capture.collect();
+//! let by_lane = points.iter().find(|p| p.name == "demo.queue.wait.by_lane").unwrap();
+//! assert_eq!(by_lane.attr_pairs(), ["lane=batch", "queue=main"]);
+//! let depth = points.iter().find(|p| p.name == "demo.queue.depth").unwrap();
+//! assert_eq!(depth.attr_pairs(), ["lane=batch", "worker.id=w1"]);
+//! assert_eq!(
+//!     format!("{event:?}"),
+//!     r#"QueueChange { delta: 1, wait: 0.05, lane: Background, worker: {id: "w1"} }"#
+//! );
+//! ```
+//!
+//! Every misuse is a compile error on the offending token that says what to write instead
+//! (`tests/ui/fail/` holds one case of each).
 
 pub use agent_metrics_core::*;
 

@@ -17,17 +17,14 @@
 //! - `LIVEKIT_URL` / `LIVEKIT_OBSERVABILITY_URL` with `LIVEKIT_API_KEY` and `LIVEKIT_API_SECRET`:
 //!   LiveKit Cloud.
 
+mod exit;
 mod sim;
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use agent_metrics::MetricsRecorder;
 use agent_metrics::export::Telemetry;
 use agent_metrics::summary::summary_table;
-
-/// How long the final export may take before we give up on the collector.
-const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
 struct Args {
     turns: u32,
@@ -94,11 +91,8 @@ fn main() -> ExitCode {
         println!("  {usage:?}");
     }
     // The agent's work is done whatever happens to the export: report, and exit normally.
-    match telemetry.shutdown(SHUTDOWN_TIMEOUT) {
-        Ok(()) => {}
-        Err(error) => eprintln!(
-            "agent_session: the metrics collector was unreachable, so this run's metrics were not exported: {error}"
-        ),
+    if let Some(message) = exit::finish(&telemetry) {
+        eprintln!("{message}");
     }
     ExitCode::SUCCESS
 }

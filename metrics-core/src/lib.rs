@@ -7,6 +7,7 @@ extern crate self as agent_metrics;
 mod attributes;
 pub mod bound;
 pub mod capture;
+pub mod cardinality;
 pub mod catalog;
 mod compact;
 pub mod connection;

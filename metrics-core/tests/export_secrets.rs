@@ -158,9 +158,11 @@ fn errors_print_no_secret() {
     );
 
     // A failing export, from the real path.
+    // A short export timeout bounds the retries against the refused port.
     let telemetry = Telemetry::builder()
         .env(Env::empty())
         .livekit_cloud(cloud(&refused_url()))
+        .export_timeout(Duration::from_secs(1))
         .build()
         .unwrap();
     telemetry.meter().u64_counter("c").build().add(1, &[]);
@@ -180,11 +182,13 @@ fn log_lines_print_no_secret() {
         .env(secret_env(&refused_url()))
         .otlp_metrics_endpoint(url)
         .header("x-api-key", HEADER_VALUE)
+        .export_timeout(Duration::from_secs(1))
         .build()
         .unwrap();
     let cloud = Telemetry::builder()
         .env(Env::empty())
         .livekit_cloud(cloud(&refused_url()))
+        .export_timeout(Duration::from_secs(1))
         .build()
         .unwrap();
     for telemetry in [otlp, cloud] {

@@ -10,8 +10,11 @@ use opentelemetry_sdk::metrics::Temporality;
 #[cfg(feature = "otlp")]
 use super::cloud::LiveKitCloud;
 use super::env::Env;
+use super::retry::RetryPolicy;
 use super::secret::{Secret, redact_url};
 use super::settings::Protocol;
+use crate::catalog::Catalog;
+use crate::metric::AgentMetric;
 
 /// `service.name` unless the caller or `OTEL_SERVICE_NAME` says otherwise.
 pub const DEFAULT_SERVICE_NAME: &str = "livekit-agents";
@@ -81,6 +84,9 @@ pub struct TelemetryBuilder {
     pub(super) headers: Vec<(String, Secret)>,
     pub(super) prometheus: Option<SocketAddr>,
     pub(super) disabled: bool,
+    pub(super) retry: Option<RetryPolicy>,
+    /// Plugin types whose declared cardinality limits apply, next to the schema's.
+    pub(super) metric_types: Vec<fn(&mut Catalog)>,
 }
 
 #[derive(Clone)]
@@ -109,6 +115,8 @@ impl TelemetryBuilder {
             headers: Vec::new(),
             prometheus: None,
             disabled: false,
+            retry: None,
+            metric_types: Vec::new(),
         }
     }
 
@@ -165,6 +173,34 @@ impl TelemetryBuilder {
     pub fn export_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
+    }
+
+    /// How a push export retries transient failures (HTTP 429, 502, 503, 504, connection
+    /// errors) within its [`export_timeout`](Self::export_timeout); see [`RetryPolicy`] for the
+    /// defaults, which ride out a collector outage of about 8 s.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Declares a metric type of a plugin, so that the cardinality limits its instruments
+    /// declare apply (those of the schema's own types always do; see
+    /// [`cardinality`](crate::cardinality)).
+    pub fn metric_type<T: AgentMetric>(mut self) -> Self {
+        fn add<T: AgentMetric>(catalog: &mut Catalog) {
+            catalog.add::<T>();
+        }
+        self.metric_types.push(add::<T>);
+        self
+    }
+
+    /// The schema and the declared plugin types.
+    pub(super) fn catalog(&self) -> Catalog {
+        let mut catalog = Catalog::schema();
+        for add in &self.metric_types {
+            add(&mut catalog);
+        }
+        catalog
     }
 
     /// Gzip request bodies (default on); overrides `OTEL_EXPORTER_OTLP_COMPRESSION`.
@@ -257,6 +293,8 @@ impl fmt::Debug for TelemetryBuilder {
             .field("headers", &self.headers)
             .field("prometheus", &self.prometheus)
             .field("disabled", &self.disabled)
+            .field("retry", &self.retry)
+            .field("metric_types", &self.metric_types.len())
             .finish()
     }
 }

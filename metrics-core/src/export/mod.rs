@@ -12,14 +12,50 @@
 //! - **disabled**: `OTEL_SDK_DISABLED=true`, a no-op meter.
 //!
 //! Push exports use delta temporality unless told otherwise (LiveKit PR #5314) and run every
-//! 30 s on the SDK's reader thread, so recording never waits for the network.
+//! 30 s on the SDK's reader thread, so recording never waits for the network: a slow or
+//! black-holed collector blocks that thread, never a `record` call.
 //!
-//! Lifecycle: [`Telemetry::shutdown`] exports what is left and returns within its timeout even if
-//! the collector hangs (the SDK's own shutdown ignores its timeout, so it runs on a helper
-//! thread that is left behind on timeout). A second `shutdown` returns `Ok(())` at once;
-//! `force_flush` after `shutdown` is [`ExportError::AlreadyShutdown`]; recording after shutdown
-//! is silently dropped, never a panic. Dropping the last clone of a `Telemetry` that was not
-//! shut down shuts it down, bounded by [`DROP_SHUTDOWN_TIMEOUT`].
+//! # Failures
+//!
+//! A push export that fails for a transient reason (HTTP 429, 502, 503, 504, a refused or
+//! broken connection) is retried with exponential backoff and jitter, honouring `Retry-After`,
+//! until its [export timeout](TelemetryBuilder::export_timeout) (10 s by default) runs out; see
+//! [`RetryPolicy`]. Meanwhile new measurements keep aggregating in memory and go out with the
+//! next export, so with the defaults an outage of about 8 s loses nothing. An export that still
+//! fails is dropped (with delta temporality, that interval is lost) and counted: one `tracing`
+//! warning per outage, an info line when exports recover, [`Telemetry::export_stats`] in
+//! process, and these counters exported with the data (their own increments are carried over
+//! dropped batches, so the collector sees every drop once it is back):
+//!
+//! | counter | unit | what |
+//! |---|---|---|
+//! | `agent_metrics.export.failures` | `{export}` | exports that failed after their retries |
+//! | `agent_metrics.export.dropped` | `{data_point}` | data points in those exports |
+//! | `agent_metrics.export.retries` | `{retry}` | requests retried after a transient failure |
+//! | `agent_metrics.dropped_values` | `{value}` | invalid values dropped at record time ([`crate::invalid`]) |
+//!
+//! Over gRPC the exporter's own retries apply, with the same policy.
+//!
+//! # Lifecycle
+//!
+//! - [`Telemetry::shutdown`] exports what is left and returns within its timeout (plus a few
+//!   milliseconds) even if the collector hangs: the SDK's own shutdown ignores its timeout, so
+//!   it runs on a helper thread that is left behind on timeout. Retries of the final export stop
+//!   at 90% of the timeout (of 5 s at most, the SDK's own wait), so that a failure comes back as
+//!   [`ExportError::Export`] saying why (refused, no answer, HTTP status) rather than as
+//!   [`ExportError::Timeout`], which remains possible when a request is already hanging.
+//! - A second `shutdown`, from any clone, returns `Ok(())` at once, whatever the first returned.
+//! - `force_flush` after `shutdown` is [`ExportError::AlreadyShutdown`]; a flush racing a
+//!   shutdown from another thread returns that or the flush's own outcome.
+//! - Recording after shutdown, through old or new instruments, is silently dropped: never a
+//!   panic, and not counted as an export drop.
+//! - A recorder used from many threads while another shuts down: no call blocks or panics; what
+//!   was recorded before `shutdown` was called is exported, what races the final collection may
+//!   or may not be, what comes after is dropped.
+//! - Dropping the last clone of a `Telemetry` that was not shut down shuts it down, bounded by
+//!   [`DROP_SHUTDOWN_TIMEOUT`], and logs a warning if that final export fails.
+//! - A user-provided meter or provider is never flushed or shut down by us.
+//! - [`Telemetry::export_stats`] stays readable after shutdown.
 //!
 //! Secrets (API secret, JWT, header values) are held in [`Secret`] and never appear in any
 //! `Debug` or `Display` of this module's types, in errors or in log lines.
@@ -30,10 +66,13 @@ mod cloud;
 mod env;
 mod error;
 #[cfg(feature = "otlp")]
+mod health;
+#[cfg(feature = "otlp")]
 mod otlp;
 #[cfg(feature = "prometheus")]
 mod prometheus;
 mod resolve;
+mod retry;
 mod secret;
 mod settings;
 
@@ -42,7 +81,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use opentelemetry::InstrumentationScope;
 use opentelemetry::metrics::{Meter, NoopMeterProvider};
@@ -56,7 +95,10 @@ pub use builder::{
 pub use cloud::{LiveKitCloud, METRICS_PATH as LIVEKIT_METRICS_PATH, ObservabilityTokens};
 pub use env::Env;
 pub use error::ExportError;
+#[cfg(feature = "otlp")]
+pub use health::{EXPORT_DROPPED, EXPORT_FAILURES, EXPORT_RETRIES, ExportStats};
 pub use opentelemetry_sdk::metrics::Temporality;
+pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use settings::{Mode, Protocol, PushSettings};
 
@@ -64,6 +106,11 @@ use crate::capture::{Capture, SCOPE_NAME};
 
 /// How long dropping an un-shut-down [`Telemetry`] waits for its final export.
 pub const DROP_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long the SDK's periodic reader waits for its final export at shutdown (hard-coded in
+/// opentelemetry_sdk 0.33): retries must end before, for the outcome to be reported.
+#[cfg(feature = "otlp")]
+const SDK_SHUTDOWN_WAIT: Duration = Duration::from_secs(5);
 
 /// The export setup of a process or job: hands out the [`Meter`] to record with, and flushes and
 /// shuts down what it built. Cheap to clone; clones share one pipeline.
@@ -96,6 +143,8 @@ struct Inner {
     prometheus: std::sync::Mutex<Option<prometheus::PrometheusServer>>,
     prometheus_addr: Option<SocketAddr>,
     shut_down: AtomicBool,
+    #[cfg(feature = "otlp")]
+    health: Option<Arc<health::ExportHealth>>,
 }
 
 /// What the builder hands over.
@@ -107,6 +156,8 @@ pub(crate) struct Parts {
     #[cfg(feature = "prometheus")]
     prometheus: Option<prometheus::PrometheusServer>,
     prometheus_addr: Option<SocketAddr>,
+    #[cfg(feature = "otlp")]
+    health: Option<Arc<health::ExportHealth>>,
 }
 
 impl Telemetry {
@@ -159,6 +210,8 @@ impl Telemetry {
                 prometheus: std::sync::Mutex::new(parts.prometheus),
                 prometheus_addr: parts.prometheus_addr,
                 shut_down: AtomicBool::new(false),
+                #[cfg(feature = "otlp")]
+                health: parts.health,
             }),
         }
     }
@@ -183,6 +236,12 @@ impl Telemetry {
         self.inner.prometheus_addr
     }
 
+    /// What became of the exports so far, in push modes (OTLP, LiveKit Cloud); `None` otherwise.
+    #[cfg(feature = "otlp")]
+    pub fn export_stats(&self) -> Option<ExportStats> {
+        self.inner.health.as_ref().map(|h| h.stats())
+    }
+
     /// Whether [`shutdown`](Self::shutdown) was called.
     pub fn is_shut_down(&self) -> bool {
         self.inner.shut_down.load(Ordering::Acquire)
@@ -197,7 +256,12 @@ impl Telemetry {
         match &self.inner.provider {
             Some(provider) => {
                 let provider = provider.clone();
-                bounded("force_flush", timeout, move || provider.force_flush())
+                let result = bounded("force_flush", timeout, move || provider.force_flush());
+                // A shutdown from another thread can stop the reader under the flush.
+                if result.is_err() && self.is_shut_down() {
+                    return Err(ExportError::AlreadyShutdown);
+                }
+                self.inner.explain(result)
             }
             None => Ok(()),
         }
@@ -216,8 +280,16 @@ impl Inner {
         if self.shut_down.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        #[cfg(feature = "prometheus")]
-        let start = std::time::Instant::now();
+        #[cfg_attr(
+            not(any(feature = "otlp", feature = "prometheus")),
+            allow(unused_variables)
+        )]
+        let start = Instant::now();
+        #[cfg(feature = "otlp")]
+        if let Some(health) = &self.health {
+            // Retries stop early enough for the outcome to come back before `timeout`.
+            health.begin_shutdown(start + timeout.min(SDK_SHUTDOWN_WAIT).mul_f64(0.9));
+        }
         let result = match &self.provider {
             Some(provider) => {
                 let provider = provider.clone();
@@ -225,6 +297,7 @@ impl Inner {
             }
             None => Ok(()),
         };
+        let result = self.explain(result);
         #[cfg(feature = "prometheus")]
         if let Some(mut server) = self
             .prometheus
@@ -233,6 +306,18 @@ impl Inner {
             .take()
         {
             server.stop(timeout.saturating_sub(start.elapsed()));
+        }
+        result
+    }
+
+    /// The SDK only says "Failed to shutdown": replace that with why the last attempt failed.
+    fn explain(&self, result: Result<(), ExportError>) -> Result<(), ExportError> {
+        #[cfg(feature = "otlp")]
+        if let (Err(ExportError::Export { operation, .. }), Some(health)) = (&result, &self.health)
+            && let Some(reason) = health.failure_reason()
+        {
+            let operation = *operation;
+            return Err(ExportError::Export { operation, reason });
         }
         result
     }

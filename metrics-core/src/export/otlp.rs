@@ -5,17 +5,19 @@
 //! - it sets the configured headers and, for LiveKit Cloud, a fresh `Authorization: Bearer` JWT
 //!   on every request (the exporter's own `with_headers` fixes them when it is built, so a token
 //!   would expire after 6 h), all marked sensitive so that no `Debug` of a request shows them;
+//! - it retries transient failures within the export timeout (see [`super::retry`]); the
+//!   exporter's own retries are turned off so that the two do not multiply;
 //! - being chosen explicitly, it cannot be swapped for an async client by cargo feature
 //!   unification (`reqwest-client` elsewhere in the tree), which would panic without a runtime
 //!   on the SDK's reader thread.
 //!
-//! Every exporter is wrapped in [`Reported`], which turns export failures (an unreachable or
-//! failing collector) into one `tracing` warning per outage instead of silence.
+//! Every exporter is wrapped in [`Reported`], which counts and reports what failed (see
+//! [`super::health`]).
 
 use std::fmt;
+use std::io::Read as _;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -23,13 +25,12 @@ use base64::engine::general_purpose::STANDARD;
 use http::{HeaderName, HeaderValue};
 use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
 use opentelemetry_otlp::{Compression, MetricExporter, WithExportConfig, WithHttpConfig};
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::metrics::data::ResourceMetrics;
-use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
-use opentelemetry_sdk::metrics::{PeriodicReader, Temporality};
+use opentelemetry_sdk::metrics::PeriodicReader;
 
 use super::cloud::ObservabilityTokens;
 use super::error::ExportError;
+use super::health::{ExportHealth, Reported};
+use super::retry::{self, RetryPolicy};
 use super::secret::{Secret, redact_url};
 use super::settings::{Protocol, PushSettings};
 
@@ -42,8 +43,10 @@ pub(crate) struct PushConfig {
     pub tokens: Option<Arc<ObservabilityTokens>>,
 }
 
-/// The periodic reader that pushes to `config`'s endpoint.
-pub(crate) fn reader(config: PushConfig) -> Result<PeriodicReader<Reported>, ExportError> {
+/// The periodic reader that pushes to `config`'s endpoint, and the health it reports to.
+pub(crate) fn reader(
+    config: PushConfig,
+) -> Result<(PeriodicReader<Reported>, Arc<ExportHealth>), ExportError> {
     let PushConfig {
         settings,
         endpoint,
@@ -57,19 +60,21 @@ pub(crate) fn reader(config: PushConfig) -> Result<PeriodicReader<Reported>, Exp
     if let Some(credentials) = basic_auth.filter(|_| !has_auth) {
         headers.push(("authorization".to_owned(), credentials));
     }
+    let health = Arc::new(ExportHealth::new(settings.endpoint.clone()));
     let exporter = match settings.protocol {
-        Protocol::HttpProtobuf => http_exporter(&settings, &endpoint, headers, tokens)?,
+        Protocol::HttpProtobuf => {
+            http_exporter(&settings, &endpoint, headers, tokens, Arc::clone(&health))?
+        }
         Protocol::Grpc => grpc_exporter(&settings, &endpoint, headers)?,
     };
     let reported = Reported {
         inner: exporter,
-        endpoint: settings.endpoint.clone(),
-        failing: AtomicBool::new(false),
-        failures: AtomicU64::new(0),
+        health: Arc::clone(&health),
     };
-    Ok(PeriodicReader::builder(reported)
+    let reader = PeriodicReader::builder(reported)
         .with_interval(settings.interval)
-        .build())
+        .build();
+    Ok((reader, health))
 }
 
 fn http_exporter(
@@ -77,11 +82,15 @@ fn http_exporter(
     endpoint: &str,
     headers: Vec<(String, Secret)>,
     tokens: Option<Arc<ObservabilityTokens>>,
+    health: Arc<ExportHealth>,
 ) -> Result<MetricExporter, ExportError> {
     let client = HeaderClient {
         inner: blocking_client(settings.timeout)?,
         headers: header_values(headers)?,
         tokens,
+        retry: settings.retry,
+        budget: settings.timeout,
+        health,
     };
     let mut builder = MetricExporter::builder()
         .with_temporality(settings.temporality)
@@ -89,6 +98,7 @@ fn http_exporter(
         .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
         .with_endpoint(endpoint)
         .with_timeout(settings.timeout)
+        .with_retry_policy(opentelemetry_otlp::RetryPolicy::disabled())
         .with_http_client(client);
     if settings.gzip {
         builder = builder.with_compression(Compression::Gzip);
@@ -123,6 +133,7 @@ fn grpc_exporter(
         .with_tonic()
         .with_endpoint(endpoint)
         .with_timeout(settings.timeout)
+        .with_retry_policy(settings.retry.to_otlp())
         .with_metadata(metadata);
     if settings.gzip {
         builder = builder.with_compression(Compression::Gzip);
@@ -209,12 +220,22 @@ fn blocking_client(timeout: Duration) -> Result<reqwest::blocking::Client, Expor
         .map_err(|e| failed(format!("cannot build the HTTP client: {e}")))
 }
 
-/// reqwest's blocking client with our headers set at send time.
+/// reqwest's blocking client with our headers set at send time, retrying transient failures.
 pub(crate) struct HeaderClient {
     inner: reqwest::blocking::Client,
     headers: Vec<(HeaderName, HeaderValue)>,
     tokens: Option<Arc<ObservabilityTokens>>,
+    retry: RetryPolicy,
+    /// How long one export may take, retries included.
+    budget: Duration,
+    health: Arc<ExportHealth>,
 }
+
+/// OTLP responses are a few bytes; anything much larger is not a collector talking.
+const MAX_RESPONSE_BYTES: u64 = 1 << 20;
+
+/// One attempt's failure to get a response, and whether it is worth retrying.
+type AttemptError = (HttpError, bool);
 
 #[async_trait]
 impl HttpClient for HeaderClient {
@@ -229,7 +250,92 @@ impl HttpClient for HeaderClient {
             value.set_sensitive(true);
             map.insert(http::header::AUTHORIZATION, value);
         }
-        self.inner.send_bytes(request).await
+        // Blocking is fine here: the SDK runs exports on its own reader thread.
+        let start = Instant::now();
+        let result = retry::run(
+            &self.retry,
+            || self.health.deadline(start, self.budget),
+            |timeout| self.attempt(&request, timeout),
+            |result| match result {
+                Ok(response) if retry::retryable_status(response.status().as_u16()) => Some(
+                    response
+                        .headers()
+                        .get(http::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| retry::parse_retry_after(v, SystemTime::now())),
+                ),
+                Err((_, transient)) => transient.then_some(None),
+                Ok(_) => None,
+            },
+            || self.health.retried(),
+        );
+        result.map_err(|(error, _)| error)
+    }
+}
+
+impl HeaderClient {
+    fn attempt(
+        &self,
+        request: &Request<Bytes>,
+        timeout: Duration,
+    ) -> Result<Response<Bytes>, AttemptError> {
+        let mut copy = Request::new(request.body().clone());
+        *copy.method_mut() = request.method().clone();
+        *copy.uri_mut() = request.uri().clone();
+        *copy.headers_mut() = request.headers().clone();
+        let mut outgoing: reqwest::blocking::Request = copy
+            .try_into()
+            .map_err(|e| (Box::new(e) as HttpError, false))?;
+        *outgoing.timeout_mut() = Some(timeout);
+        let mut response = match self.inner.execute(outgoing) {
+            Ok(response) => response,
+            Err(error) => {
+                self.health.attempt_failed(describe(&error, timeout));
+                return Err((Box::new(error), true));
+            }
+        };
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let mut body = Vec::new();
+        let read = response.take(MAX_RESPONSE_BYTES + 1).read_to_end(&mut body);
+        if let Err(error) = read {
+            self.health
+                .attempt_failed(format!("reading the response failed: {}", error.kind()));
+            return Err((Box::new(error), true));
+        }
+        if body.len() as u64 > MAX_RESPONSE_BYTES {
+            self.health
+                .attempt_failed("the response is too large for an OTLP collector".to_owned());
+            return Err(("OTLP response body too large".into(), false));
+        }
+        if !status.is_success() {
+            self.health
+                .attempt_failed(format!("the collector answered HTTP {status}"));
+        }
+        let mut out = Response::new(Bytes::from(body));
+        *out.status_mut() = status;
+        *out.headers_mut() = headers;
+        Ok(out)
+    }
+}
+
+/// Why a request got no response, without the client's message: it quotes the URL, query and
+/// all, where credentials may hide.
+fn describe(error: &reqwest::Error, timeout: Duration) -> String {
+    if error.is_timeout() {
+        return format!("the collector did not answer within {timeout:.1?}");
+    }
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return format!("cannot reach the collector: {}", io.kind());
+        }
+        source = e.source();
+    }
+    if error.is_connect() {
+        "cannot connect to the collector".to_owned()
+    } else {
+        "the request to the collector failed".to_owned()
     }
 }
 
@@ -239,55 +345,8 @@ impl fmt::Debug for HeaderClient {
         f.debug_struct("HeaderClient")
             .field("headers", &names)
             .field("bearer_token", &self.tokens.is_some())
+            .field("retry", &self.retry)
+            .field("budget", &self.budget)
             .finish_non_exhaustive()
-    }
-}
-
-/// An exporter that reports failures through `tracing`: a warning when an outage starts, debug
-/// lines while it lasts, and an info line when exports succeed again.
-pub(crate) struct Reported {
-    inner: MetricExporter,
-    endpoint: String,
-    failing: AtomicBool,
-    failures: AtomicU64,
-}
-
-impl PushMetricExporter for Reported {
-    async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
-        let result = self.inner.export(metrics).await;
-        let endpoint = self.endpoint.as_str();
-        match &result {
-            Err(error) => {
-                let failures = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
-                if !self.failing.swap(true, Ordering::Relaxed) {
-                    tracing::warn!(
-                        endpoint,
-                        %error,
-                        "metrics export failed; this batch is dropped and the agent keeps running \
-                         (further failures are logged at debug level until an export succeeds)"
-                    );
-                } else {
-                    tracing::debug!(endpoint, %error, failures, "metrics export failed again");
-                }
-            }
-            Ok(()) => {
-                if self.failing.swap(false, Ordering::Relaxed) {
-                    tracing::info!(endpoint, "metrics export recovered");
-                }
-            }
-        }
-        result
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        self.inner.force_flush()
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
-
-    fn temporality(&self) -> Temporality {
-        self.inner.temporality()
     }
 }

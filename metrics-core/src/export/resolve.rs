@@ -44,11 +44,14 @@ impl TelemetryBuilder {
         }
         let push = self.push_target(&env)?;
         let mut provider = SdkMeterProvider::builder().with_resource(self.resource(&env));
+        if let Some(view) = crate::cardinality::view(&self.catalog()) {
+            provider = provider.with_view(view);
+        }
         let mut parts = Parts::default();
         let mode = match push {
             Some((cloud, config)) => {
                 let settings = config.settings.clone();
-                provider = provider.with_reader(push_reader(config)?);
+                provider = provider.with_reader(push_reader(config, &mut parts)?);
                 if cloud {
                     Mode::LiveKitCloud(settings)
                 } else {
@@ -76,7 +79,12 @@ impl TelemetryBuilder {
             parts.capture = Some(capture);
         } else {
             let provider = provider.build();
-            parts.meter = Some(super::scoped_meter(&provider));
+            let meter = super::scoped_meter(&provider);
+            #[cfg(feature = "otlp")]
+            if let Some(health) = &parts.health {
+                health.register(&meter);
+            }
+            parts.meter = Some(meter);
             parts.provider = Some(provider);
         }
         Ok(Telemetry::from_parts(mode, parts))
@@ -101,6 +109,7 @@ impl TelemetryBuilder {
                 .or(env.timeout)
                 .unwrap_or(DEFAULT_EXPORT_TIMEOUT),
             gzip: self.gzip.or(env.gzip).unwrap_or(true),
+            retry: self.retry.unwrap_or_default(),
         };
         let otlp = |endpoint: String, origin| {
             super::env::check_endpoint(origin, &endpoint)?;
@@ -226,12 +235,15 @@ impl PushConfig {
 #[cfg(feature = "otlp")]
 fn push_reader(
     config: PushConfig,
+    parts: &mut Parts,
 ) -> Result<impl opentelemetry_sdk::metrics::reader::MetricReader, ExportError> {
-    super::otlp::reader(config)
+    let (reader, health) = super::otlp::reader(config)?;
+    parts.health = Some(health);
+    Ok(reader)
 }
 
 #[cfg(not(feature = "otlp"))]
-fn push_reader(_: PushConfig) -> Result<crate::capture::SharedReader, ExportError> {
+fn push_reader(_: PushConfig, _: &mut Parts) -> Result<crate::capture::SharedReader, ExportError> {
     Err(ExportError::Unsupported {
         what: "OTLP export needs the `otlp` cargo feature of agent-metrics-core".to_owned(),
     })

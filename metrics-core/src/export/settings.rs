@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use opentelemetry_sdk::metrics::Temporality;
 
+use super::retry::RetryPolicy;
+
 /// The OTLP transport.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -50,6 +52,8 @@ pub struct PushSettings {
     pub timeout: Duration,
     /// Whether request bodies are gzip-compressed (default yes).
     pub gzip: bool,
+    /// How transient failures are retried, within `timeout`.
+    pub retry: RetryPolicy,
 }
 
 /// What a [`Telemetry`](super::Telemetry) does with what is recorded.

@@ -1,12 +1,14 @@
 //! A pure-Rust OTLP/HTTP receiver on 127.0.0.1 for the export tests: it records every request
-//! (path, headers, raw body) and answers 200, or, black-holed, reads requests and never answers.
-//! Everything is bounded: sockets have timeouts, waits have deadlines, and the threads stop when
-//! the receiver is dropped.
+//! (path, headers, raw body, when it came and what it was answered) and behaves as told, switchable
+//! at any time to simulate an outage: answer 200, answer an error status (with or without
+//! `Retry-After`), refuse connections (the port is closed), or black-hole (read requests and never
+//! answer). Everything is bounded: sockets have timeouts, waits have deadlines, and the threads
+//! stop when the receiver is dropped.
 
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -17,6 +19,19 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use opentelemetry_proto::tonic::metrics::v1::{Metric, metric};
 use prost::Message;
 
+/// What the receiver does with the next request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Behaviour {
+    /// Answer 200.
+    Accept,
+    /// Answer this status, with `Retry-After: <seconds>` if given.
+    Fail(u16, Option<u64>),
+    /// Close the port: new connections are refused and open ones dropped unanswered.
+    Refuse,
+    /// Read requests and never answer.
+    BlackHole,
+}
+
 /// One received HTTP request.
 #[derive(Clone, Debug)]
 pub struct Request {
@@ -24,6 +39,10 @@ pub struct Request {
     /// Lower-cased names.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// When it was read.
+    pub at: Instant,
+    /// The status it was answered with; 0 when it was not answered.
+    pub status: u16,
 }
 
 impl Request {
@@ -50,46 +69,53 @@ impl Request {
     }
 }
 
+struct Shared {
+    requests: Mutex<Vec<Request>>,
+    behaviour: Mutex<Behaviour>,
+    stop: AtomicBool,
+}
+
+impl Shared {
+    fn behaviour(&self) -> Behaviour {
+        *self.behaviour.lock().unwrap()
+    }
+}
+
 pub struct Receiver {
     url: String,
-    requests: Arc<Mutex<Vec<Request>>>,
-    stop: Arc<AtomicBool>,
+    shared: Arc<Shared>,
 }
 
 impl Receiver {
     /// Answers every request with 200.
     pub fn start() -> Self {
-        Self::spawn(true)
+        Self::spawn(Behaviour::Accept)
     }
 
     /// Accepts connections and reads requests but never answers.
     pub fn black_hole() -> Self {
-        Self::spawn(false)
+        Self::spawn(Behaviour::BlackHole)
     }
 
-    fn spawn(answer: bool) -> Self {
+    pub fn spawn(behaviour: Behaviour) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (reqs, flag) = (Arc::clone(&requests), Arc::clone(&stop));
-        thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let (reqs, flag) = (Arc::clone(&reqs), Arc::clone(&flag));
-                        thread::spawn(move || serve(stream, &reqs, &flag, answer));
-                    }
-                    Err(_) => thread::sleep(Duration::from_millis(10)),
-                }
-            }
+        let addr = listener.local_addr().unwrap();
+        let shared = Arc::new(Shared {
+            requests: Mutex::new(Vec::new()),
+            behaviour: Mutex::new(behaviour),
+            stop: AtomicBool::new(false),
         });
+        let state = Arc::clone(&shared);
+        thread::spawn(move || accept_loop(Some(listener), addr, &state));
         Receiver {
-            url,
-            requests,
-            stop,
+            url: format!("http://{addr}"),
+            shared,
         }
+    }
+
+    /// Changes what the receiver does from now on.
+    pub fn set(&self, behaviour: Behaviour) {
+        *self.shared.behaviour.lock().unwrap() = behaviour;
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -97,8 +123,19 @@ impl Receiver {
         &self.url
     }
 
+    /// Every request read so far, answered or not.
     pub fn requests(&self) -> Vec<Request> {
-        self.requests.lock().unwrap().clone()
+        self.shared.requests.lock().unwrap().clone()
+    }
+
+    /// The requests answered 200: what a collector would have stored.
+    pub fn accepted(&self) -> Vec<Request> {
+        let requests = self.shared.requests.lock().unwrap();
+        requests
+            .iter()
+            .filter(|r| r.status == 200)
+            .cloned()
+            .collect()
     }
 
     /// Waits until `done` holds for the requests so far, at most `timeout`.
@@ -116,11 +153,36 @@ impl Receiver {
 
 impl Drop for Receiver {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.shared.stop.store(true, Ordering::Relaxed);
     }
 }
 
-fn serve(stream: TcpStream, requests: &Mutex<Vec<Request>>, stop: &AtomicBool, answer: bool) {
+/// Accepts connections; in `Refuse` the listener is closed, and reopened on the same port after.
+fn accept_loop(mut listener: Option<TcpListener>, addr: SocketAddr, shared: &Arc<Shared>) {
+    while !shared.stop.load(Ordering::Relaxed) {
+        let refusing = shared.behaviour() == Behaviour::Refuse;
+        if refusing {
+            listener = None;
+        } else if listener.is_none() {
+            // std sets SO_REUSEADDR, so the port can be bound again at once.
+            listener = TcpListener::bind(addr).ok();
+        }
+        let Some(open) = &listener else {
+            thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        open.set_nonblocking(true).unwrap();
+        match open.accept() {
+            Ok((stream, _)) => {
+                let shared = Arc::clone(shared);
+                thread::spawn(move || serve(stream, &shared));
+            }
+            Err(_) => thread::sleep(Duration::from_millis(5)),
+        }
+    }
+}
+
+fn serve(stream: TcpStream, shared: &Shared) {
     stream.set_nonblocking(false).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_millis(200)))
@@ -128,19 +190,39 @@ fn serve(stream: TcpStream, requests: &Mutex<Vec<Request>>, stop: &AtomicBool, a
     let mut reader = BufReader::new(&stream);
     let started = Instant::now();
     // Keep-alive: several requests per connection, until EOF, stop, or 60 s.
-    while !stop.load(Ordering::Relaxed) && started.elapsed() < Duration::from_secs(60) {
-        match read_request(&mut reader, stop) {
-            Some(request) => {
-                requests.lock().unwrap().push(request);
-                if answer {
-                    let response = "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\n\
-                                    content-length: 0\r\n\r\n";
-                    if (&stream).write_all(response.as_bytes()).is_err() {
-                        return;
+    while !shared.stop.load(Ordering::Relaxed) && started.elapsed() < Duration::from_secs(60) {
+        let behaviour = shared.behaviour();
+        match read_request(&mut reader, &shared.stop) {
+            Some(mut request) => {
+                // What the receiver does is decided when the request has arrived.
+                let behaviour = shared.behaviour();
+                let response = match behaviour {
+                    Behaviour::Accept => Some((200, "OK", None)),
+                    Behaviour::Fail(status, retry_after) => {
+                        Some((status, "Unavailable", retry_after))
                     }
+                    Behaviour::Refuse | Behaviour::BlackHole => None,
+                };
+                request.status = response.map_or(0, |(status, _, _)| status);
+                shared.requests.lock().unwrap().push(request);
+                match response {
+                    Some((status, reason, retry_after)) => {
+                        let retry_after = retry_after
+                            .map(|s| format!("retry-after: {s}\r\n"))
+                            .unwrap_or_default();
+                        let response = format!(
+                            "HTTP/1.1 {status} {reason}\r\ncontent-type: application/x-protobuf\r\n\
+                             {retry_after}content-length: 0\r\n\r\n"
+                        );
+                        if (&stream).write_all(response.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                    None if behaviour == Behaviour::Refuse => return,
+                    None => {}
                 }
             }
-            None if answer => return,
+            None if behaviour != Behaviour::BlackHole => return,
             // A black hole keeps the connection open without answering until told to stop.
             None => thread::sleep(Duration::from_millis(50)),
         }
@@ -181,6 +263,8 @@ fn read_request(reader: &mut BufReader<&TcpStream>, stop: &AtomicBool) -> Option
         path,
         headers,
         body,
+        at: Instant::now(),
+        status: 0,
     })
 }
 

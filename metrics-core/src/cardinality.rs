@@ -1,0 +1,118 @@
+//! Cardinality: how many distinct attribute sets (series) an instrument keeps per collection.
+//!
+//! The SDK keeps at most 2000 series per instrument by default; past that, measurements with a
+//! new attribute set are merged into one series with the attribute `otel.metric.overflow=true`,
+//! so memory stays bounded whatever a plugin puts in `model_name`. Under delta temporality a
+//! series that was not updated during an interval is only evicted by the next collection, so
+//! the limit counts the series of the current and the previous interval. An instrument can declare its
+//! own limit in the schema (`#[metric(counter = "..", cardinality_limit = 100)]` on a field, or
+//! [`Instrument::cardinality_limit`](crate::Instrument::cardinality_limit) on a shared one); the
+//! SDK only applies it through a view, which [`view`] builds from a [`Catalog`].
+//! [`Telemetry`](crate::Telemetry) registers it for the schema and the types given to
+//! [`TelemetryBuilder::metric_type`](crate::TelemetryBuilder::metric_type); call it yourself
+//! when you build your own provider.
+//!
+//! Reaching a limit is reported once per instrument by a `tracing` warning, when a push export
+//! first carries its overflow series.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Mutex;
+
+use opentelemetry::{KeyValue, Value};
+use opentelemetry_sdk::metrics::data::{AggregatedMetrics, Metric, MetricData, ResourceMetrics};
+use opentelemetry_sdk::metrics::{Instrument, Stream};
+
+use crate::catalog::Catalog;
+
+/// The attribute of the series that collects measurements beyond an instrument's limit.
+pub const OVERFLOW_KEY: &str = "otel.metric.overflow";
+
+/// The SDK's limit for an instrument that declares none.
+pub const DEFAULT_LIMIT: usize = 2000;
+
+/// The declared limits of `catalog`'s instruments, by instrument name.
+pub fn limits(catalog: &Catalog) -> BTreeMap<&'static str, usize> {
+    catalog
+        .entries()
+        .iter()
+        .filter_map(|e| Some((e.instrument.name, e.instrument.cardinality_limit?)))
+        .collect()
+}
+
+/// An SDK view that applies the declared cardinality limits of `catalog`'s instruments, and
+/// leaves every other instrument to the default view (`None` when nothing declares a limit).
+///
+/// ```
+/// use agent_metrics_core::cardinality;
+/// use agent_metrics_core::catalog::Catalog;
+/// use opentelemetry_sdk::metrics::SdkMeterProvider;
+///
+/// let mut builder = SdkMeterProvider::builder();
+/// if let Some(view) = cardinality::view(&Catalog::schema()) {
+///     builder = builder.with_view(view);
+/// }
+/// let provider = builder.build();
+/// # drop(provider);
+/// ```
+///
+/// A view of your own that matches the same instruments would give each a second stream: set
+/// the limit in that view instead.
+pub fn view(
+    catalog: &Catalog,
+) -> Option<impl Fn(&Instrument) -> Option<Stream> + Send + Sync + 'static> {
+    let limits = limits(catalog);
+    (!limits.is_empty()).then_some(move |instrument: &Instrument| {
+        let limit = *limits.get(instrument.name())?;
+        Stream::builder().with_cardinality_limit(limit).build().ok()
+    })
+}
+
+/// Warns once per instrument when a collection holds its overflow series.
+#[derive(Debug, Default)]
+pub(crate) struct OverflowWatch {
+    warned: Mutex<HashSet<String>>,
+}
+
+impl OverflowWatch {
+    /// Looks for overflow series in `rm` and warns about instruments not warned about yet.
+    pub(crate) fn check(&self, rm: &ResourceMetrics) {
+        for sm in rm.scope_metrics() {
+            for metric in sm.metrics().filter(|m| has_overflow(m)) {
+                let mut warned = self.warned.lock().unwrap_or_else(|e| e.into_inner());
+                if warned.insert(metric.name().to_owned()) {
+                    tracing::warn!(
+                        instrument = metric.name(),
+                        "metric cardinality limit reached: measurements with new attribute sets \
+                         are merged into the series otel.metric.overflow=true (declare a \
+                         cardinality_limit in the schema to change the limit; warned once per \
+                         instrument)"
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn is_overflow<'a>(mut attrs: impl Iterator<Item = &'a KeyValue>) -> bool {
+    attrs.any(|kv| kv.key.as_str() == OVERFLOW_KEY && kv.value == Value::Bool(true))
+}
+
+fn has_overflow(metric: &Metric) -> bool {
+    macro_rules! any_point {
+        ($data:expr) => {
+            match $data {
+                MetricData::Sum(s) => s.data_points().any(|p| is_overflow(p.attributes())),
+                MetricData::Gauge(g) => g.data_points().any(|p| is_overflow(p.attributes())),
+                MetricData::Histogram(h) => h.data_points().any(|p| is_overflow(p.attributes())),
+                MetricData::ExponentialHistogram(h) => {
+                    h.data_points().any(|p| is_overflow(p.attributes()))
+                }
+            }
+        };
+    }
+    match metric.data() {
+        AggregatedMetrics::U64(d) => any_point!(d),
+        AggregatedMetrics::I64(d) => any_point!(d),
+        AggregatedMetrics::F64(d) => any_point!(d),
+    }
+}
