@@ -204,8 +204,8 @@ impl Job {
     }
 
     /// Ends the job: waits at most [`JOB_FLUSH_TIMEOUT`] for what it recorded to be exported
-    /// (delta spec §4). The telemetry itself lives on for the next job of the process.
-    #[cfg(feature = "otlp")]
+    /// (delta spec §4). The telemetry itself lives on for the next job of the process; it is
+    /// shut down once, at process exit, and a provider the user installed never is.
     pub fn finish(
         &self,
         telemetry: &crate::export::Telemetry,
