@@ -1,6 +1,6 @@
 //! One process-lifetime telemetry, several jobs (delta spec §4): each job's end flushes what it
 //! recorded, the pipeline lives on for the next job, and each job's points carry its own ids
-//! (in 1.8.x-era Python, later jobs lost their metrics or carried the first job's ids).
+//! (with PR #4891, later jobs of a process lost their metrics or carried the first job's ids).
 
 #![cfg(feature = "otlp")]
 
