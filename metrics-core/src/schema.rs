@@ -274,7 +274,10 @@ pub struct LLMMetrics {
 #[derive(Clone, PartialEq, AgentMetric)]
 #[metric(attributes = metadata)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-#[cfg_attr(feature = "serde", serde(tag = "type", rename = "stt_metrics"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(tag = "type", rename = "stt_metrics", from = "SttJson")
+)]
 pub struct STTMetrics {
     /// The STT's label.
     pub label: String,
@@ -295,7 +298,8 @@ pub struct STTMetrics {
     #[metric(default)]
     #[cfg_attr(feature = "serde", serde(default))]
     pub output_tokens: u64,
-    /// `input_tokens + output_tokens` unless set explicitly.
+    /// `input_tokens + output_tokens` unless given (when read from JSON without it, it is
+    /// derived, as the Python model's validator does).
     #[metric(default)]
     #[cfg_attr(feature = "serde", serde(default))]
     pub total_tokens: u64,
@@ -318,6 +322,52 @@ pub struct STTMetrics {
     #[metric(default)]
     #[cfg_attr(feature = "serde", serde(default))]
     pub metadata: Option<Metadata>,
+}
+
+/// `STTMetrics` as JSON carries it: `total_tokens` may be absent, and is then derived.
+#[cfg(feature = "serde")]
+#[derive(Deserialize)]
+struct SttJson {
+    label: String,
+    request_id: String,
+    timestamp: f64,
+    duration: f64,
+    audio_duration: f64,
+    #[serde(default)]
+    input_tokens: u64,
+    #[serde(default)]
+    output_tokens: u64,
+    total_tokens: Option<u64>,
+    #[serde(default)]
+    input_audio_tokens: u64,
+    streamed: bool,
+    #[serde(default)]
+    acquire_time: f64,
+    #[serde(default)]
+    connection_reused: bool,
+    #[serde(default)]
+    metadata: Option<Metadata>,
+}
+
+#[cfg(feature = "serde")]
+impl From<SttJson> for STTMetrics {
+    fn from(j: SttJson) -> Self {
+        STTMetrics {
+            total_tokens: j.total_tokens.unwrap_or(j.input_tokens + j.output_tokens),
+            label: j.label,
+            request_id: j.request_id,
+            timestamp: j.timestamp,
+            duration: j.duration,
+            audio_duration: j.audio_duration,
+            input_tokens: j.input_tokens,
+            output_tokens: j.output_tokens,
+            input_audio_tokens: j.input_audio_tokens,
+            streamed: j.streamed,
+            acquire_time: j.acquire_time,
+            connection_reused: j.connection_reused,
+            metadata: j.metadata,
+        }
+    }
 }
 
 /// One text-to-speech synthesis (`tts_metrics`).
