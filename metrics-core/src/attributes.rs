@@ -94,6 +94,16 @@ pub trait AttributeView<T: ?Sized> {
 pub trait AttributeValue {
     /// The value, or `None` to omit the attribute.
     fn attribute_value(&self) -> Option<Value>;
+
+    /// The value, or `None` to omit the attribute, an empty string included
+    /// (`#[attr(skip_empty)]`).
+    #[inline]
+    fn non_empty_value(&self) -> Option<Value> {
+        match self.attribute_value() {
+            Some(Value::String(s)) if s.as_str().is_empty() => None,
+            other => other,
+        }
+    }
 }
 
 impl AttributeValue for Arc<str> {
@@ -101,12 +111,23 @@ impl AttributeValue for Arc<str> {
     fn attribute_value(&self) -> Option<Value> {
         Some(Value::String(StringValue::from(Arc::clone(self))))
     }
+
+    #[inline]
+    fn non_empty_value(&self) -> Option<Value> {
+        // Checked before the value is built: an empty string costs no reference count.
+        (!self.is_empty()).then(|| Value::String(StringValue::from(Arc::clone(self))))
+    }
 }
 
 impl AttributeValue for &'static str {
     #[inline]
     fn attribute_value(&self) -> Option<Value> {
         Some(Value::String(StringValue::from(*self)))
+    }
+
+    #[inline]
+    fn non_empty_value(&self) -> Option<Value> {
+        (!self.is_empty()).then(|| Value::String(StringValue::from(*self)))
     }
 }
 
@@ -135,6 +156,11 @@ impl<T: AttributeValue> AttributeValue for Option<T> {
     #[inline]
     fn attribute_value(&self) -> Option<Value> {
         self.as_ref().and_then(T::attribute_value)
+    }
+
+    #[inline]
+    fn non_empty_value(&self) -> Option<Value> {
+        self.as_ref().and_then(T::non_empty_value)
     }
 }
 
@@ -165,16 +191,6 @@ impl BoolAsStr for Option<bool> {
     #[inline]
     fn bool_str(&self) -> Option<Value> {
         self.as_ref().and_then(BoolAsStr::bool_str)
-    }
-}
-
-/// `None` for an empty string value (`#[attr(skip_empty)]`).
-#[doc(hidden)]
-#[inline]
-pub fn non_empty(value: Option<Value>) -> Option<Value> {
-    match value {
-        Some(Value::String(s)) if s.as_str().is_empty() => None,
-        other => other,
     }
 }
 

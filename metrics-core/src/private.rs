@@ -12,9 +12,7 @@ pub use opentelemetry;
 pub use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, UpDownCounter};
 pub use opentelemetry::{Key, KeyValue, Value};
 
-pub use crate::attributes::{
-    AttrBuf, AttributeSet, AttributeValue, AttributeView, BoolAsStr, non_empty,
-};
+pub use crate::attributes::{AttrBuf, AttributeSet, AttributeValue, AttributeView, BoolAsStr};
 pub use crate::bound::{BoundCounter, BoundGauge, BoundHistogram, BoundUpDownCounter};
 pub use crate::compact::{Compact, CompactDebug, Key as MapKey};
 pub use crate::instrument::{Instrument, InstrumentDescriptor, InstrumentKind, Source};

@@ -25,16 +25,13 @@ fn expand(set: &AttributeStruct) -> TokenStream {
     let keys = sorted.iter().map(|(_, a)| &a.key);
     let value_of = |field: &syn::Field, a: &crate::ast::AttrField| {
         let f = field.ident.as_ref().expect("named field");
-        super::sources::attribute_value(&field.ty, a.as_str, quote!(&self.#f))
+        super::sources::attribute_value(&field.ty, a, quote!(&self.#f))
     };
     let pushes: Vec<TokenStream> = sorted
         .iter()
         .map(|(field, a)| {
             let key = &a.key;
-            let mut value = value_of(field, a);
-            if a.skip_empty {
-                value = quote!(__p::non_empty(#value));
-            }
+            let value = value_of(field, a);
             quote! {
                 if let __p::Some(v) = #value {
                     buf.push(__p::KeyValue::new(__p::Key::from_static_str(#key), v));

@@ -10,7 +10,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned;
 
-use crate::ast::{Container, Role, SourceRef, Sources};
+use crate::ast::{AttrField, Container, Role, SourceRef, Sources};
 
 /// The measurements and nested fields that share one list of attribute sources.
 pub struct Group<'a> {
@@ -134,10 +134,7 @@ fn source(c: &Container, receiver: &TokenStream, entry: &SourceRef) -> Source {
             match &field.role {
                 Role::Attribute(a) => {
                     let key = &a.key;
-                    let mut value = attribute_value(field.ty, a.as_str, quote!(&#receiver.#ident));
-                    if a.skip_empty {
-                        value = quote!(__p::non_empty(#value));
-                    }
+                    let value = attribute_value(field.ty, a, quote!(&#receiver.#ident));
                     single(&quote!(#key), value)
                 }
                 _ => {
@@ -317,9 +314,11 @@ fn entry_spans(entry: &SourceRef) -> (proc_macro2::Span, proc_macro2::Span) {
 
 /// The value of an attribute field of type `ty`; `value` is a reference to the field. The trait
 /// is named on the field's type, so a type that is no attribute value fails there, once.
-pub fn attribute_value(ty: &syn::Type, as_str: bool, value: TokenStream) -> TokenStream {
-    let call = if as_str {
+pub fn attribute_value(ty: &syn::Type, a: &AttrField, value: TokenStream) -> TokenStream {
+    let call = if a.as_str {
         quote_spanned!(ty.span()=> <#ty as __p::BoolAsStr>::bool_str)
+    } else if a.skip_empty {
+        quote_spanned!(ty.span()=> <#ty as __p::AttributeValue>::non_empty_value)
     } else {
         quote_spanned!(ty.span()=> <#ty as __p::AttributeValue>::attribute_value)
     };
