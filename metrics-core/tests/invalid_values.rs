@@ -1,6 +1,8 @@
 //! Invalid values (NaN, ±inf, negative where values cannot be, absurdly large): dropped, never a
 //! panic or a poisoned sum, and counted per instrument and reason.
 
+mod fixtures;
+
 use agent_metrics_core::capture::{Capture, PointValue};
 use agent_metrics_core::invalid::{self, Reason};
 use agent_metrics_core::schema::*;
@@ -8,22 +10,10 @@ use agent_metrics_core::{AgentMetric, MetricsRecorder};
 
 fn tts(audio: f64, chars: u64, acquire: f64) -> TTSMetrics {
     TTSMetrics {
-        label: "tts".into(),
-        request_id: "r".into(),
-        timestamp: 0.0,
-        ttfb: 0.1,
-        duration: 0.5,
         audio_duration: audio,
-        cancelled: false,
         characters_count: chars,
-        input_tokens: 0,
-        output_tokens: 0,
-        streamed: true,
         acquire_time: acquire,
-        connection_reused: false,
-        segment_id: None,
-        speech_id: None,
-        metadata: Some(Metadata::new("cartesia", "sonic-2")),
+        ..fixtures::tts(fixtures::sonic())
     }
 }
 

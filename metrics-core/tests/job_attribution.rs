@@ -1,6 +1,8 @@
 //! Job attribution (delta spec §3): every data point carries the attributes of the job that
 //! recorded it, concurrent jobs in one process never mix, and outside a job there are none.
 
+mod fixtures;
+
 use agent_metrics_core::MetricsRecorder;
 use agent_metrics_core::capture::Capture;
 use agent_metrics_core::job::Job;
@@ -8,22 +10,11 @@ use agent_metrics_core::schema::*;
 
 fn tts(chars: u64) -> TTSMetrics {
     TTSMetrics {
-        label: "tts".into(),
-        request_id: "r".into(),
-        timestamp: 0.0,
-        ttfb: 0.1,
-        duration: 0.5,
         audio_duration: 1.0,
-        cancelled: false,
         characters_count: chars,
-        input_tokens: 0,
-        output_tokens: 0,
-        streamed: true,
         acquire_time: 0.01,
         connection_reused: true,
-        segment_id: None,
-        speech_id: None,
-        metadata: Some(Metadata::new("cartesia", "sonic-2")),
+        ..fixtures::tts(fixtures::sonic())
     }
 }
 

@@ -3,6 +3,8 @@
 //! in a metric type (`cardinality_limit = N`) is applied by `Telemetry` and by the public view.
 #![cfg(feature = "otlp")]
 
+mod fixtures;
+
 mod export_receiver;
 mod reliability_support;
 
@@ -40,22 +42,8 @@ struct PluginRequests {
 
 fn tts(model: String, characters: u64) -> TTSMetrics {
     TTSMetrics {
-        label: "tts".into(),
-        request_id: String::new(),
-        timestamp: 0.0,
-        ttfb: 0.1,
-        duration: 0.5,
-        audio_duration: 0.0,
-        cancelled: false,
         characters_count: characters,
-        input_tokens: 0,
-        output_tokens: 0,
-        streamed: true,
-        acquire_time: 0.0,
-        connection_reused: false,
-        segment_id: None,
-        speech_id: None,
-        metadata: Some(Metadata::new("cartesia", model)),
+        ..fixtures::tts(Some(Metadata::new("cartesia", model)))
     }
 }
 

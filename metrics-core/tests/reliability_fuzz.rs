@@ -4,6 +4,8 @@
 //! ones left out); sums are never poisoned (the `invalid` policy).
 #![cfg(feature = "otlp")]
 
+mod fixtures;
+
 mod export_receiver;
 mod reliability_support;
 
@@ -46,22 +48,12 @@ fn value() -> impl Strategy<Value = f64> {
 
 fn tts(metadata: Option<Metadata>, audio: f64, chars: u64, acquire: f64) -> TTSMetrics {
     TTSMetrics {
-        label: "tts".into(),
-        request_id: String::new(),
-        timestamp: 0.0,
         ttfb: audio,
         duration: audio,
         audio_duration: audio,
-        cancelled: false,
         characters_count: chars,
-        input_tokens: 0,
-        output_tokens: 0,
-        streamed: true,
         acquire_time: acquire,
-        connection_reused: false,
-        segment_id: None,
-        speech_id: None,
-        metadata,
+        ..fixtures::tts(metadata)
     }
 }
 

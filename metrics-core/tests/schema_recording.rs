@@ -1,6 +1,8 @@
 //! Recording every event type through the recorder, and every exported point checked: values,
 //! attributes and the recording rules of spec §2.3.
 
+mod fixtures;
+
 use agent_metrics_core::MetricsRecorder;
 use agent_metrics_core::capture::{Capture, Point};
 use agent_metrics_core::schema::*;
@@ -45,22 +47,10 @@ fn llm(prompt: u64, cached: u64, completion: u64) -> LLMMetrics {
 
 fn tts(chars: u64, audio: f64, acquire: f64) -> TTSMetrics {
     TTSMetrics {
-        label: "lk.tts".into(),
-        request_id: "r3".into(),
-        timestamp: 1.0,
-        ttfb: 0.2,
-        duration: 1.0,
         audio_duration: audio,
-        cancelled: false,
         characters_count: chars,
-        input_tokens: 0,
-        output_tokens: 0,
-        streamed: true,
         acquire_time: acquire,
-        connection_reused: false,
-        segment_id: None,
-        speech_id: None,
-        metadata: Some(Metadata::new("cartesia", "sonic-2")),
+        ..fixtures::tts(fixtures::sonic())
     }
 }
 
