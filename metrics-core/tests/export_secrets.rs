@@ -1,17 +1,16 @@
 //! Credentials never show up in `Debug`, `Display`, errors or log lines of the export layer.
 #![cfg(feature = "otlp")]
 
-use std::fmt::{Debug, Write as _};
+mod export_receiver;
+mod reliability_support;
+
+use std::fmt::Debug;
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use agent_metrics_core::export::{
     Env, ExportError, LiveKitCloud, ObservabilityTokens, Secret, Telemetry, TelemetryBuilder,
 };
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Metadata, Subscriber};
 
 const API_SECRET: &str = "SECRET-api-0xdeadbeef";
 const HEADER_VALUE: &str = "SECRET-header-value";
@@ -176,7 +175,7 @@ fn errors_print_no_secret() {
 
 #[test]
 fn log_lines_print_no_secret() {
-    let lines = capture_logs();
+    let lines = reliability_support::logs();
     let url = url_with_credentials(&refused_url());
     let otlp = Telemetry::builder()
         .env(secret_env(&refused_url()))
@@ -198,65 +197,12 @@ fn log_lines_print_no_secret() {
     }
     let lines = lines.lock().unwrap();
     assert!(
-        lines.iter().any(|l| l.contains("metrics export failed")),
+        lines
+            .iter()
+            .any(|l| l.text.contains("metrics export failed")),
         "the failure is reported: {lines:#?}"
     );
     for line in lines.iter() {
-        assert_clean("log line", line);
+        assert_clean("log line", &line.text);
     }
-}
-
-/// Installs (once) a global subscriber recording every event at every level, with all fields.
-fn capture_logs() -> Arc<Mutex<Vec<String>>> {
-    static LINES: OnceLock<Arc<Mutex<Vec<String>>>> = OnceLock::new();
-    LINES
-        .get_or_init(|| {
-            let lines = Arc::new(Mutex::new(Vec::new()));
-            let subscriber = Recorder(Arc::clone(&lines));
-            tracing::subscriber::set_global_default(subscriber).expect("first subscriber");
-            lines
-        })
-        .clone()
-}
-
-struct Recorder(Arc<Mutex<Vec<String>>>);
-
-struct Fields(String);
-
-impl Visit for Fields {
-    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
-        let _ = write!(self.0, " {}={value:?}", field.name());
-    }
-}
-
-impl Recorder {
-    fn push(&self, line: String) {
-        self.0.lock().unwrap().push(line);
-    }
-}
-
-impl Subscriber for Recorder {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, span: &Attributes<'_>) -> Id {
-        let mut fields = Fields(format!("span {}", span.metadata().name()));
-        span.record(&mut fields);
-        self.push(fields.0);
-        Id::from_u64(1)
-    }
-    fn record(&self, _: &Id, values: &Record<'_>) {
-        let mut fields = Fields("record".to_owned());
-        values.record(&mut fields);
-        self.push(fields.0);
-    }
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, event: &Event<'_>) {
-        let meta = event.metadata();
-        let mut fields = Fields(format!("{} {}", meta.level(), meta.target()));
-        event.record(&mut fields);
-        self.push(fields.0);
-    }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
 }
