@@ -7,16 +7,30 @@ use crate::capture::{Point, PointValue};
 
 /// Renders `points` as a plain-text table: per instrument and attribute set, the count, sum and
 /// p50/p95 (estimated from the buckets) of histograms, and the totals of counters and gauges.
+/// Attributes every point carries (a job's ids, typically) are printed once, above the table.
 ///
 /// ```
 /// use agent_metrics_core::{capture::Capture, summary::summary_table};
+/// use agent_metrics_core::opentelemetry::KeyValue;
 /// let capture = Capture::cumulative();
-/// capture.meter().u64_counter("demo.requests").build().add(3, &[]);
+/// let requests = capture.meter().u64_counter("demo.requests").build();
+/// requests.add(3, &[KeyValue::new("job_id", "AJ_1"), KeyValue::new("route", "/a")]);
+/// requests.add(4, &[KeyValue::new("job_id", "AJ_1"), KeyValue::new("route", "/b")]);
 /// let table = summary_table(&capture.collect());
-/// assert!(table.contains("demo.requests"));
+/// assert!(table.starts_with("every point: job_id=AJ_1\n"));
+/// assert!(table.contains("route=/a"));
+/// assert!(!table.contains("job_id=AJ_1 route"));
 /// ```
 pub fn summary_table(points: &[Point]) -> String {
-    let rows: Vec<[String; 6]> = points.iter().map(row).collect();
+    let common: Vec<String> = match points.split_first() {
+        Some((first, rest)) if points.len() > 1 => first
+            .attr_pairs()
+            .into_iter()
+            .filter(|pair| rest.iter().all(|p| p.attr_pairs().contains(pair)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let rows: Vec<[String; 6]> = points.iter().map(|p| row(p, &common)).collect();
     let headers = [
         "instrument",
         "attributes",
@@ -32,6 +46,9 @@ pub fn summary_table(points: &[Point]) -> String {
         }
     }
     let mut out = String::new();
+    if !common.is_empty() {
+        let _ = writeln!(out, "every point: {}\n", common.join(" "));
+    }
     let line = |out: &mut String, cells: &[&str]| {
         for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
             // Text columns align left, numbers right.
@@ -57,16 +74,21 @@ pub fn summary_table(points: &[Point]) -> String {
     out
 }
 
-fn row(p: &Point) -> [String; 6] {
+fn row(p: &Point, common: &[String]) -> [String; 6] {
     let unit = if p.unit.is_empty() || p.unit.starts_with('{') {
         String::new()
     } else {
         format!(" {}", p.unit)
     };
-    let attrs = if p.attributes.is_empty() {
+    let own: Vec<String> = p
+        .attr_pairs()
+        .into_iter()
+        .filter(|pair| !common.contains(pair))
+        .collect();
+    let attrs = if own.is_empty() {
         "-".to_owned()
     } else {
-        p.attr_pairs().join(" ")
+        own.join(" ")
     };
     let (count, total, p50, p95) = match &p.value {
         PointValue::Histogram(h) => {
