@@ -66,7 +66,9 @@ impl Catalog {
         Self::default()
     }
 
-    /// Every instrument of the schema: turn histograms first, then usage, then connection timing.
+    /// Every instrument of the schema, grouped as the Python framework's table lists them:
+    /// turn histograms, usage counters, connection timing, the event loop, then the GenAI
+    /// conventions' instruments; by name within a group.
     pub fn schema() -> Self {
         let mut c = Catalog::new();
         c.add::<MetricsReport>()
@@ -83,6 +85,18 @@ impl Catalog {
             .add::<ToolExecutionMetrics>()
             .add::<AgentInvocationMetrics>()
             .add::<EventLoopBlocked>();
+        const GROUPS: [&str; 5] = [
+            "lk.agents.turn.",
+            "lk.agents.usage.",
+            "lk.agents.connection.",
+            "lk.agents.event_loop.",
+            "gen_ai.",
+        ];
+        c.entries.sort_by_key(|e| {
+            let name = e.instrument.name;
+            let group = GROUPS.iter().position(|g| name.starts_with(g));
+            (group.unwrap_or(GROUPS.len()), name)
+        });
         c
     }
 
