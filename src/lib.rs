@@ -66,7 +66,7 @@
 //! | `description = ".."` | otherwise the field's doc comment |
 //! | `buckets = [0.1, 0.5]` / `buckets = CONST` | histogram boundaries |
 //! | `skip_zero` / `skip_negative` | do not record 0 / values below 0 |
-//! | `attributes(source, ..)` | this measurement's attribute sources (see below) |
+//! | `attributes(source, ..)` | this measurement's attribute sources (see below); `attributes()` for none |
 //! | `cardinality_limit = N` | at most N attribute sets per collection |
 //! | `default` / `default = expr` | the value `Debug` leaves out (any field) |
 //! | `nested` | the field is itself an `AgentMetric`, recorded with the parent's attributes |

@@ -653,3 +653,35 @@ fn debug_prints_attribute_fields_as_their_values() {
         r#"DebugAttrs { calls: 2, reused: true, stage: EndOfTurn, room: {room: "lobby", region: "", shard: 1} }"#
     );
 }
+
+/// `attributes()` on one measurement opts it out of the struct's default sources: it records
+/// with no attributes of its own, next to measurements that have them.
+#[derive(Clone, PartialEq, AgentMetric)]
+#[metric(attributes = metadata)]
+struct OptOut {
+    #[metric(counter = "test.opt_out.labelled")]
+    labelled: u64,
+    #[metric(counter = "test.opt_out.bare", attributes())]
+    bare: u64,
+    #[metric(default)]
+    metadata: Option<Metadata>,
+}
+
+#[test]
+fn an_empty_attribute_list_records_without_attributes() {
+    let capture = Capture::cumulative();
+    let handles = OptOut::handles(capture.meter());
+    OptOut {
+        labelled: 1,
+        bare: 2,
+        metadata: metadata("cartesia", "sonic-2"),
+    }
+    .record(&handles);
+    let points = capture.collect();
+    assert_eq!(
+        point(&points, "test.opt_out.labelled").attr_pairs(),
+        ["model_name=sonic-2", "model_provider=cartesia"]
+    );
+    assert!(point(&points, "test.opt_out.bare").attributes.is_empty());
+    assert_eq!(OptOut::INSTRUMENTS[1].attributes, &[] as &[&str]);
+}

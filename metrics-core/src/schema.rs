@@ -46,8 +46,9 @@ pub const GEN_AI_DURATION_BUCKETS: &[f64] = &[
     0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
 ];
 
-/// Buckets for event-loop stalls, in seconds: from the 100 ms warning threshold up.
-pub const BLOCKED_BUCKETS: &[f64] = &[0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0, 30.0];
+/// Buckets for event-loop stalls, in seconds: from the lowest warning threshold the stall
+/// monitor accepts (20 ms) up.
+pub const BLOCKED_BUCKETS: &[f64] = &[0.02, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0, 30.0];
 
 // ---------------------------------------------------------------------------------------------
 // Instruments fed by more than one field.
