@@ -14,24 +14,14 @@ use agent_metrics::AgentMetric;
 use agent_metrics::capture::Capture;
 use agent_metrics::schema::{Metadata, TTSMetrics};
 
+#[path = "../tests/support/events.rs"]
+mod events;
+
+/// The benches' TTS event, for one model per thread.
 fn event(model: &str) -> TTSMetrics {
     TTSMetrics {
-        label: "tts".into(),
-        request_id: "r".into(),
-        timestamp: 1.0,
-        ttfb: 0.2,
-        duration: 1.0,
-        audio_duration: 3.5,
-        cancelled: false,
-        characters_count: 42,
-        input_tokens: 0,
-        output_tokens: 0,
-        streamed: true,
-        acquire_time: 0.01,
-        connection_reused: true,
-        segment_id: None,
-        speech_id: None,
         metadata: Some(Metadata::new("cartesia", model)),
+        ..events::tts()
     }
 }
 
