@@ -188,25 +188,11 @@ fn a_nested_record_in_a_job_inherits_the_job_once() {
     let job = Job::new("RM_n", "AJ_n");
     let _in_job = job.enter();
     let event = RealtimeModelMetrics {
-        label: String::new(),
-        request_id: "r".into(),
-        timestamp: 0.0,
-        duration: 0.0,
-        session_duration: 0.0,
-        ttft: -1.0,
-        cancelled: false,
-        input_tokens: 0,
-        output_tokens: 0,
-        total_tokens: 0,
-        tokens_per_second: 0.0,
         input_token_details: InputTokenDetails {
             audio_tokens: 9,
             ..Default::default()
         },
-        output_token_details: OutputTokenDetails::default(),
-        acquire_time: 0.0,
-        connection_reused: false,
-        metadata: Some(Metadata::new("openai", "gpt-realtime")),
+        ..fixtures::realtime(Some(Metadata::new("openai", "gpt-realtime")))
     };
     recorder.record(&event);
     let points = capture.collect();

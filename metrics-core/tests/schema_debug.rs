@@ -1,5 +1,7 @@
 //! The compact Debug of spec §5, with exact strings.
 
+mod fixtures;
+
 use agent_metrics_core::schema::*;
 use agent_metrics_core::usage::UsageCollector;
 
@@ -31,25 +33,12 @@ fn stt_connection_event() {
 #[test]
 fn realtime_connection_event() {
     let event = RealtimeModelMetrics {
-        label: "".into(),
-        request_id: "".into(),
         timestamp: 2.0,
-        duration: 0.0,
-        session_duration: 0.0,
-        ttft: -1.0,
-        cancelled: false,
-        input_tokens: 0,
-        output_tokens: 0,
-        total_tokens: 0,
-        tokens_per_second: 0.0,
-        input_token_details: InputTokenDetails::default(),
-        output_token_details: OutputTokenDetails::default(),
         acquire_time: 0.3,
-        connection_reused: false,
-        metadata: Some(Metadata {
+        ..fixtures::realtime(Some(Metadata {
             model_name: Some("gpt-realtime".into()),
             model_provider: None,
-        }),
+        }))
     };
     assert_eq!(
         format!("{event:?}"),

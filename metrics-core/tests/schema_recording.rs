@@ -9,19 +9,10 @@ use agent_metrics_core::schema::*;
 
 fn stt(audio: f64, acquire: f64, reused: bool) -> STTMetrics {
     STTMetrics {
-        label: "lk.stt".into(),
-        request_id: "r1".into(),
-        timestamp: 1.0,
-        duration: 0.0,
         audio_duration: audio,
-        input_tokens: 0,
-        output_tokens: 0,
-        total_tokens: 0,
-        input_audio_tokens: 0,
-        streamed: true,
         acquire_time: acquire,
         connection_reused: reused,
-        metadata: Some(Metadata::new("deepgram", "nova-3")),
+        ..fixtures::stt(Some(Metadata::new("deepgram", "nova-3")))
     }
 }
 
