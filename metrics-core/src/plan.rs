@@ -43,6 +43,15 @@ pub const fn merge_plan<const N: usize>(sources: &[&[&str]]) -> [Slot; N] {
     if key_count(sources) != N {
         panic!("merge_plan: N must equal the number of keys");
     }
+    // A hand-written `AttributeSet` or `AttributeView` with unsorted keys would silently break
+    // the sorted order the whole plan relies on.
+    let mut s = 0;
+    while s < sources.len() {
+        if !is_sorted_unique(sources[s]) {
+            panic!("an attribute source's KEYS must be sorted and unique");
+        }
+        s += 1;
+    }
     let mut plan = [Slot {
         source: 0,
         index: 0,
@@ -177,7 +186,7 @@ pub const fn source_order<const K: usize>(plan: &[Slot]) -> Option<[usize; K]> {
     Some(order)
 }
 
-/// Whether `keys` is sorted and unique; the `Attributes` derive asserts it for its own keys.
+/// Whether `keys` is sorted and unique, as [`merge_plan`] requires of every source.
 pub const fn is_sorted_unique(keys: &[&str]) -> bool {
     let mut i = 1;
     while i < keys.len() {
@@ -233,6 +242,12 @@ mod tests {
         const EMPTY: &[&[&str]] = &[&[], &["a"]];
         const EMPTY_PLAN: [Slot; 1] = merge_plan(EMPTY);
         assert_eq!(source_order::<2>(&EMPTY_PLAN), Some([1, 0]));
+    }
+
+    #[test]
+    #[should_panic(expected = "sorted and unique")]
+    fn an_unsorted_source_is_refused() {
+        let _ = merge_plan::<2>(&[&["b", "a"]]);
     }
 
     #[test]

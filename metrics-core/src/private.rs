@@ -18,9 +18,7 @@ pub use crate::compact::{Compact, CompactDebug, Key as MapKey};
 pub use crate::instrument::{Instrument, InstrumentDescriptor, InstrumentKind, Source};
 pub use crate::job::{JOB_KEY_COUNT, JobAttributes, with_job};
 pub use crate::metric::AgentMetric;
-pub use crate::plan::{
-    Slot, is_sorted_unique, key_count, merge_plan, merged_keys, run_side, source_order,
-};
+pub use crate::plan::{Slot, key_count, merge_plan, merged_keys, run_side, source_order};
 pub use crate::value::{
     CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber, unit_or,
 };
