@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use opentelemetry::metrics::{Meter, MeterProvider as _};
+use opentelemetry::metrics::{Meter, MeterProvider};
 use opentelemetry::{InstrumentationScope, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
@@ -20,6 +20,11 @@ use opentelemetry_sdk::metrics::{
 
 /// The instrumentation scope every meter of this crate uses, as in the Python framework.
 pub const SCOPE_NAME: &str = "livekit-agents";
+
+/// A meter with our instrumentation scope, `livekit-agents`.
+pub(crate) fn scoped_meter(provider: &impl MeterProvider) -> Meter {
+    provider.meter_with_scope(InstrumentationScope::builder(SCOPE_NAME).build())
+}
 
 /// A `ManualReader` that can be shared between the provider and its owner.
 #[derive(Clone, Debug)]
@@ -94,7 +99,7 @@ impl Capture {
     ) -> Self {
         let reader = SharedReader::new(temporality);
         let provider = builder.with_reader(reader.clone()).build();
-        let meter = provider.meter_with_scope(InstrumentationScope::builder(SCOPE_NAME).build());
+        let meter = scoped_meter(&provider);
         Capture {
             provider,
             reader,

@@ -23,7 +23,7 @@ use opentelemetry_sdk::metrics::Temporality;
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 
-use crate::cardinality::OverflowWatch;
+use super::overflow::OverflowWatch;
 
 /// Counter of exports that failed after their retries: `{export}`.
 pub const EXPORT_FAILURES: &str = "agent_metrics.export.failures";

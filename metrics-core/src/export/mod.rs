@@ -69,6 +69,8 @@ mod error;
 mod health;
 #[cfg(feature = "otlp")]
 mod otlp;
+#[cfg(feature = "otlp")]
+mod overflow;
 #[cfg(feature = "prometheus")]
 mod prometheus;
 mod resolve;
@@ -83,7 +85,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use opentelemetry::InstrumentationScope;
 use opentelemetry::metrics::{Meter, NoopMeterProvider};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::metrics::SdkMeterProvider;
@@ -102,7 +103,7 @@ pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use settings::{Mode, Protocol, PushSettings};
 
-use crate::capture::{Capture, SCOPE_NAME};
+use crate::capture::{Capture, scoped_meter};
 
 /// How long dropping an un-shut-down [`Telemetry`] waits for its final export.
 pub const DROP_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -342,11 +343,6 @@ impl fmt::Debug for Telemetry {
             .field("shut_down", &self.is_shut_down())
             .finish_non_exhaustive()
     }
-}
-
-/// A meter with our instrumentation scope.
-pub(crate) fn scoped_meter(provider: &impl opentelemetry::metrics::MeterProvider) -> Meter {
-    provider.meter_with_scope(InstrumentationScope::builder(SCOPE_NAME).build())
 }
 
 /// Runs `work` on a helper thread and waits at most `timeout` for it: the SDK's flush and

@@ -79,7 +79,7 @@ impl TelemetryBuilder {
             parts.capture = Some(capture);
         } else {
             let provider = provider.build();
-            let meter = super::scoped_meter(&provider);
+            let meter = crate::capture::scoped_meter(&provider);
             #[cfg(feature = "otlp")]
             if let Some(health) = &parts.health {
                 health.register(&meter);
