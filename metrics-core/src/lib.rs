@@ -20,7 +20,6 @@ mod metric;
 pub mod plan;
 pub mod pool;
 mod recorder;
-pub mod rules;
 pub mod schema;
 pub mod stall;
 pub mod summary;
@@ -43,6 +42,9 @@ pub use recorder::{MetricsRecorder, Recordable};
 pub use value::{
     CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber,
 };
+
+/// The rules every instrument definition follows (names, units, buckets), as `const fn`s.
+pub use agent_metrics_rules as rules;
 
 /// The OpenTelemetry API this crate is built on, so that users need no version of their own.
 pub use opentelemetry;

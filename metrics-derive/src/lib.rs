@@ -11,9 +11,9 @@ mod check;
 mod ctxt;
 mod expand;
 mod parse;
-#[path = "../../metrics-core/src/rules.rs"]
-mod rules;
 mod symbol;
+
+use agent_metrics_rules as rules;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};

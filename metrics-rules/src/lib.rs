@@ -1,8 +1,11 @@
 //! The rules an instrument definition must follow, as `const fn`s.
 //!
-//! This one file is compiled into both the runtime (where `Instrument`'s builders call it during
-//! constant evaluation) and the derive (where it turns the same mistakes into spanned errors), so
-//! the two can never disagree. It uses nothing but `core`.
+//! One crate serves both sides: the runtime (`agent-metrics-core`, where `Instrument`'s builders
+//! call these during constant evaluation) and the derive (`agent-metrics-derive`, where the same
+//! mistakes become spanned compile errors), so the two can never disagree. It uses nothing but
+//! `core`. Not meant to be depended on directly: use `agent-metrics`.
+
+#![no_std]
 
 /// OpenTelemetry's instrument-name syntax: 1 to 255 bytes, an ASCII letter first, then ASCII
 /// letters, digits, `_`, `.`, `-` or `/`.
