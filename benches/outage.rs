@@ -20,8 +20,7 @@ use agent_metrics::export::{Env, Telemetry};
 use agent_metrics::schema::{Metadata, TTSMetrics};
 use criterion::{Criterion, criterion_group};
 
-#[path = "../metrics-core/tests/export_receiver/mod.rs"]
-mod receiver;
+use agent_metrics_test_support::export_receiver as receiver;
 
 use receiver::Receiver;
 

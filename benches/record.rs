@@ -22,8 +22,7 @@ use agent_metrics::schema::TTSMetrics;
 use agent_metrics::{AgentMetric, Handles, MetricsRecorder};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-#[path = "../tests/support/events.rs"]
-mod events;
+use agent_metrics_test_support::events;
 
 fn event() -> TTSMetrics {
     events::tts()
@@ -38,7 +37,7 @@ struct Handwritten {
 }
 
 impl Handwritten {
-    fn new(meter: &agent_metrics::opentelemetry::metrics::Meter) -> Self {
+    fn new(meter: &opentelemetry::metrics::Meter) -> Self {
         Handwritten {
             characters: meter
                 .u64_counter("lk.agents.usage.tts_characters")

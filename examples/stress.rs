@@ -14,8 +14,7 @@ use agent_metrics::AgentMetric;
 use agent_metrics::capture::Capture;
 use agent_metrics::schema::{Metadata, TTSMetrics};
 
-#[path = "../tests/support/events.rs"]
-mod events;
+use agent_metrics_test_support::events;
 
 /// The benches' TTS event, for one model per thread.
 fn event(model: &str) -> TTSMetrics {

@@ -17,14 +17,12 @@
 //! - `LIVEKIT_URL` / `LIVEKIT_OBSERVABILITY_URL` with `LIVEKIT_API_KEY` and `LIVEKIT_API_SECRET`:
 //!   LiveKit Cloud.
 
-mod exit;
-mod sim;
-
 use std::process::ExitCode;
 
 use agent_metrics::MetricsRecorder;
 use agent_metrics::export::Telemetry;
 use agent_metrics::summary::summary_table;
+use agent_metrics_test_support::{exit, sim};
 
 struct Args {
     turns: u32,

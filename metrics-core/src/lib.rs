@@ -1,47 +1,54 @@
-//! The runtime of `agent-metrics`: the traits `#[derive(AgentMetric)]` implements, and the
-//! pieces recording and exporting build on. Most users depend on the `agent-metrics` facade.
+//! The runtime of `agent-metrics`: the traits `#[derive(AgentMetric)]` implements, the LiveKit
+//! schema, and the pieces recording and exporting build on. Most users depend on the
+//! `agent-metrics` facade, which re-exports all of this.
+//!
+//! # Where things are
+//!
+//! | folder | what it holds |
+//! |---|---|
+//! | `contract/` | the derive's runtime contract: [`AgentMetric`], [`Instrument`], [`MetricValue`], attribute sets, [`bound`], [`invalid`], [`job`] |
+//! | `schema/` | the LiveKit [`schema`]: the event table, the [`AgentMetrics`](schema::AgentMetrics) union, [`MetricsRecorder`], [`usage`], [`connection`], [`genai`] |
+//! | `catalog/` | every instrument of the schema and of plugin types ([`catalog`]), and the [`cardinality`] views |
+//! | `readers/` | in-process readers: [`capture`] and [`summary`] |
+//! | `export/` | [`Telemetry`]: OTLP, LiveKit Cloud, Prometheus and the embedded default |
+//! | `pool/` | [`ConnectionPool`] with acquire timing |
+//! | `stall/` | the async-runtime [`stall`] monitor |
+//!
+//! Layers depend downwards only: `contract/` knows nothing of the schema; the schema is written
+//! with the derive; the catalog, readers and exporters read what both declare.
 
 // Generated code names `::agent_metrics::__private`; inside this crate that path is this crate.
 extern crate self as agent_metrics;
 
-mod attributes;
-pub mod bound;
-pub mod capture;
-pub mod cardinality;
 pub mod catalog;
-mod compact;
-pub mod connection;
+mod contract;
 pub mod export;
-pub mod genai;
-mod instrument;
-pub mod invalid;
-pub mod job;
-mod metric;
-pub mod plan;
 pub mod pool;
-mod recorder;
+mod readers;
 pub mod schema;
 pub mod stall;
-pub mod summary;
-pub mod usage;
-mod value;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
 pub use agent_metrics_derive::{AgentMetric, AttributeValue, Attributes};
-pub use attributes::{AttrBuf, AttributeSet, AttributeValue, AttributeView, BoolAsStr};
-pub use compact::{Compact, CompactDebug};
-pub use export::{ExportError, Telemetry, TelemetryBuilder};
-pub use instrument::{Instrument, InstrumentDescriptor, InstrumentKind, Source, ValueType};
-pub use metric::{AgentMetric, Bound, Handles};
-pub use plan::{Slot, merge_plan};
-pub use pool::{Acquired, ConnectionPool, PoolBuilder, PoolError, PoolStatus};
-pub use recorder::{MetricsRecorder, Recordable};
-pub use value::{
+pub use catalog::cardinality;
+pub use contract::attributes::{AttrBuf, AttributeSet, AttributeValue, AttributeView, BoolAsStr};
+pub use contract::compact::{Compact, CompactDebug};
+pub use contract::instrument::{
+    Instrument, InstrumentDescriptor, InstrumentKind, Source, ValueType,
+};
+pub use contract::metric::{AgentMetric, Bound, Handles};
+pub use contract::value::{
     CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber,
 };
+pub use contract::{bound, invalid, job};
+pub use export::{ExportError, Telemetry, TelemetryBuilder};
+pub use pool::{Acquired, ConnectionPool, PoolBuilder, PoolError, PoolStatus};
+pub use readers::{capture, summary};
+pub use schema::recorder::{MetricsRecorder, Recordable};
+pub use schema::{connection, genai, usage};
 
 /// The rules every instrument definition follows (names, units, buckets), as `const fn`s.
 pub use agent_metrics_rules as rules;

@@ -12,16 +12,18 @@ pub use opentelemetry;
 pub use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, UpDownCounter};
 pub use opentelemetry::{Key, KeyValue, Value};
 
-pub use crate::attributes::{AttrBuf, AttributeSet, AttributeValue, AttributeView, BoolAsStr};
 pub use crate::bound::{BoundCounter, BoundGauge, BoundHistogram, BoundUpDownCounter};
-pub use crate::compact::{Compact, CompactDebug, Key as MapKey};
-pub use crate::instrument::{Instrument, InstrumentDescriptor, InstrumentKind, Source};
-pub use crate::job::{JOB_KEY_COUNT, JobAttributes, with_job};
-pub use crate::metric::AgentMetric;
-pub use crate::plan::{Slot, key_count, merge_plan, merged_keys, run_side, source_order};
-pub use crate::value::{
+pub use crate::contract::attributes::{
+    AttrBuf, AttributeSet, AttributeValue, AttributeView, BoolAsStr,
+};
+pub use crate::contract::compact::{Compact, CompactDebug, Key as MapKey};
+pub use crate::contract::instrument::{Instrument, InstrumentDescriptor, InstrumentKind, Source};
+pub use crate::contract::metric::AgentMetric;
+pub use crate::contract::plan::{Slot, key_count, merge_plan, merged_keys, run_side, source_order};
+pub use crate::contract::value::{
     CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber, unit_or,
 };
+pub use crate::job::{JOB_KEY_COUNT, JobAttributes, with_job};
 
 // Generated code names a field's trait facts only through fully qualified paths on the field's
 // own type (`<T as MetricValue>::number(..)`), never through helpers generic over the field type:
@@ -57,7 +59,7 @@ pub fn measure<N: Number>(
     }
 }
 
-/// A number type, selected by its [`ValueType`](crate::instrument::ValueType) discriminant:
+/// A number type, selected by its [`ValueType`](crate::contract::instrument::ValueType) discriminant:
 /// handle types are written `Counter<NumberOf<{ __V_field }>>`, `__V_field` being the
 /// discriminant of the field's number type.
 pub struct ByValueType<const V: u8>;
@@ -68,15 +70,15 @@ pub trait SelectNumber {
     type Number: Number;
 }
 
-impl SelectNumber for ByValueType<{ crate::instrument::ValueType::U64 as u8 }> {
+impl SelectNumber for ByValueType<{ crate::contract::instrument::ValueType::U64 as u8 }> {
     type Number = u64;
 }
 
-impl SelectNumber for ByValueType<{ crate::instrument::ValueType::I64 as u8 }> {
+impl SelectNumber for ByValueType<{ crate::contract::instrument::ValueType::I64 as u8 }> {
     type Number = i64;
 }
 
-impl SelectNumber for ByValueType<{ crate::instrument::ValueType::F64 as u8 }> {
+impl SelectNumber for ByValueType<{ crate::contract::instrument::ValueType::F64 as u8 }> {
     type Number = f64;
 }
 
@@ -84,7 +86,7 @@ impl SelectNumber for ByValueType<{ crate::instrument::ValueType::F64 as u8 }> {
 pub type NumberOf<const V: u8> = <ByValueType<V> as SelectNumber>::Number;
 
 /// A type that a constant has proved to be an agent metric (`OK`).
-pub struct Proven<const OK: bool, T: ?core::marker::Sized>(core::marker::PhantomData<T>);
+pub struct Proven<const OK: bool, T: ?Sized>(core::marker::PhantomData<T>);
 
 /// See [`Proven`].
 pub trait ProvenMetric {
@@ -100,15 +102,15 @@ impl<T: AgentMetric> ProvenMetric for Proven<true, T> {
 pub type NestedMetric<const OK: bool, T> = <Proven<OK, T> as ProvenMetric>::Metric;
 
 /// [`Compact`] for a type that a constant has proved to be an attribute set or a metric (`OK`).
-pub struct CompactIf<'a, const OK: bool, T: ?core::marker::Sized>(pub &'a T);
+pub struct CompactIf<'a, const OK: bool, T: ?Sized>(pub &'a T);
 
-impl<T: CompactDebug + ?core::marker::Sized> fmt::Debug for CompactIf<'_, true, T> {
+impl<T: CompactDebug + ?Sized> fmt::Debug for CompactIf<'_, true, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt_compact(f)
     }
 }
 
-pub use crate::compact::ValueDebug;
+pub use crate::contract::compact::ValueDebug;
 pub use core::default::Default;
 pub use core::ops::FnMut;
 

@@ -14,7 +14,7 @@ use super::retry::RetryPolicy;
 use super::secret::{Secret, redact_url};
 use super::settings::Protocol;
 use crate::catalog::Catalog;
-use crate::metric::AgentMetric;
+use crate::contract::metric::AgentMetric;
 
 /// `service.name` unless the caller or `OTEL_SERVICE_NAME` says otherwise.
 pub const DEFAULT_SERVICE_NAME: &str = "livekit-agents";

@@ -28,11 +28,11 @@ use super::secret::{Secret, redact_url};
 /// Path of the metrics endpoint below the observability URL.
 pub const METRICS_PATH: &str = "/observability/metrics/otlp/v0";
 /// Lifetime of a minted token.
-pub const TOKEN_TTL: Duration = Duration::from_secs(6 * 3600);
+pub(super) const TOKEN_TTL: Duration = Duration::from_secs(6 * 3600);
 /// A token this close to expiry is replaced before it is sent.
-pub const TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
+pub(super) const TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
 /// The `sub` claim of the token.
-pub const TOKEN_IDENTITY: &str = "livekit-agents-telemetry";
+pub(super) const TOKEN_IDENTITY: &str = "livekit-agents-telemetry";
 
 const NEEDED_FOR: &str = "LiveKit Cloud";
 

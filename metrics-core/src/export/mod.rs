@@ -281,10 +281,7 @@ impl Inner {
         if self.shut_down.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        #[cfg_attr(
-            not(any(feature = "otlp", feature = "prometheus")),
-            allow(unused_variables)
-        )]
+        #[cfg_attr(not(any(feature = "otlp", feature = "prometheus")), allow(unused_variables))]
         let start = Instant::now();
         #[cfg(feature = "otlp")]
         if let Some(health) = &self.health {

@@ -86,6 +86,9 @@ impl<T: Send + 'static> DerefMut for Acquired<T> {
 }
 
 impl<T: Send + 'static> Drop for Acquired<T> {
+    // The library's one `unsafe` block: moving the connection out in `drop` without an `Option`
+    // check on every deref.
+    #[allow(unsafe_code)]
     fn drop(&mut self) {
         // SAFETY: `conn` is not touched again: this is `drop`, and nothing below reads `self.conn`.
         let conn = unsafe { ManuallyDrop::take(&mut self.conn) };

@@ -1,5 +1,5 @@
-//! The thresholds of a stall monitor: defaults, the environment rules of delta §7.2, the tick
-//! and the severity rule of §7.3.
+//! The thresholds of a stall monitor: defaults, the environment rules of `docs/PYTHON-PARITY.md` §D7.2, the tick
+//! and the severity rule of §D7.3.
 
 use std::time::Duration;
 
@@ -41,7 +41,7 @@ impl Thresholds {
         Self::from_lookup(|key| std::env::var(key).ok())
     }
 
-    /// Thresholds from the variables `lookup` returns, by the rules of delta §7.2:
+    /// Thresholds from the variables `lookup` returns, by the rules of `docs/PYTHON-PARITY.md` §D7.2:
     /// - unset or blank: the default;
     /// - not a finite number of milliseconds >= 0: the default, with a warning;
     /// - warn = 0: disabled (`None`);

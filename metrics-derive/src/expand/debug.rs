@@ -1,4 +1,4 @@
-//! The compact `Debug` (LiveKit's `__repr__`, spec §5): fields equal to their declared default
+//! The compact `Debug` (LiveKit's `__repr__`, `docs/PYTHON-PARITY.md` §5): fields equal to their declared default
 //! are left out, fields with no declared default always shown, nested sets printed as maps.
 
 use proc_macro2::TokenStream;

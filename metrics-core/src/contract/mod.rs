@@ -1,0 +1,22 @@
+//! The derive's runtime contract: what `#[derive(AgentMetric)]` implements and what the code it
+//! generates calls. Nothing here knows the LiveKit schema.
+//!
+//! - `metric`: the [`AgentMetric`](crate::AgentMetric) trait, [`Handles`](crate::Handles),
+//!   [`Bound`](crate::Bound);
+//! - `instrument`: the const [`Instrument`](crate::Instrument) definitions and descriptors;
+//! - `value`: which field types an instrument takes ([`MetricValue`](crate::MetricValue));
+//! - `attributes`: attribute sets, values, views and the stack buffer they are written to;
+//! - `plan`: the compile-time merge of several sources' sorted keys;
+//! - `compact`: the compact `Debug` of nested values;
+//! - [`bound`], [`invalid`], [`job`]: bound instruments, the invalid-value policy and the
+//!   current job's attributes, added to every measurement.
+
+pub(crate) mod attributes;
+pub mod bound;
+pub(crate) mod compact;
+pub(crate) mod instrument;
+pub mod invalid;
+pub mod job;
+pub(crate) mod metric;
+pub(crate) mod plan;
+pub(crate) mod value;

@@ -1,0 +1,212 @@
+//! Which field types an instrument can record, and how each number type builds its instruments.
+//!
+//! The derive never looks at a field's type by name: it asks these traits, so type aliases work
+//! and a wrong type is a trait error whose message (`#[diagnostic::on_unimplemented]`) says what
+//! to write instead.
+
+use std::time::Duration;
+
+use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, UpDownCounter};
+
+use crate::contract::instrument::{Instrument, InstrumentKind, ValueType};
+use crate::invalid::{MAX_VALUE, Reason};
+
+/// A number OpenTelemetry records: `u64`, `i64` or `f64`.
+pub trait Number: Copy + PartialEq + PartialOrd + Send + Sync + 'static {
+    /// The exported value type.
+    const VALUE_TYPE: ValueType;
+    /// Zero, for `skip_zero`.
+    const ZERO: Self;
+
+    /// Why `self` must not be recorded into `instrument`, if it must not (see
+    /// [`crate::invalid`] for the policy).
+    fn check(self, instrument: &Instrument) -> Option<Reason>;
+}
+
+impl Number for u64 {
+    const VALUE_TYPE: ValueType = ValueType::U64;
+    const ZERO: Self = 0;
+
+    #[inline(always)]
+    fn check(self, _: &Instrument) -> Option<Reason> {
+        (self > MAX_VALUE as u64).then_some(Reason::TooLarge)
+    }
+}
+
+impl Number for i64 {
+    const VALUE_TYPE: ValueType = ValueType::I64;
+    const ZERO: Self = 0;
+
+    #[inline(always)]
+    fn check(self, instrument: &Instrument) -> Option<Reason> {
+        if self.unsigned_abs() > MAX_VALUE as u64 {
+            Some(Reason::TooLarge)
+        } else if self < 0 && must_not_go_down(instrument) {
+            Some(Reason::Negative)
+        } else {
+            None
+        }
+    }
+}
+
+impl Number for f64 {
+    const VALUE_TYPE: ValueType = ValueType::F64;
+    const ZERO: Self = 0.0;
+
+    #[inline(always)]
+    fn check(self, instrument: &Instrument) -> Option<Reason> {
+        // One comparison for every valid value: it is false for NaN, infinities and the absurd.
+        if self.abs() <= MAX_VALUE {
+            return (self < 0.0 && must_not_go_down(instrument)).then_some(Reason::Negative);
+        }
+        Some(if self.is_nan() {
+            Reason::NaN
+        } else if self.is_infinite() {
+            Reason::Infinite
+        } else {
+            Reason::TooLarge
+        })
+    }
+}
+
+/// Counters only grow, and a negative duration is a clock error, not a measurement.
+#[inline(always)]
+fn must_not_go_down(instrument: &Instrument) -> bool {
+    matches!(instrument.kind, InstrumentKind::Counter)
+        || (matches!(instrument.kind, InstrumentKind::Histogram) && instrument.unit == "s")
+}
+
+/// A field type an instrument can record: integers, floats, `Duration` (as f64 seconds) and
+/// `Option` of any of them (`None` records nothing).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be recorded by an instrument",
+    label = "not a number an instrument can record",
+    note = "instruments record u64, u32, usize, i64, i32, f64, f32 or std::time::Duration (as seconds), or an Option of one of these (None is skipped); keep other fields as plain data"
+)]
+pub trait MetricValue {
+    /// The number recorded.
+    type Number: Number;
+    /// The unit this type implies, if any: `Duration` is always seconds.
+    const UNIT: Option<&'static str> = None;
+    /// The value to record, or `None` to record nothing.
+    fn number(&self) -> Option<Self::Number>;
+}
+
+macro_rules! metric_value {
+    ($($ty:ty => $num:ty),* $(,)?) => {$(
+        impl MetricValue for $ty {
+            type Number = $num;
+            #[inline]
+            fn number(&self) -> Option<$num> {
+                Some(*self as $num)
+            }
+        }
+    )*};
+}
+
+metric_value!(u64 => u64, u32 => u64, u16 => u64, u8 => u64, usize => u64,
+              i64 => i64, i32 => i64, i16 => i64, i8 => i64, f64 => f64, f32 => f64);
+
+impl MetricValue for Duration {
+    type Number = f64;
+    const UNIT: Option<&'static str> = Some("s");
+    #[inline]
+    fn number(&self) -> Option<f64> {
+        Some(self.as_secs_f64())
+    }
+}
+
+impl<T: MetricValue> MetricValue for Option<T> {
+    type Number = T::Number;
+    const UNIT: Option<&'static str> = T::UNIT;
+    #[inline]
+    fn number(&self) -> Option<T::Number> {
+        self.as_ref().and_then(T::number)
+    }
+}
+
+impl<T: MetricValue + ?Sized> MetricValue for &T {
+    type Number = T::Number;
+    const UNIT: Option<&'static str> = T::UNIT;
+    #[inline]
+    fn number(&self) -> Option<T::Number> {
+        (**self).number()
+    }
+}
+
+/// The unit a field records in: the declared one, else the one its type implies
+/// (`<T as MetricValue>::UNIT`), else none.
+#[doc(hidden)]
+pub const fn unit_or(declared: &'static str, implied: Option<&'static str>) -> &'static str {
+    match implied {
+        Some(unit) if declared.is_empty() => unit,
+        _ => declared,
+    }
+}
+
+/// Numbers a counter can take.
+#[diagnostic::on_unimplemented(
+    message = "a counter cannot record `{Self}` values",
+    label = "counters are monotonic: they take u64 or f64",
+    note = "use an unsigned or float field, or `up_down_counter` for a value that can go down"
+)]
+pub trait CounterNumber: Number {
+    /// Builds the counter.
+    fn build_counter(meter: &Meter, instrument: &Instrument) -> Counter<Self>;
+}
+
+/// Numbers an up-down counter can take.
+#[diagnostic::on_unimplemented(
+    message = "an up-down counter cannot record `{Self}` values",
+    label = "up-down counters take i64 or f64",
+    note = "use a signed or float field, or `counter` for a value that only grows"
+)]
+pub trait UpDownCounterNumber: Number {
+    /// Builds the up-down counter.
+    fn build_up_down_counter(meter: &Meter, instrument: &Instrument) -> UpDownCounter<Self>;
+}
+
+/// Numbers a histogram can take.
+#[diagnostic::on_unimplemented(
+    message = "a histogram cannot record `{Self}` values",
+    label = "histograms take u64 or f64",
+    note = "use an unsigned, float or Duration field"
+)]
+pub trait HistogramNumber: Number {
+    /// Builds the histogram.
+    fn build_histogram(meter: &Meter, instrument: &Instrument) -> Histogram<Self>;
+}
+
+/// Numbers a gauge can take (all three).
+pub trait GaugeNumber: Number {
+    /// Builds the gauge.
+    fn build_gauge(meter: &Meter, instrument: &Instrument) -> Gauge<Self>;
+}
+
+// Each arm names the SDK's builder method for one kind and number type; the unit and
+// description are only passed when declared, exactly as the Python framework does.
+macro_rules! builders {
+    ($trait:ident :: $fn:ident -> $handle:ident { $($num:ty => $method:ident),* }) => {$(
+        // The trait's note already says which numbers it takes; a list would point in here.
+        #[diagnostic::do_not_recommend]
+        impl $trait for $num {
+            fn $fn(meter: &Meter, i: &Instrument) -> $handle<Self> {
+                let mut b = meter.$method(i.name);
+                if !i.unit.is_empty() { b = b.with_unit(i.unit); }
+                if !i.description.is_empty() { b = b.with_description(i.description); }
+                builders!(@buckets b i $handle);
+                b.build()
+            }
+        }
+    )*};
+    (@buckets $b:ident $i:ident Histogram) => {
+        if !$i.buckets.is_empty() { $b = $b.with_boundaries($i.buckets.to_vec()); }
+    };
+    (@buckets $b:ident $i:ident $other:ident) => {};
+}
+
+builders!(CounterNumber::build_counter -> Counter { u64 => u64_counter, f64 => f64_counter });
+builders!(UpDownCounterNumber::build_up_down_counter -> UpDownCounter {
+    i64 => i64_up_down_counter, f64 => f64_up_down_counter });
+builders!(HistogramNumber::build_histogram -> Histogram { u64 => u64_histogram, f64 => f64_histogram });
+builders!(GaugeNumber::build_gauge -> Gauge { u64 => u64_gauge, i64 => i64_gauge, f64 => f64_gauge });

@@ -1,0 +1,133 @@
+//! What the attribute sets and events offer beyond the table: constructors, the defaults that
+//! are not zero, and the GenAI conventions' view of [`Metadata`].
+
+use opentelemetry::{Key, KeyValue, StringValue, Value};
+
+use super::genai::{self, ProviderName, gen_ai_provider_name};
+use super::*;
+use crate::{AttrBuf, AttributeView};
+
+/// The GenAI conventions' reading of a [`Metadata`] (`docs/PYTHON-PARITY.md` §D2.2): `gen_ai.provider.name`
+/// normalized by [`gen_ai_provider_name`], and `gen_ai.request.model` and
+/// `gen_ai.response.model` both the model name. No metadata, no attributes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GenAiModel;
+
+impl AttributeView<Option<Metadata>> for GenAiModel {
+    const KEYS: &'static [&'static str] = &[
+        genai::PROVIDER_NAME,
+        genai::REQUEST_MODEL,
+        genai::RESPONSE_MODEL,
+    ];
+
+    #[inline]
+    fn push_attribute<const N: usize>(
+        value: &Option<Metadata>,
+        index: usize,
+        buf: &mut AttrBuf<N>,
+    ) {
+        let Some(metadata) = value else {
+            return;
+        };
+        let key = Key::from_static_str(Self::KEYS[index]);
+        if index == 0 {
+            let Some(provider) = &metadata.model_provider else {
+                return;
+            };
+            let name = match gen_ai_provider_name(provider) {
+                Some(ProviderName::Known(name)) => Value::from(name),
+                // Unchanged: share the caller's string rather than copy it.
+                Some(ProviderName::Other(name)) if name.len() == provider.len() => {
+                    Value::String(StringValue::from(provider.clone()))
+                }
+                Some(ProviderName::Other(trimmed)) => Value::from(trimmed.to_owned()),
+                None => return,
+            };
+            buf.push(KeyValue::new(key, name));
+        } else if let Some(model) = metadata.model_name.as_ref().filter(|m| !m.is_empty()) {
+            buf.push(KeyValue::new(
+                key,
+                Value::String(StringValue::from(model.clone())),
+            ));
+        }
+    }
+}
+
+impl Metadata {
+    /// Metadata for `provider` / `model`.
+    pub fn new(provider: impl Into<ModelId>, model: impl Into<ModelId>) -> Self {
+        Metadata {
+            model_name: Some(model.into()),
+            model_provider: Some(provider.into()),
+        }
+    }
+}
+
+impl MetricsMetadata {
+    /// Turn metadata for `provider` / `model`.
+    pub fn new(provider: impl Into<ModelId>, model: impl Into<ModelId>) -> Self {
+        MetricsMetadata {
+            model_name: Some(model.into()),
+            model_provider: Some(provider.into()),
+        }
+    }
+}
+
+impl From<&Metadata> for MetricsMetadata {
+    fn from(m: &Metadata) -> Self {
+        MetricsMetadata {
+            model_name: m.model_name.clone(),
+            model_provider: m.model_provider.clone(),
+        }
+    }
+}
+
+impl ToolExecutionMetrics {
+    /// An execution of `tool_name` that took `duration` seconds and failed or not.
+    pub fn new(tool_name: impl Into<ModelId>, duration: f64, is_error: bool) -> Self {
+        ToolExecutionMetrics {
+            tool_name: tool_name.into(),
+            duration,
+            error_type: is_error.then_some(ToolErrorType::ToolError),
+        }
+    }
+}
+
+// The Python models' defaults that are not zero: a realtime response with no first audio token
+// has `ttft` -1, and an end-of-turn inference is one request.
+
+impl Default for RealtimeModelMetrics {
+    fn default() -> Self {
+        RealtimeModelMetrics {
+            label: String::new(),
+            request_id: String::new(),
+            timestamp: 0.0,
+            duration: 0.0,
+            session_duration: 0.0,
+            ttft: -1.0,
+            cancelled: false,
+            input_tokens: 0,
+            output_tokens: 0,
+            total_tokens: 0,
+            tokens_per_second: 0.0,
+            input_token_details: InputTokenDetails::default(),
+            output_token_details: OutputTokenDetails::default(),
+            acquire_time: 0.0,
+            connection_reused: false,
+            metadata: None,
+        }
+    }
+}
+
+impl Default for EOTInferenceMetrics {
+    fn default() -> Self {
+        EOTInferenceMetrics {
+            timestamp: 0.0,
+            total_duration: 0.0,
+            detection_delay: 0.0,
+            prediction_duration: 0.0,
+            num_requests: 1,
+            metadata: None,
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! The LiveKit schema: every event type of the voice-agent framework, the instruments they feed,
+//! and the helpers built on them.
+//!
+//! - `instruments.rs`, `attributes.rs` and `events.rs` are the table: buckets and shared
+//!   instruments, the attribute sets, and one annotated struct per event. Read them to review
+//!   names, units, buckets and attributes.
+//! - `list.rs` is the one list of event types; the [`AgentMetrics`] union, the JSON tags, the
+//!   [`MetricsRecorder`](crate::MetricsRecorder) and the catalog are generated from it.
+//! - `json.rs` holds what the Python framework's JSON shape needs beyond serde's derives,
+//!   `metadata.rs` the constructors, non-zero defaults and the GenAI view of [`Metadata`].
+//! - [`genai`], [`usage`] and [`connection`] are the helpers plugins and sessions use.
+//!
+//! # Building an event
+//!
+//! Every event implements `Default`. Name the fields you have and let the rest default, so that a
+//! field added in a later release (the Python framework adds them with defaults too) does not
+//! break your build:
+//!
+//! ```
+//! use agent_metrics_core::schema::{Metadata, TTSMetrics};
+//! let event = TTSMetrics {
+//!     label: "acme.TTS".into(),
+//!     request_id: "req-1".into(),
+//!     ttfb: 0.21,
+//!     characters_count: 42,
+//!     metadata: Some(Metadata::new("acme", "voice-1")),
+//!     ..Default::default()
+//! };
+//! assert_eq!(event.acquire_time, 0.0);
+//! ```
+//!
+//! The Python model's required fields (for `TTSMetrics`: `label`, `request_id`, `timestamp`,
+//! `ttfb`, `duration`, `audio_duration`, `cancelled`, `characters_count`, `streamed`) are the ones
+//! whose `Debug` is always shown: a forgotten one prints as `0` or `""`.
+//!
+//! # Where we differ from the Python original on purpose
+//!
+//! - Histograms carry buckets suited to seconds ([`LATENCY_BUCKETS`], [`ACQUIRE_BUCKETS`])
+//!   instead of the SDK's defaults, which are meant for milliseconds: with seconds recorded,
+//!   almost every sample would land in the first bucket (`[0, 5)`).
+//! - Counts carry UCUM annotations as units (`{token}`, `{character}`, `{request}`), which
+//!   Prometheus drops from names, so the exported series names stay the same.
+//! - Turn histograms are recorded when each turn's [`MetricsReport`] is complete, not in a burst
+//!   at session end (see [`MetricsRecorder`](crate::MetricsRecorder)).
+
+mod attributes;
+pub mod connection;
+mod events;
+pub mod genai;
+mod instruments;
+#[cfg(feature = "serde")]
+mod json;
+mod list;
+mod metadata;
+pub(crate) mod recorder;
+pub mod usage;
+
+pub use attributes::*;
+pub use events::*;
+pub use instruments::*;
+pub use list::AgentMetrics;
+pub(crate) use list::with_event_types;
+pub use metadata::GenAiModel;

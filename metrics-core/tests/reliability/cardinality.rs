@@ -1,0 +1,188 @@
+//! Cardinality: 100k distinct model names keep memory bounded (the SDK's 2000-series limit), the
+//! overflow series is exported and conserves the values, one warning is logged; a limit declared
+//! in a metric type (`cardinality_limit = N`) is applied by `Telemetry` and by the public view.
+#![cfg(feature = "otlp")]
+
+use agent_metrics_test_support::fixtures;
+
+use agent_metrics_test_support::export_receiver;
+use agent_metrics_test_support::reliability_support;
+
+use std::time::{Duration, Instant};
+
+use agent_metrics_core::capture::Capture;
+use agent_metrics_core::cardinality::{self, DEFAULT_LIMIT, OVERFLOW_KEY};
+use agent_metrics_core::catalog::Catalog;
+use agent_metrics_core::export::Temporality;
+use agent_metrics_core::schema::{Metadata, ModelId, TTSMetrics};
+use agent_metrics_core::{AgentMetric, MetricsRecorder};
+use export_receiver::{Receiver, attrs};
+use opentelemetry_proto::tonic::metrics::v1::{Metric, metric, number_data_point};
+use opentelemetry_sdk::metrics::SdkMeterProvider;
+use reliability_support::{logs, push_builder, rss_kib};
+use tracing::Level;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A plugin's metric type declaring its own limit.
+#[derive(Clone, PartialEq, AgentMetric)]
+#[metric(crate = agent_metrics_core)]
+struct PluginRequests {
+    #[attr(key = "model")]
+    model: ModelId,
+    /// Requests sent to the plugin's service.
+    #[metric(
+        counter = "test.plugin.requests",
+        unit = "{request}",
+        cardinality_limit = 10,
+        attributes(model)
+    )]
+    requests: u64,
+}
+
+fn tts(model: String, characters: u64) -> TTSMetrics {
+    TTSMetrics {
+        characters_count: characters,
+        ..fixtures::tts(Some(Metadata::new("cartesia", model)))
+    }
+}
+
+/// (values, overflow value) of an integer sum's data points.
+fn points(metric: &Metric) -> (Vec<u64>, Option<u64>) {
+    let Some(metric::Data::Sum(sum)) = &metric.data else {
+        panic!("{} is not a sum", metric.name)
+    };
+    let mut values = Vec::new();
+    let mut overflow = None;
+    for dp in &sum.data_points {
+        let Some(number_data_point::Value::AsInt(v)) = dp.value else {
+            panic!("not an int")
+        };
+        if attrs(&dp.attributes) == [format!("{OVERFLOW_KEY}=true")] {
+            overflow = Some(v as u64);
+        } else {
+            values.push(v as u64);
+        }
+    }
+    (values, overflow)
+}
+
+fn warnings_about(instrument: &str) -> usize {
+    let lines = logs();
+    let lines = lines.lock().unwrap();
+    lines
+        .iter()
+        .filter(|l| l.level == Level::WARN && l.text.contains("cardinality limit reached"))
+        .filter(|l| l.text.contains(&format!("instrument=\"{instrument}\"")))
+        .count()
+}
+
+#[test]
+fn a_hundred_thousand_model_names_stay_bounded() {
+    const NAMES: u64 = 100_000;
+    let name = "lk.agents.usage.tts_characters";
+    logs();
+    let receiver = Receiver::start();
+    let telemetry = push_builder(receiver.url(), Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let recorder = MetricsRecorder::new(telemetry.meter());
+    recorder.record(&tts("warm-up".into(), 1));
+    telemetry.force_flush(WAIT).unwrap();
+
+    let before = rss_kib();
+    let start = Instant::now();
+    for i in 0..NAMES {
+        recorder.record(&tts(format!("model-{i:06}"), i % 7 + 1));
+    }
+    let recording = start.elapsed();
+    let after = rss_kib();
+    telemetry.force_flush(WAIT).unwrap();
+    // A second round proves the limit holds per collection, not once.
+    for i in 0..NAMES / 10 {
+        recorder.record(&tts(format!("late-{i:06}"), 1));
+    }
+    telemetry.shutdown(WAIT).unwrap();
+    let settled = rss_kib();
+
+    let requests = receiver.requests();
+    let exported: Vec<_> = export_receiver::metrics(&requests[1..2]);
+    let (_, metric) = exported.iter().find(|(_, m)| m.name == name).unwrap();
+    let (values, overflow) = points(metric);
+    // The warm-up series, stale but not yet evicted, held one of the slots.
+    assert_eq!(values.len(), DEFAULT_LIMIT - 1, "series kept");
+    let overflow = overflow.expect("the overflow series is exported");
+    let recorded: u64 = (0..NAMES).map(|i| i % 7 + 1).sum();
+    assert_eq!(
+        values.iter().sum::<u64>() + overflow,
+        recorded,
+        "values conserved"
+    );
+    // Under delta, the previous interval's series are evicted at the next collection only, so
+    // they still hold their slots while the late names are recorded: the bound holds throughout.
+    let late = export_receiver::metrics(&requests[2..3]);
+    let (_, metric) = late.iter().find(|(_, m)| m.name == name).unwrap();
+    let (late_values, late_overflow) = points(metric);
+    assert!(late_values.len() <= DEFAULT_LIMIT);
+    let late_total = late_values.iter().sum::<u64>() + late_overflow.unwrap_or(0);
+    assert_eq!(late_total, NAMES / 10);
+    assert_eq!(warnings_about(name), 1, "one warning for the instrument");
+
+    let grown_mib = after.saturating_sub(before) as f64 / 1024.0;
+    // Unbounded, 100k series would take tens of MiB (about 400 bytes each).
+    assert!(grown_mib < 16.0, "RSS grew by {grown_mib:.1} MiB");
+    println!(
+        "cardinality: {NAMES} model names recorded in {recording:.2?}; exported {} series + \
+         overflow ({overflow} of {recorded} characters in overflow); RSS {before} KiB before, \
+         {after} KiB after (+{grown_mib:.1} MiB), {settled} KiB after shutdown; 1 warning",
+        values.len()
+    );
+}
+
+#[test]
+fn a_declared_limit_is_applied_by_telemetry_and_by_the_public_view() {
+    let name = "test.plugin.requests";
+    logs();
+    let mut catalog = Catalog::schema();
+    catalog.add::<PluginRequests>();
+    assert_eq!(cardinality::limits(&catalog).get(name), Some(&10));
+    let record = |meter| {
+        let handles = PluginRequests::handles(meter);
+        for i in 0..50 {
+            let model: ModelId = format!("m{i}").into();
+            PluginRequests { model, requests: 2 }.record(&handles);
+        }
+    };
+
+    let receiver = Receiver::start();
+    let telemetry = push_builder(receiver.url(), Duration::from_secs(3600))
+        .metric_type::<PluginRequests>()
+        .build()
+        .unwrap();
+    record(telemetry.meter());
+    telemetry.shutdown(WAIT).unwrap();
+    let exported = export_receiver::metrics(&receiver.requests());
+    let (_, metric) = exported.iter().find(|(_, m)| m.name == name).unwrap();
+    let (values, overflow) = points(metric);
+    assert_eq!((values.len(), overflow), (10, Some(80)));
+    assert_eq!(warnings_about(name), 1);
+
+    // A user's own provider, with the public helper.
+    let view = cardinality::view(&catalog).expect("a declared limit");
+    let capture = Capture::with_builder(
+        SdkMeterProvider::builder().with_view(view),
+        Temporality::Cumulative,
+    );
+    record(capture.meter());
+    let points: Vec<_> = capture
+        .collect()
+        .into_iter()
+        .filter(|p| p.name == name)
+        .collect();
+    assert_eq!(points.len(), 11);
+    assert!(
+        points
+            .iter()
+            .any(|p| p.attr(OVERFLOW_KEY).as_deref() == Some("true"))
+    );
+}

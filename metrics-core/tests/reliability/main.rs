@@ -1,0 +1,12 @@
+//! Reliability: outages, black holes, cardinality, conservation under load, fuzzed values, lifecycles and secrets under faults.
+//!
+//! One test binary per area: each binary links the whole dependency tree, so fewer binaries
+//! build faster.
+
+mod blackhole;
+mod cardinality;
+mod conservation;
+mod fuzz;
+mod lifecycle;
+mod outage;
+mod secrets;

@@ -1,0 +1,248 @@
+//! The schema's instruments against `docs/PYTHON-PARITY.md` §2.1 (the 19 of PR #4891) and `docs/PYTHON-PARITY.md` §D1.2 (the six
+//! of livekit-agents 1.8.9): names, kinds, value types, units, attributes.
+
+use std::collections::BTreeMap;
+
+use agent_metrics_core::catalog::Catalog;
+use agent_metrics_core::{InstrumentKind, ValueType};
+
+const MODEL: &[&str] = &["model_name", "model_provider"];
+const CONNECTION: &[&str] = &["connection_reused", "model_name", "model_provider"];
+const GEN_AI_CLIENT: &[&str] = &[
+    "gen_ai.operation.name",
+    "gen_ai.provider.name",
+    "gen_ai.request.model",
+    "gen_ai.response.model",
+];
+const GEN_AI_TOKENS: &[&str] = &[
+    "gen_ai.operation.name",
+    "gen_ai.provider.name",
+    "gen_ai.request.model",
+    "gen_ai.response.model",
+    "gen_ai.token.type",
+];
+
+/// `docs/PYTHON-PARITY.md` §2.1 then `docs/PYTHON-PARITY.md` §D1.2, with our units for the counters of counts (UCUM annotations,
+/// which Prometheus drops from names).
+const GOLDEN: &[(&str, InstrumentKind, ValueType, &str, &[&str])] = {
+    use InstrumentKind::{Counter as C, Histogram as H};
+    use ValueType::{F64, U64};
+    &[
+        ("lk.agents.turn.e2e_latency", H, F64, "s", MODEL),
+        ("lk.agents.turn.llm_ttft", H, F64, "s", MODEL),
+        ("lk.agents.turn.tts_ttfb", H, F64, "s", MODEL),
+        ("lk.agents.turn.transcription_delay", H, F64, "s", MODEL),
+        ("lk.agents.turn.end_of_turn_delay", H, F64, "s", MODEL),
+        (
+            "lk.agents.turn.on_user_turn_completed_delay",
+            H,
+            F64,
+            "s",
+            MODEL,
+        ),
+        ("lk.agents.usage.llm_input_tokens", C, U64, "{token}", MODEL),
+        (
+            "lk.agents.usage.llm_input_cached_tokens",
+            C,
+            U64,
+            "{token}",
+            MODEL,
+        ),
+        (
+            "lk.agents.usage.llm_output_tokens",
+            C,
+            U64,
+            "{token}",
+            MODEL,
+        ),
+        (
+            "lk.agents.usage.llm_input_audio_tokens",
+            C,
+            U64,
+            "{token}",
+            MODEL,
+        ),
+        (
+            "lk.agents.usage.llm_input_text_tokens",
+            C,
+            U64,
+            "{token}",
+            MODEL,
+        ),
+        (
+            "lk.agents.usage.llm_output_audio_tokens",
+            C,
+            U64,
+            "{token}",
+            MODEL,
+        ),
+        (
+            "lk.agents.usage.llm_output_text_tokens",
+            C,
+            U64,
+            "{token}",
+            MODEL,
+        ),
+        ("lk.agents.usage.llm_session_duration", C, F64, "s", MODEL),
+        (
+            "lk.agents.usage.tts_characters",
+            C,
+            U64,
+            "{character}",
+            MODEL,
+        ),
+        ("lk.agents.usage.tts_audio_duration", C, F64, "s", MODEL),
+        ("lk.agents.usage.stt_audio_duration", C, F64, "s", MODEL),
+        (
+            "lk.agents.usage.interruption_num_requests",
+            C,
+            U64,
+            "{request}",
+            MODEL,
+        ),
+        ("lk.agents.connection.acquire_time", H, F64, "s", CONNECTION),
+        (
+            "lk.agents.event_loop.blocked_duration",
+            H,
+            F64,
+            "s",
+            &["severity"],
+        ),
+        (
+            "gen_ai.client.token.usage",
+            H,
+            U64,
+            "{token}",
+            GEN_AI_TOKENS,
+        ),
+        (
+            "gen_ai.client.operation.duration",
+            H,
+            F64,
+            "s",
+            GEN_AI_CLIENT,
+        ),
+        (
+            "gen_ai.client.operation.time_to_first_chunk",
+            H,
+            F64,
+            "s",
+            GEN_AI_CLIENT,
+        ),
+        (
+            "gen_ai.execute_tool.duration",
+            H,
+            F64,
+            "s",
+            &["error.type", "gen_ai.operation.name", "gen_ai.tool.name"],
+        ),
+        (
+            "gen_ai.invoke_agent.duration",
+            H,
+            F64,
+            "s",
+            &["gen_ai.agent.name", "gen_ai.operation.name"],
+        ),
+    ]
+};
+
+#[test]
+fn schema_has_exactly_the_25_instruments_of_the_spec() {
+    let catalog = Catalog::schema();
+    let actual: BTreeMap<_, _> = catalog
+        .entries()
+        .iter()
+        .map(|e| {
+            let i = &e.instrument;
+            (i.name, (i.kind, e.value_type, i.unit, e.attributes))
+        })
+        .collect();
+    let expected: BTreeMap<_, _> = GOLDEN
+        .iter()
+        .map(|&(name, kind, value, unit, attrs)| (name, (kind, value, unit, attrs)))
+        .collect();
+    assert_eq!(actual, expected);
+    assert_eq!(catalog.entries().len(), 25);
+}
+
+#[test]
+fn turn_histograms_keep_the_python_descriptions() {
+    let catalog = Catalog::schema();
+    let description = |name: &str| {
+        catalog
+            .entries()
+            .iter()
+            .find(|e| e.instrument.name == name)
+            .map(|e| e.instrument.description)
+            .unwrap()
+    };
+    assert_eq!(
+        description("lk.agents.turn.e2e_latency"),
+        "End-to-end turn latency"
+    );
+    assert_eq!(
+        description("lk.agents.turn.on_user_turn_completed_delay"),
+        "Time to invoke the on_user_turn_completed callback"
+    );
+    assert_eq!(
+        description("lk.agents.connection.acquire_time"),
+        "Time to acquire a connection (WebSocket only)"
+    );
+}
+
+#[test]
+fn no_two_fields_define_one_instrument_differently() {
+    let catalog = Catalog::schema();
+    assert!(catalog.conflicts().is_empty(), "{:#?}", catalog.conflicts());
+}
+
+#[test]
+fn shared_instruments_name_every_field_that_feeds_them() {
+    let catalog = Catalog::schema();
+    let sources = |name: &str| -> Vec<String> {
+        let e = catalog
+            .entries()
+            .iter()
+            .find(|e| e.instrument.name == name)
+            .unwrap();
+        e.sources.iter().map(ToString::to_string).collect()
+    };
+    assert_eq!(
+        sources("lk.agents.usage.llm_input_cached_tokens"),
+        [
+            "LLMMetrics.prompt_cached_tokens",
+            "RealtimeModelMetrics.input_token_details.cached_tokens"
+        ]
+    );
+    let mut acquire = sources("lk.agents.connection.acquire_time");
+    acquire.sort();
+    assert_eq!(
+        acquire,
+        [
+            "RealtimeModelMetrics.acquire_time",
+            "STTMetrics.acquire_time",
+            "TTSMetrics.acquire_time"
+        ]
+    );
+}
+
+/// The SDK's default boundaries, meant for milliseconds (`docs/PYTHON-PARITY.md` §2.4).
+const SDK_DEFAULT_BUCKETS: &[f64] = &[
+    0.0, 5.0, 10.0, 25.0, 50.0, 75.0, 100.0, 250.0, 500.0, 750.0, 1000.0, 2500.0, 5000.0, 7500.0,
+    10000.0,
+];
+
+#[test]
+fn every_histogram_has_buckets_for_its_unit() {
+    for e in Catalog::schema().entries() {
+        if e.instrument.kind != InstrumentKind::Histogram {
+            continue;
+        }
+        let (name, b) = (e.instrument.name, e.instrument.buckets);
+        assert!(!b.is_empty() && b != SDK_DEFAULT_BUCKETS, "{name}: {b:?}");
+        if e.instrument.unit == "s" {
+            // Seconds: the first boundary resolves sub-second latencies.
+            assert!(b[0] <= 0.1 && *b.last().unwrap() >= 5.0, "{name}: {b:?}");
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! What the workspace's tests, benches and examples share, in one place (never published):
+//!
+//! - [`sim`]: the simulated agent session the `agent_session` example runs, and [`exit`], how
+//!   that example ends;
+//! - [`export_receiver`]: an in-process OTLP/HTTP receiver that decodes what we export (it proves
+//!   our encoder agrees with the OTLP protobuf definitions, not that third-party receivers
+//!   accept it: the export tests run against those too);
+//! - [`fixtures`] and [`events`]: complete, valid events, adjusted per test with struct update
+//!   syntax;
+//! - [`reliability_support`]: pipelines, totals and log capture for the fault tests.
+
+pub mod events;
+pub mod exit;
+pub mod export_receiver;
+pub mod fixtures;
+pub mod reliability_support;
+pub mod sim;

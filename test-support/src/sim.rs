@@ -1,0 +1,333 @@
+//! The simulated voice-agent session behind the `agent_session` example, shared with the
+//! end-to-end test: a seeded RNG drives pipeline turns (two providers per stage), interruption
+//! detection, pooled connections (new and reused), tool calls, agent turns and a realtime
+//! session, all inside one job, so that every instrument of the schema fed by events is recorded
+//! at least once; [`blocking_call`] stalls a real runtime for the event-loop histogram.
+
+use std::time::Duration;
+
+use agent_metrics::MetricsRecorder;
+use agent_metrics::job::Job;
+use agent_metrics::opentelemetry::metrics::Meter;
+use agent_metrics::schema::*;
+use agent_metrics::stall::StallMonitor;
+use agent_metrics::usage::UsageCollector;
+
+/// The two STT (provider, model) pairs the session alternates between.
+pub const STT: [(&str, &str); 2] = [
+    ("deepgram", "nova-3"),
+    ("assemblyai", "universal-streaming"),
+];
+/// The two LLMs.
+pub const LLM: [(&str, &str); 2] = [("openai", "gpt-4o-mini"), ("anthropic", "claude-sonnet-4")];
+/// The two TTS voices.
+pub const TTS: [(&str, &str); 2] = [("cartesia", "sonic-2"), ("elevenlabs", "eleven_flash_v2_5")];
+/// The realtime model.
+pub const REALTIME: (&str, &str) = ("openai", "gpt-realtime");
+
+/// The simulated session: a seeded RNG, the recorder, the session's usage and a clock.
+pub struct Session {
+    rng: fastrand::Rng,
+    recorder: MetricsRecorder,
+    /// Usage summed from every event recorded.
+    pub usage: UsageCollector,
+    /// Epoch seconds of the simulated clock.
+    now: f64,
+    /// Which providers already hold a pooled connection.
+    stt_connected: [bool; 2],
+    tts_connected: [bool; 2],
+}
+
+impl Session {
+    /// A session recording through `recorder`, its randomness fixed by `seed`.
+    pub fn new(seed: u64, recorder: MetricsRecorder) -> Self {
+        Session {
+            rng: fastrand::Rng::with_seed(seed),
+            recorder,
+            usage: UsageCollector::default(),
+            now: 1_767_225_600.0,
+            stt_connected: [false; 2],
+            tts_connected: [false; 2],
+        }
+    }
+
+    /// The job the simulated session runs in: its attributes label every data point.
+    pub fn job() -> Job {
+        Job::new("RM_simulated", "AJ_simulated").agent_name("concierge")
+    }
+
+    /// `turns` pipeline turns, then a realtime session of about half as many responses, all in
+    /// [`Session::job`].
+    pub fn run(&mut self, turns: u32, mut on_turn: impl FnMut(u32, f64)) {
+        let job = Self::job();
+        let _in_job = job.enter();
+        for turn in 0..turns {
+            let e2e = self.pipeline_turn(turn);
+            on_turn(turn, e2e);
+        }
+        self.realtime_session(turns.div_ceil(2).max(2));
+    }
+
+    fn range(&mut self, low: f64, high: f64) -> f64 {
+        low + (high - low) * self.rng.f64()
+    }
+
+    /// Records a usage event and folds it into the session usage, as the framework does.
+    fn emit(&mut self, event: AgentMetrics) {
+        self.recorder.record(&event);
+        self.usage.collect(&event);
+    }
+
+    /// A pooled connection: a new WebSocket takes a handshake, a reused one microseconds.
+    fn acquire(&mut self, connected: bool) -> (f64, bool) {
+        if connected {
+            (self.range(0.0002, 0.003), true)
+        } else {
+            (self.range(0.08, 0.35), false)
+        }
+    }
+
+    /// One pipeline turn; returns its end-to-end latency.
+    pub fn pipeline_turn(&mut self, turn: u32) -> f64 {
+        let (s, l, t) = (
+            (turn % 2) as usize,
+            ((turn / 2) % 2) as usize,
+            ((turn + 1) % 2) as usize,
+        );
+        let stt_meta = Metadata::new(STT[s].0, STT[s].1);
+        let llm_meta = Metadata::new(LLM[l].0, LLM[l].1);
+        let tts_meta = Metadata::new(TTS[t].0, TTS[t].1);
+
+        // The user speaks; a streaming STT reports its connection first, then its usage.
+        let speech = self.range(0.8, 4.0);
+        self.now += speech;
+        let (acquire_time, reused) = self.acquire(self.stt_connected[s]);
+        self.stt_connected[s] = true;
+        let event = AgentMetrics::Stt(STTMetrics::connection_acquired(
+            "livekit.plugins.stt.STT",
+            self.now,
+            (Duration::from_secs_f64(acquire_time), reused),
+            Some(stt_meta.clone()),
+        ));
+        self.emit(event);
+        let event = AgentMetrics::Stt(STTMetrics {
+            label: "livekit.plugins.stt.STT".into(),
+            request_id: format!("stt-{turn}"),
+            timestamp: self.now,
+            duration: 0.0,
+            audio_duration: speech,
+            input_tokens: 0,
+            output_tokens: 0,
+            total_tokens: 0,
+            input_audio_tokens: 0,
+            streamed: true,
+            acquire_time: 0.0,
+            connection_reused: false,
+            metadata: Some(stt_meta.clone()),
+        });
+        self.emit(event);
+        let event = AgentMetrics::Vad(VADMetrics {
+            label: "livekit.plugins.silero.VAD".into(),
+            timestamp: self.now,
+            idle_time: self.range(0.0, 0.5),
+            inference_duration_total: self.range(0.005, 0.02),
+            inference_count: 31,
+            metadata: Some(Metadata::new("silero", "silero-vad")),
+        });
+        self.emit(event);
+
+        // The end of the user's turn: its delays are recorded now, not at session end.
+        let transcription_delay = self.range(0.05, 0.4);
+        let end_of_turn_delay = transcription_delay + self.range(0.1, 0.5);
+        let callback = self.range(0.001, 0.02);
+        let event = AgentMetrics::EotInference(EOTInferenceMetrics {
+            timestamp: self.now,
+            total_duration: self.range(0.02, 0.08),
+            detection_delay: end_of_turn_delay,
+            prediction_duration: self.range(0.01, 0.03),
+            num_requests: 1,
+            metadata: Some(Metadata::new("livekit", "turn-detector")),
+        });
+        self.emit(event);
+        self.recorder.record(&MetricsReport {
+            started_speaking_at: Some(self.now - speech),
+            stopped_speaking_at: Some(self.now),
+            transcription_delay: Some(transcription_delay),
+            end_of_turn_delay: Some(end_of_turn_delay),
+            on_user_turn_completed_delay: Some(callback),
+            stt_metadata: Some(MetricsMetadata::from(&stt_meta)),
+            ..Default::default()
+        });
+        let user_stopped = self.now;
+        self.now += end_of_turn_delay + callback;
+
+        // The agent thinks and answers.
+        let ttft = self.range(0.2, 0.9);
+        let completion = self.rng.u64(20..120);
+        let prompt = 300 + u64::from(turn) * 90;
+        let event = AgentMetrics::Llm(LLMMetrics {
+            label: "livekit.plugins.llm.LLM".into(),
+            request_id: format!("llm-{turn}"),
+            timestamp: self.now,
+            duration: ttft + completion as f64 / 60.0,
+            ttft,
+            cancelled: false,
+            completion_tokens: completion,
+            prompt_tokens: prompt,
+            prompt_cached_tokens: if turn > 0 { prompt - 120 } else { 0 },
+            cache_creation_tokens: 0,
+            reasoning_tokens: 0,
+            total_tokens: prompt + completion,
+            tokens_per_second: 60.0,
+            speech_id: Some(format!("speech-{turn}")),
+            metadata: Some(llm_meta.clone()),
+        });
+        self.emit(event);
+        let ttfb = self.range(0.1, 0.4);
+        let (acquire_time, reused) = self.acquire(self.tts_connected[t]);
+        self.tts_connected[t] = true;
+        let characters = completion * 4;
+        let audio = characters as f64 / 15.0;
+        let event = AgentMetrics::Tts(TTSMetrics {
+            label: "livekit.plugins.tts.TTS".into(),
+            request_id: format!("tts-{turn}"),
+            timestamp: self.now,
+            ttfb,
+            duration: audio * 0.4,
+            audio_duration: audio,
+            cancelled: false,
+            characters_count: characters,
+            input_tokens: 0,
+            output_tokens: 0,
+            streamed: true,
+            acquire_time,
+            connection_reused: reused,
+            segment_id: Some(format!("seg-{turn}")),
+            speech_id: Some(format!("speech-{turn}")),
+            metadata: Some(tts_meta.clone()),
+        });
+        self.emit(event);
+        self.now += ttft + ttfb;
+        let e2e = self.now - user_stopped;
+
+        // Every other turn the LLM calls a tool first; now and then the tool fails.
+        if turn.is_multiple_of(2) {
+            let tool = if turn.is_multiple_of(4) {
+                "lookup_weather"
+            } else {
+                "book_table"
+            };
+            let took = self.range(0.02, 0.6);
+            let failed = self.rng.f64() < 0.25 || turn == 2;
+            self.recorder
+                .record(&ToolExecutionMetrics::new(tool, took, failed));
+        }
+
+        // The user barges in now and then; the adaptive detector reports its requests.
+        if turn == 1 || self.rng.f64() < 0.3 {
+            let event = AgentMetrics::Interruption(InterruptionMetrics {
+                timestamp: self.now,
+                total_duration: self.range(0.03, 0.1),
+                prediction_duration: self.range(0.01, 0.05),
+                detection_delay: self.range(0.1, 0.4),
+                num_interruptions: 1,
+                num_backchannels: 0,
+                num_requests: self.rng.u64(1..6),
+                metadata: Some(Metadata::new("livekit", "adaptive interruption")),
+            });
+            self.emit(event);
+        }
+
+        // The assistant's turn is complete once it has spoken.
+        self.recorder.record(&MetricsReport {
+            started_speaking_at: Some(self.now),
+            stopped_speaking_at: Some(self.now + audio),
+            llm_node_ttft: Some(ttft),
+            tts_node_ttfb: Some(ttfb),
+            e2e_latency: Some(e2e),
+            llm_metadata: Some(MetricsMetadata::from(&llm_meta)),
+            tts_metadata: Some(MetricsMetadata::from(&tts_meta)),
+            ..Default::default()
+        });
+        self.now += audio;
+        // One agent turn: from the start of the reply until its speech is done.
+        self.recorder.record(&AgentInvocationMetrics {
+            agent_name: "concierge".into(),
+            duration: ttft + ttfb + audio,
+        });
+        e2e
+    }
+
+    /// A realtime-model session: a (re)connect, then `responses` responses.
+    pub fn realtime_session(&mut self, responses: u32) {
+        let meta = Metadata::new(REALTIME.0, REALTIME.1);
+        let label = "livekit.plugins.openai.realtime.RealtimeModel";
+        let acquire = Duration::from_secs_f64(self.range(0.15, 0.4));
+        let connection = |timing: (Duration, bool), now: f64| {
+            RealtimeModelMetrics::connection_acquired(label, now, timing, Some(meta.clone()))
+        };
+        self.emit(AgentMetrics::Realtime(connection(
+            (acquire, false),
+            self.now,
+        )));
+        let started = self.now;
+        for i in 0..responses {
+            let (audio_in, text_in) = (self.rng.u64(200..800), self.rng.u64(20..80));
+            let (audio_out, text_out) = (self.rng.u64(100..400), self.rng.u64(10..60));
+            let cached = if i > 0 { self.rng.u64(50..150) } else { 0 };
+            let duration = self.range(0.8, 2.5);
+            self.now += duration + self.range(1.0, 3.0);
+            let mut event = connection((Duration::ZERO, false), self.now);
+            event.acquire_time = 0.0;
+            event.request_id = format!("resp-{i}");
+            event.duration = duration;
+            event.ttft = self.range(0.25, 0.6);
+            event.input_tokens = audio_in + text_in;
+            event.output_tokens = audio_out + text_out;
+            event.total_tokens = event.input_tokens + event.output_tokens;
+            event.tokens_per_second = event.output_tokens as f64 / duration;
+            event.input_token_details = InputTokenDetails {
+                audio_tokens: audio_in,
+                text_tokens: text_in,
+                image_tokens: 0,
+                cached_tokens: cached,
+                cached_tokens_details: Some(CachedTokenDetails {
+                    audio_tokens: cached / 2,
+                    text_tokens: cached - cached / 2,
+                    image_tokens: 0,
+                }),
+            };
+            event.output_token_details = OutputTokenDetails {
+                text_tokens: text_out,
+                audio_tokens: audio_out,
+                image_tokens: 0,
+            };
+            if i + 1 == responses {
+                // Session-billed models report the connected time once, at the end.
+                event.session_duration = self.now - started;
+            }
+            self.emit(AgentMetrics::Realtime(event));
+        }
+    }
+}
+
+/// A plugin doing blocking I/O on the async runtime: a real 150 ms stall of a tokio runtime,
+/// which the stall monitor reports as `lk.agents.event_loop.blocked_duration` (severity
+/// `warning`), attributed to the session's job.
+pub fn blocking_call(meter: &Meter) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a current-thread runtime");
+    let monitor = StallMonitor::builder()
+        .name("agent_session")
+        .job(Session::job())
+        .start(runtime.handle(), meter);
+    runtime.block_on(async {
+        // Let the heartbeat start ticking, stall, then let it see the stall.
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        std::thread::sleep(Duration::from_millis(150));
+        tokio::time::sleep(Duration::from_millis(60)).await;
+    });
+    drop(monitor);
+}
