@@ -27,21 +27,15 @@ use receiver::Receiver;
 fn event(i: u64) -> TTSMetrics {
     TTSMetrics {
         label: "tts".into(),
-        request_id: String::new(),
-        timestamp: 0.0,
         ttfb: 0.1,
         duration: 0.5,
         audio_duration: 1.25,
-        cancelled: false,
         characters_count: 42,
-        input_tokens: 0,
-        output_tokens: 0,
         streamed: true,
         acquire_time: 0.125,
         connection_reused: i.is_multiple_of(2),
-        segment_id: None,
-        speech_id: None,
         metadata: Some(Metadata::new("cartesia", "sonic-2")),
+        ..Default::default()
     }
 }
 

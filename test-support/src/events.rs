@@ -13,16 +13,12 @@ pub fn tts() -> TTSMetrics {
         ttfb: 0.2,
         duration: 1.0,
         audio_duration: 3.5,
-        cancelled: false,
         characters_count: 42,
-        input_tokens: 0,
-        output_tokens: 0,
         streamed: true,
         acquire_time: 0.08,
         connection_reused: true,
-        segment_id: None,
-        speech_id: None,
         metadata: Some(Metadata::new("cartesia", "sonic-2")),
+        ..Default::default()
     }
 }
 
@@ -77,16 +73,12 @@ pub fn turn() -> Turn {
         label: "stt".into(),
         request_id: "r".into(),
         timestamp: 1.0,
-        duration: 0.0,
         audio_duration: 2.5,
-        input_tokens: 0,
-        output_tokens: 0,
-        total_tokens: 0,
-        input_audio_tokens: 0,
         streamed: true,
         acquire_time: 0.002,
         connection_reused: true,
         metadata: Some(stt_meta.clone()),
+        ..Default::default()
     };
     let llm = LLMMetrics {
         label: "llm".into(),
@@ -94,25 +86,20 @@ pub fn turn() -> Turn {
         timestamp: 1.0,
         duration: 1.2,
         ttft: 0.4,
-        cancelled: false,
         completion_tokens: 60,
         prompt_tokens: 900,
         prompt_cached_tokens: 700,
-        cache_creation_tokens: 0,
-        reasoning_tokens: 0,
         total_tokens: 960,
         tokens_per_second: 50.0,
-        speech_id: None,
         metadata: Some(llm_meta.clone()),
+        ..Default::default()
     };
     let realtime = RealtimeModelMetrics {
         label: "rt".into(),
         request_id: "r".into(),
         timestamp: 1.0,
         duration: 1.5,
-        session_duration: 0.0,
         ttft: 0.3,
-        cancelled: false,
         input_tokens: 500,
         output_tokens: 200,
         total_tokens: 700,
@@ -129,9 +116,8 @@ pub fn turn() -> Turn {
             audio_tokens: 160,
             image_tokens: 0,
         },
-        acquire_time: 0.0,
-        connection_reused: false,
         metadata: Some(Metadata::new("openai", "gpt-realtime")),
+        ..Default::default()
     };
     let interruption = InterruptionMetrics {
         timestamp: 1.0,
@@ -139,9 +125,9 @@ pub fn turn() -> Turn {
         prediction_duration: 0.02,
         detection_delay: 0.2,
         num_interruptions: 1,
-        num_backchannels: 0,
         num_requests: 3,
         metadata: Some(Metadata::new("livekit", "adaptive interruption")),
+        ..Default::default()
     };
     let user = MetricsReport {
         transcription_delay: Some(0.2),
@@ -162,6 +148,7 @@ pub fn turn() -> Turn {
     let agent = AgentInvocationMetrics {
         agent_name: "concierge".into(),
         duration: 3.0,
+        ..Default::default()
     };
     Turn {
         stt,
@@ -176,6 +163,7 @@ pub fn turn() -> Turn {
         blocked: EventLoopBlocked {
             duration: 0.3,
             severity: Severity::Warning,
+            ..Default::default()
         },
     }
 }

@@ -55,21 +55,15 @@ pub fn record_event(recorder: &MetricsRecorder, stream: u64, i: u64, expected: &
             let (audio, chars, acquire) = (eighths(1), k % 100 + 1, eighths(2));
             recorder.record(&TTSMetrics {
                 label: "tts".into(),
-                request_id: String::new(),
-                timestamp: 0.0,
                 ttfb: 0.25,
                 duration: 0.5,
                 audio_duration: audio,
-                cancelled: false,
                 characters_count: chars,
-                input_tokens: 0,
-                output_tokens: 0,
                 streamed: true,
                 acquire_time: acquire,
                 connection_reused: k.is_multiple_of(2),
-                segment_id: None,
-                speech_id: None,
                 metadata,
+                ..Default::default()
             });
             add(expected, "lk.agents.usage.tts_audio_duration", audio, false);
             add(
@@ -84,18 +78,11 @@ pub fn record_event(recorder: &MetricsRecorder, stream: u64, i: u64, expected: &
             let (audio, acquire) = (eighths(3), eighths(4));
             recorder.record(&STTMetrics {
                 label: "stt".into(),
-                request_id: String::new(),
-                timestamp: 0.0,
-                duration: 0.0,
                 audio_duration: audio,
-                input_tokens: 0,
-                output_tokens: 0,
-                total_tokens: 0,
-                input_audio_tokens: 0,
                 streamed: true,
                 acquire_time: acquire,
-                connection_reused: false,
                 metadata,
+                ..Default::default()
             });
             add(expected, "lk.agents.usage.stt_audio_duration", audio, false);
             add(expected, "lk.agents.connection.acquire_time", acquire, true);
@@ -105,20 +92,14 @@ pub fn record_event(recorder: &MetricsRecorder, stream: u64, i: u64, expected: &
             let (completion, prompt, cached) = (k % 50 + 1, k % 300 + 1, k % 10 + 1);
             recorder.record(&LLMMetrics {
                 label: "llm".into(),
-                request_id: String::new(),
-                timestamp: 0.0,
                 duration,
                 ttft,
-                cancelled: false,
                 completion_tokens: completion,
                 prompt_tokens: prompt,
                 prompt_cached_tokens: cached,
-                cache_creation_tokens: 0,
-                reasoning_tokens: 0,
                 total_tokens: completion + prompt,
-                tokens_per_second: 0.0,
-                speech_id: None,
                 metadata,
+                ..Default::default()
             });
             add(expected, "gen_ai.client.operation.duration", duration, true);
             add(

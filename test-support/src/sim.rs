@@ -114,16 +114,10 @@ impl Session {
             label: "livekit.plugins.stt.STT".into(),
             request_id: format!("stt-{turn}"),
             timestamp: self.now,
-            duration: 0.0,
             audio_duration: speech,
-            input_tokens: 0,
-            output_tokens: 0,
-            total_tokens: 0,
-            input_audio_tokens: 0,
             streamed: true,
-            acquire_time: 0.0,
-            connection_reused: false,
             metadata: Some(stt_meta.clone()),
+            ..Default::default()
         });
         self.emit(event);
         let event = AgentMetrics::Vad(VADMetrics {
@@ -133,6 +127,7 @@ impl Session {
             inference_duration_total: self.range(0.005, 0.02),
             inference_count: 31,
             metadata: Some(Metadata::new("silero", "silero-vad")),
+            ..Default::default()
         });
         self.emit(event);
 
@@ -147,6 +142,7 @@ impl Session {
             prediction_duration: self.range(0.01, 0.03),
             num_requests: 1,
             metadata: Some(Metadata::new("livekit", "turn-detector")),
+            ..Default::default()
         });
         self.emit(event);
         self.recorder.record(&MetricsReport {
@@ -171,16 +167,14 @@ impl Session {
             timestamp: self.now,
             duration: ttft + completion as f64 / 60.0,
             ttft,
-            cancelled: false,
             completion_tokens: completion,
             prompt_tokens: prompt,
             prompt_cached_tokens: if turn > 0 { prompt - 120 } else { 0 },
-            cache_creation_tokens: 0,
-            reasoning_tokens: 0,
             total_tokens: prompt + completion,
             tokens_per_second: 60.0,
             speech_id: Some(format!("speech-{turn}")),
             metadata: Some(llm_meta.clone()),
+            ..Default::default()
         });
         self.emit(event);
         let ttfb = self.range(0.1, 0.4);
@@ -195,16 +189,14 @@ impl Session {
             ttfb,
             duration: audio * 0.4,
             audio_duration: audio,
-            cancelled: false,
             characters_count: characters,
-            input_tokens: 0,
-            output_tokens: 0,
             streamed: true,
             acquire_time,
             connection_reused: reused,
             segment_id: Some(format!("seg-{turn}")),
             speech_id: Some(format!("speech-{turn}")),
             metadata: Some(tts_meta.clone()),
+            ..Default::default()
         });
         self.emit(event);
         self.now += ttft + ttfb;
@@ -231,9 +223,9 @@ impl Session {
                 prediction_duration: self.range(0.01, 0.05),
                 detection_delay: self.range(0.1, 0.4),
                 num_interruptions: 1,
-                num_backchannels: 0,
                 num_requests: self.rng.u64(1..6),
                 metadata: Some(Metadata::new("livekit", "adaptive interruption")),
+                ..Default::default()
             });
             self.emit(event);
         }
@@ -254,6 +246,7 @@ impl Session {
         self.recorder.record(&AgentInvocationMetrics {
             agent_name: "concierge".into(),
             duration: ttft + ttfb + audio,
+            ..Default::default()
         });
         e2e
     }
@@ -289,18 +282,18 @@ impl Session {
             event.input_token_details = InputTokenDetails {
                 audio_tokens: audio_in,
                 text_tokens: text_in,
-                image_tokens: 0,
                 cached_tokens: cached,
                 cached_tokens_details: Some(CachedTokenDetails {
                     audio_tokens: cached / 2,
                     text_tokens: cached - cached / 2,
                     image_tokens: 0,
                 }),
+                ..Default::default()
             };
             event.output_token_details = OutputTokenDetails {
                 text_tokens: text_out,
                 audio_tokens: audio_out,
-                image_tokens: 0,
+                ..Default::default()
             };
             if i + 1 == responses {
                 // Session-billed models report the connected time once, at the end.

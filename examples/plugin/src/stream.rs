@@ -136,16 +136,11 @@ impl SynthesizeStream {
                 .map_or(-1.0, |at| (at - start).as_secs_f64()),
             duration: start.elapsed().as_secs_f64(),
             audio_duration: answer.audio.len() as f64 / bytes_per_second,
-            cancelled: false,
             characters_count: text.chars().count() as u64,
-            input_tokens: 0,
-            output_tokens: 0,
             streamed: self.streamed,
-            acquire_time: 0.0,
-            connection_reused: false,
             segment_id: self.streamed.then(|| self.shared.next_segment_id()),
-            speech_id: None,
             metadata: Some(self.shared.metadata.clone()),
+            ..Default::default()
         };
         self.timing.stamp(&mut event);
         event

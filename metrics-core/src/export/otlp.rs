@@ -205,10 +205,12 @@ fn header_values(
 // reqwest's blocking client starts a runtime of its own and must not be built on a thread that
 // is inside one (e.g. a `#[tokio::main]` caller), so it is built on a short-lived thread.
 fn blocking_client(timeout: Duration) -> Result<reqwest::blocking::Client, ExportError> {
-    let build = move || {
+    let build = move || -> Result<_, String> {
         reqwest::blocking::Client::builder()
             .timeout(timeout)
+            .tls_backend_preconfigured(tls_config()?)
             .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))
     };
     let failed = |reason: String| ExportError::Build { reason };
     std::thread::Builder::new()
@@ -217,7 +219,32 @@ fn blocking_client(timeout: Duration) -> Result<reqwest::blocking::Client, Expor
         .map_err(|e| failed(format!("cannot start a thread: {e}")))?
         .join()
         .map_err(|_| failed("building the HTTP client panicked".to_owned()))?
-        .map_err(|e| failed(format!("cannot build the HTTP client: {e}")))
+        .map_err(failed)
+}
+
+/// The TLS configuration of every HTTPS export: rustls with the crypto provider the process has
+/// installed, or else the one this build selected (ring by default, aws-lc-rs with the
+/// `tls-aws-lc` feature), verifying certificates as the platform does.
+fn tls_config() -> Result<rustls::ClientConfig, String> {
+    use rustls_platform_verifier::BuilderVerifierExt as _;
+    let provider = rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(selected_provider()));
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|builder| builder.with_platform_verifier())
+        .map(|builder| builder.with_no_client_auth())
+        .map_err(|e| format!("cannot set up TLS: {e}"))
+}
+
+#[cfg(not(feature = "tls-aws-lc"))]
+fn selected_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
+}
+
+#[cfg(feature = "tls-aws-lc")]
+fn selected_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::aws_lc_rs::default_provider()
 }
 
 /// reqwest's blocking client with our headers set at send time, retrying transient failures.
@@ -348,5 +375,20 @@ impl fmt::Debug for HeaderClient {
             .field("retry", &self.retry)
             .field("budget", &self.budget)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// HTTPS exports need a TLS configuration whichever provider the build selected, and with no
+    /// provider installed by the process.
+    #[test]
+    fn the_selected_tls_provider_builds_a_client() {
+        assert!(rustls::crypto::CryptoProvider::get_default().is_none());
+        let config = tls_config().expect("a TLS configuration");
+        assert!(config.crypto_provider().cipher_suites.len() > 1);
+        blocking_client(Duration::from_secs(1)).expect("an HTTPS-capable client");
     }
 }

@@ -134,6 +134,7 @@ impl Watchdog {
         EventLoopBlocked {
             duration: lag.as_secs_f64(),
             severity,
+            ..Default::default()
         }
         .record(&self.handles);
         // As in 1.8.9: every block is recorded, but a descheduled process logs nothing (the code

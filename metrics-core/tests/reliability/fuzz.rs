@@ -124,19 +124,14 @@ proptest! {
         let llm = LLMMetrics {
             label: input.clone(),
             request_id: input.clone(),
-            timestamp: 0.0,
             duration: 0.5,
             ttft: 0.25,
-            cancelled: false,
             completion_tokens: 1,
             prompt_tokens: 1,
-            prompt_cached_tokens: 0,
-            cache_creation_tokens: 0,
-            reasoning_tokens: 0,
             total_tokens: 2,
-            tokens_per_second: 0.0,
             speech_id: Some(input.clone()),
             metadata: Some(Metadata::new(input.as_str(), input.as_str())),
+            ..Default::default()
         };
         let _ = format!("{llm:?} {llm:#?}");
         recorder.record(&llm);

@@ -10,18 +10,11 @@ use agent_metrics_core::usage::UsageCollector;
 fn stt_connection_event() {
     let event = STTMetrics {
         label: "lk.stt".into(),
-        request_id: "".into(),
         timestamp: 1.5,
-        duration: 0.0,
-        audio_duration: 0.0,
-        input_tokens: 0,
-        output_tokens: 0,
-        total_tokens: 0,
-        input_audio_tokens: 0,
         streamed: true,
         acquire_time: 0.12,
-        connection_reused: false,
         metadata: Some(Metadata::new("deepgram", "nova-3")),
+        ..Default::default()
     };
     assert_eq!(
         format!("{event:?}"),
@@ -56,20 +49,9 @@ fn nested_defaults_are_dropped_recursively() {
     let event = RealtimeModelMetrics {
         label: "rt".into(),
         request_id: "r".into(),
-        timestamp: 0.0,
-        duration: 0.0,
-        session_duration: 0.0,
         ttft: 0.25,
-        cancelled: false,
-        input_tokens: 0,
-        output_tokens: 0,
-        total_tokens: 0,
-        tokens_per_second: 0.0,
         input_token_details: details,
-        output_token_details: OutputTokenDetails::default(),
-        acquire_time: 0.0,
-        connection_reused: false,
-        metadata: None,
+        ..Default::default()
     };
     assert_eq!(
         format!("{event:?}"),
@@ -80,12 +62,8 @@ fn nested_defaults_are_dropped_recursively() {
 #[test]
 fn required_fields_show_even_when_zero_and_an_explicit_default_hides() {
     let event = EOTInferenceMetrics {
-        timestamp: 0.0,
-        total_duration: 0.0,
-        detection_delay: 0.0,
-        prediction_duration: 0.0,
         num_requests: 1,
-        metadata: None,
+        ..Default::default()
     };
     assert_eq!(
         format!("{event:?}"),
@@ -112,19 +90,14 @@ fn usage_debug_drops_zero_values() {
     usage.collect(&AgentMetrics::Llm(LLMMetrics {
         label: "l".into(),
         request_id: "r".into(),
-        timestamp: 0.0,
         duration: 1.0,
         ttft: 0.1,
-        cancelled: false,
         completion_tokens: 5,
         prompt_tokens: 3,
-        prompt_cached_tokens: 0,
-        cache_creation_tokens: 0,
-        reasoning_tokens: 0,
         total_tokens: 8,
         tokens_per_second: 5.0,
-        speech_id: None,
         metadata: Some(Metadata::new("openai", "gpt-4o")),
+        ..Default::default()
     }));
     assert_eq!(
         format!("{:?}", usage.flatten()),

@@ -14,7 +14,6 @@ fn llm() -> LLMMetrics {
         timestamp: 1.0,
         duration: 1.25,
         ttft: 0.5,
-        cancelled: false,
         completion_tokens: 40,
         prompt_tokens: 100,
         prompt_cached_tokens: 20,
@@ -22,8 +21,8 @@ fn llm() -> LLMMetrics {
         reasoning_tokens: 8,
         total_tokens: 140,
         tokens_per_second: 32.0,
-        speech_id: None,
         metadata: Some(Metadata::new("api.openai.com", "gpt-4o")),
+        ..Default::default()
     }
 }
 
@@ -33,9 +32,7 @@ fn realtime(ttft: f64) -> RealtimeModelMetrics {
         request_id: "resp_1".into(),
         timestamp: 2.0,
         duration: 2.0,
-        session_duration: 0.0,
         ttft,
-        cancelled: false,
         input_tokens: 300,
         output_tokens: 120,
         total_tokens: 420,
@@ -52,9 +49,8 @@ fn realtime(ttft: f64) -> RealtimeModelMetrics {
             audio_tokens: 100,
             image_tokens: 0,
         },
-        acquire_time: 0.0,
-        connection_reused: false,
         metadata: Some(Metadata::new("Azure OpenAI", "gpt-realtime")),
+        ..Default::default()
     }
 }
 
@@ -97,10 +93,12 @@ fn fixed_events_export_what_1_8_9_exports() {
         recorder.record(&AgentInvocationMetrics {
             agent_name: "default_agent".into(),
             duration: 3.5,
+            ..Default::default()
         });
         recorder.record(&EventLoopBlocked {
             duration: 0.75,
             severity: Severity::Error,
+            ..Default::default()
         });
     }
     let mut actual: Vec<String> = capture.collect().iter().map(show).collect();

@@ -23,16 +23,14 @@ fn llm(prompt: u64, cached: u64, completion: u64) -> LLMMetrics {
         timestamp: 1.0,
         duration: 0.9,
         ttft: 0.3,
-        cancelled: false,
         completion_tokens: completion,
         prompt_tokens: prompt,
         prompt_cached_tokens: cached,
         cache_creation_tokens: 7,
-        reasoning_tokens: 0,
         total_tokens: prompt + completion,
         tokens_per_second: 20.0,
-        speech_id: None,
         metadata: Some(Metadata::new("openai", "gpt-4o")),
+        ..Default::default()
     }
 }
 
@@ -53,7 +51,6 @@ fn realtime() -> RealtimeModelMetrics {
         duration: 1.5,
         session_duration: 12.5,
         ttft: 0.4,
-        cancelled: false,
         input_tokens: 100,
         output_tokens: 40,
         total_tokens: 140,
@@ -70,9 +67,8 @@ fn realtime() -> RealtimeModelMetrics {
             audio_tokens: 25,
             image_tokens: 0,
         },
-        acquire_time: 0.0,
-        connection_reused: false,
         metadata: Some(Metadata::new("openai", "gpt-realtime")),
+        ..Default::default()
     }
 }
 
@@ -101,9 +97,9 @@ fn every_event_type_records_its_points() {
             prediction_duration: 0.05,
             detection_delay: 0.2,
             num_interruptions: 1,
-            num_backchannels: 0,
             num_requests: 4,
             metadata: Some(Metadata::new("livekit", "adaptive interruption")),
+            ..Default::default()
         }
         .into(),
         VADMetrics {
@@ -112,7 +108,7 @@ fn every_event_type_records_its_points() {
             idle_time: 0.5,
             inference_duration_total: 0.01,
             inference_count: 30,
-            metadata: None,
+            ..Default::default()
         }
         .into(),
         EOUMetrics {
@@ -120,8 +116,7 @@ fn every_event_type_records_its_points() {
             end_of_utterance_delay: 0.4,
             transcription_delay: 0.2,
             on_user_turn_completed_delay: 0.01,
-            speech_id: None,
-            metadata: None,
+            ..Default::default()
         }
         .into(),
     ];

@@ -43,9 +43,7 @@
 use std::time::Duration;
 
 use crate::pool::Acquired;
-use crate::schema::{
-    InputTokenDetails, Metadata, OutputTokenDetails, RealtimeModelMetrics, STTMetrics, TTSMetrics,
-};
+use crate::schema::{Metadata, RealtimeModelMetrics, STTMetrics, TTSMetrics};
 
 /// How one connection was acquired: the time it took and whether it existed before.
 ///
@@ -165,18 +163,12 @@ impl STTMetrics {
         let timing = timing.into();
         STTMetrics {
             label: label.into(),
-            request_id: String::new(),
             timestamp,
-            duration: 0.0,
-            audio_duration: 0.0,
-            input_tokens: 0,
-            output_tokens: 0,
-            total_tokens: 0,
-            input_audio_tokens: 0,
             streamed: true,
             acquire_time: timing.seconds(),
             connection_reused: timing.reused(),
             metadata,
+            ..Default::default()
         }
     }
 }
@@ -195,21 +187,12 @@ impl RealtimeModelMetrics {
         let timing = timing.into();
         RealtimeModelMetrics {
             label: label.into(),
-            request_id: String::new(),
             timestamp,
-            duration: 0.0,
-            session_duration: 0.0,
             ttft: -1.0,
-            cancelled: false,
-            input_tokens: 0,
-            output_tokens: 0,
-            total_tokens: 0,
-            tokens_per_second: 0.0,
-            input_token_details: InputTokenDetails::default(),
-            output_token_details: OutputTokenDetails::default(),
             acquire_time: timing.seconds(),
             connection_reused: timing.reused(),
             metadata,
+            ..Default::default()
         }
     }
 }

@@ -3,7 +3,7 @@
 use super::*;
 use crate::MetricsRecorder;
 use crate::capture::{Capture, Point};
-use crate::schema::CONNECTION_ACQUIRE_TIME;
+use crate::schema::{CONNECTION_ACQUIRE_TIME, InputTokenDetails, OutputTokenDetails};
 
 fn metadata() -> Option<Metadata> {
     Some(Metadata::new("acme", "voice-1"))
@@ -13,20 +13,13 @@ fn tts_event(characters_count: u64) -> TTSMetrics {
     TTSMetrics {
         label: "acme.TTS".into(),
         request_id: "r".into(),
-        timestamp: 0.0,
         ttfb: 0.1,
         duration: 0.5,
         audio_duration: 1.0,
-        cancelled: false,
         characters_count,
-        input_tokens: 0,
-        output_tokens: 0,
         streamed: true,
-        acquire_time: 0.0,
-        connection_reused: false,
-        segment_id: None,
-        speech_id: None,
         metadata: metadata(),
+        ..Default::default()
     }
 }
 
