@@ -20,7 +20,8 @@ pub use crate::job::{JOB_KEY_COUNT, JobAttributes, with_job};
 pub use crate::metric::AgentMetric;
 pub use crate::plan::{Slot, key_count, merge_plan, merged_keys, run_side, source_order};
 pub use crate::value::{
-    CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber, unit_or,
+    CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber,
+    check_field_unit, check_seconds_buckets, unit_or,
 };
 
 // Generated code names a field's trait facts only through fully qualified paths on the field's
@@ -83,6 +84,23 @@ impl SelectNumber for ByValueType<{ crate::instrument::ValueType::F64 as u8 }> {
 /// The number type whose `ValueType` discriminant is `V`.
 pub type NumberOf<const V: u8> = <ByValueType<V> as SelectNumber>::Number;
 
+/// A measured field's type `T`, named through the constant that proved it a [`MetricValue`]
+/// (`V`, its number's `ValueType` discriminant): when `T` is none, the proof is the one error.
+pub type ValueOf<const V: u8, T> = <ProvenValue<V, T> as ProvenMetricValue>::Value;
+
+/// See [`ValueOf`].
+pub struct ProvenValue<const V: u8, T: ?core::marker::Sized>(core::marker::PhantomData<T>);
+
+/// See [`ValueOf`].
+pub trait ProvenMetricValue {
+    /// The proven field type.
+    type Value: MetricValue + ?core::marker::Sized;
+}
+
+impl<const V: u8, T: MetricValue + ?core::marker::Sized> ProvenMetricValue for ProvenValue<V, T> {
+    type Value = T;
+}
+
 /// A type that a constant has proved to be an agent metric (`OK`).
 pub struct Proven<const OK: bool, T: ?core::marker::Sized>(core::marker::PhantomData<T>);
 
@@ -111,6 +129,36 @@ impl<T: CompactDebug + ?core::marker::Sized> fmt::Debug for CompactIf<'_, true, 
 pub use crate::compact::ValueDebug;
 pub use core::default::Default;
 pub use core::ops::FnMut;
+
+/// A `#[metric(default = expr)]` value, comparable with the field's type `T`.
+#[diagnostic::on_unimplemented(
+    message = "`default = ..` is a `{Self}`, which cannot be compared with the field's `{T}`",
+    label = "not comparable with `{T}`",
+    note = "`Debug` leaves the field out when it equals this value: write a value of the field's type (e.g. `default = 0` for a number), or `default` alone for `Default::default()`"
+)]
+pub trait DefaultOf<T: ?core::marker::Sized> {
+    /// Whether `value` equals this default.
+    fn equals(&self, value: &T) -> bool;
+}
+
+// Not recommended, so that a failure names `DefaultOf` (our message), not `PartialEq`.
+#[diagnostic::do_not_recommend]
+impl<D: ?core::marker::Sized, T: PartialEq<D> + ?core::marker::Sized> DefaultOf<T> for D {
+    #[inline]
+    fn equals(&self, value: &T) -> bool {
+        value == self
+    }
+}
+
+/// Whether a field equals its `#[metric(default = expr)]`. The default comes first, so that a
+/// default of the wrong type is reported on the expression the derive spans it with.
+#[inline]
+pub fn equals_default<D: DefaultOf<T> + ?core::marker::Sized, T: ?core::marker::Sized>(
+    default: &D,
+    value: &T,
+) -> bool {
+    default.equals(value)
+}
 
 /// Whether `value` equals its type's default: the Debug rule for `#[metric(default)]`.
 #[inline]

@@ -31,6 +31,36 @@ pub const AS_STR: Symbol = Symbol("as_str");
 pub const SKIP_EMPTY: Symbol = Symbol("skip_empty");
 pub const VALUE: Symbol = Symbol("value");
 
+/// The keys of `#[metric(..)]` on the struct.
+pub const STRUCT_KEYS: &[Symbol] = &[ATTRIBUTES, CRATE, NO_DEBUG];
+/// The keys of `#[metric(..)]` on a field besides the instrument kinds (see `kind::KINDS`).
+pub const MEASURE_KEYS: &[Symbol] = &[
+    UNIT,
+    DESCRIPTION,
+    BUCKETS,
+    SKIP_ZERO,
+    SKIP_NEGATIVE,
+    ATTRIBUTES,
+    DEFAULT,
+    NESTED,
+    CARDINALITY_LIMIT,
+];
+/// The keys of `#[attr(..)]` on a field.
+pub const ATTR_KEYS: &[Symbol] = &[KEY, AS_STR, SKIP_EMPTY];
+
+/// Every key `#[metric(..)]` takes on a field, kinds first.
+pub fn field_keys() -> impl Iterator<Item = Symbol> {
+    crate::kind::KINDS
+        .iter()
+        .map(|k| k.keyword)
+        .chain(MEASURE_KEYS.iter().copied())
+}
+
+/// `a, b, c`, for messages.
+pub fn list(keys: impl IntoIterator<Item = Symbol>) -> String {
+    keys.into_iter().map(|k| k.0).collect::<Vec<_>>().join(", ")
+}
+
 impl PartialEq<Symbol> for Path {
     fn eq(&self, word: &Symbol) -> bool {
         self.is_ident(word.0)

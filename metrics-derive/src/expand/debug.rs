@@ -9,15 +9,16 @@ use crate::ast::{Container, DefaultValue, Field, Role};
 
 /// `Debug` and `CompactDebug` for an `AgentMetric` struct.
 pub fn metric(c: &Container) -> TokenStream {
-    let ident = c.ident;
-    let name = ident.to_string();
+    let ident = c.header.ident;
+    let name = c.header.name();
+    // Names as people read them: a raw field `r#type` prints as `type`, as std's derive does.
     let struct_fields = c.fields.iter().map(|f| {
-        let key = f.ident.to_string();
+        let key = &f.name;
         let value = value(c, f);
         guarded(f, quote!(s.field(#key, #value);))
     });
     let map_entries = c.fields.iter().map(|f| {
-        let key = f.ident.to_string();
+        let key = &f.name;
         let value = value(c, f);
         guarded(f, quote!(m.entry(&__p::MapKey(#key), #value);))
     });
@@ -27,7 +28,7 @@ pub fn metric(c: &Container) -> TokenStream {
             Role::Nested { .. } => {
                 quote_spanned!(ty.span()=> <#ty as __p::AgentMetric>::INSTRUMENTS)
             }
-            Role::Data if c.is_set_source(f.ident) => {
+            Role::Data if c.is_named_source(f.ident) => {
                 quote_spanned!(ty.span()=> <#ty as __p::AttributeSet>::KEYS)
             }
             _ => return None,
@@ -61,20 +62,24 @@ fn guarded(f: &Field, show: TokenStream) -> TokenStream {
     let ident = f.ident;
     match &f.default {
         None => show,
-        Some(DefaultValue::Trait) => quote! {
-            if !__p::is_default(&self.#ident) { #show }
-        },
-        Some(DefaultValue::Expr(expr)) => quote! {
-            if !__p::PartialEq::eq(&self.#ident, &(#expr)) { #show }
-        },
+        // Spanned on the user's `default` key or expression, so that a type that has no default,
+        // or cannot be compared with the expression, is reported there.
+        Some(DefaultValue::Trait(span)) => {
+            let is_default = quote_spanned!(*span=> __p::is_default(&self.#ident));
+            quote!(if !#is_default { #show })
+        }
+        Some(DefaultValue::Expr(expr)) => {
+            let default = quote_spanned!(expr.span()=> &(#expr));
+            quote!(if !__p::equals_default(#default, &self.#ident) { #show })
+        }
     }
 }
 
 /// How a field's value is printed: nested sets and metrics as compact maps.
 fn value(c: &Container, f: &Field) -> TokenStream {
     let ident = f.ident;
-    let is_set_source = matches!(f.role, Role::Data) && c.is_set_source(ident);
-    if is_set_source || matches!(f.role, Role::Nested { .. }) {
+    let is_named_source = matches!(f.role, Role::Data) && c.is_named_source(ident);
+    if is_named_source || matches!(f.role, Role::Nested { .. }) {
         let (ty, proof) = (f.ty, compact_proof(ident));
         quote!(&__p::CompactIf::<{ #proof }, #ty>(&self.#ident))
     } else {

@@ -5,8 +5,8 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use super::attr_sources::{self, Group, Plan};
 use super::measurement::Member;
-use super::sources::{self, Group, Plan};
 use crate::ast::Container;
 
 /// The two planning variants of every group: without and with the job's attributes.
@@ -91,18 +91,23 @@ pub fn record_body(
                                 let child = groups[g].sources.expect("children have sources");
                                 (
                                     format_ident!("__x{}", g),
-                                    sources::extra_sources(root_sources, child),
+                                    attr_sources::extra_sources(root_sources, child),
                                 )
                             })
                             .collect();
                         let counter_idents = counters.iter().map(|(i, _)| i);
-                        let fill =
-                            sources::fill_buffer(c, &receiver, root_sources, pick(r), &counters);
+                        let fill = attr_sources::fill_buffer(
+                            c,
+                            &receiver,
+                            root_sources,
+                            pick(r),
+                            &counters,
+                        );
                         let child_blocks = children.iter().map(|&g| {
                             let side = &pick(g).side;
                             let counter = format_ident!("__x{}", g);
                             let child = groups[g].sources.expect("children have sources");
-                            let own = sources::fill_buffer(c, &receiver, child, pick(g), &[]);
+                            let own = attr_sources::fill_buffer(c, &receiver, child, pick(g), &[]);
                             let child_writes = writes(g);
                             quote! {
                                 if #side != 0 {
@@ -172,8 +177,8 @@ pub fn bind_body(
             None => inherited_attrs(&tuple),
             Some(s) => {
                 let (plain, job) = (
-                    sources::fill_buffer(c, &receiver, s, &plan.plain, &[]),
-                    sources::fill_buffer(c, &receiver, s, &plan.job, &[]),
+                    attr_sources::fill_buffer(c, &receiver, s, &plan.plain, &[]),
+                    attr_sources::fill_buffer(c, &receiver, s, &plan.job, &[]),
                 );
                 quote! {
                     match __job {
