@@ -101,6 +101,21 @@ impl<const V: u8, T: MetricValue + ?core::marker::Sized> ProvenMetricValue for P
     type Value = T;
 }
 
+/// `T`, named through a constant that proved it has a trait (`OK`): generated code writes
+/// `<Checked<{ PROOF }, T> as Trait>`, so that when `T` lacks the trait, the proof is the one
+/// error (see the note above).
+pub type Checked<const OK: bool, T> = <Proven<OK, T> as ProvenType>::Type;
+
+/// See [`Checked`].
+pub trait ProvenType {
+    /// The proven type.
+    type Type: ?core::marker::Sized;
+}
+
+impl<T: ?core::marker::Sized> ProvenType for Proven<true, T> {
+    type Type = T;
+}
+
 /// A type that a constant has proved to be an agent metric (`OK`).
 pub struct Proven<const OK: bool, T: ?core::marker::Sized>(core::marker::PhantomData<T>);
 
@@ -185,3 +200,52 @@ pub fn through_parent(
     }
     d
 }
+
+// A data field whose type is an attribute set, named in no `attributes(..)`: its attributes would
+// be recorded nowhere, which is the mistake of leaving the field out of the list. Only the
+// compiler knows whether the type is a set, so the derive asks it by autoref specialization: the
+// generated `(&&SetProbe::<T>::NEW).probe()` picks `ProbeSet` when `T` is a set (and returns
+// `UnlistedAttributeSet`, which `expect_listed` refuses), `ProbeData` otherwise.
+
+/// See the note above.
+pub struct SetProbe<T: ?core::marker::Sized>(core::marker::PhantomData<T>);
+
+impl<T: ?core::marker::Sized> SetProbe<T> {
+    /// The probe of `T`.
+    pub const NEW: Self = SetProbe(core::marker::PhantomData);
+}
+
+/// What the probe of an attribute set returns.
+pub struct UnlistedAttributeSet;
+
+/// See the note above.
+pub trait ProbeSet {
+    /// `UnlistedAttributeSet`.
+    fn probe(&self) -> UnlistedAttributeSet {
+        UnlistedAttributeSet
+    }
+}
+
+impl<T: AttributeSet + ?core::marker::Sized> ProbeSet for &SetProbe<T> {}
+
+/// See the note above.
+pub trait ProbeData {
+    /// Nothing: plain data.
+    fn probe(&self) {}
+}
+
+impl<T: ?core::marker::Sized> ProbeData for SetProbe<T> {}
+
+/// The probe's result for a field that is no attribute set.
+#[diagnostic::on_unimplemented(
+    message = "this field holds an attribute set that no measurement lists, so its attributes would be recorded nowhere",
+    label = "an attribute set that no `attributes(..)` names",
+    note = "list the field in the `attributes(..)` of the measurements it describes, or in the struct's `#[metric(attributes(..))]`"
+)]
+pub trait ListedOrData {}
+
+impl ListedOrData for () {}
+
+/// Fails to compile for `UnlistedAttributeSet` (see the note above).
+#[inline(always)]
+pub fn expect_listed<R: ListedOrData>(_: R) {}

@@ -10,7 +10,8 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned;
 
-use crate::ast::{AttrField, AttrSource, AttrSources, Container, Role};
+use super::proof;
+use crate::ast::{AttrSource, AttrSources, Container, Role};
 
 /// The measurements and nested fields that share one list of attribute sources.
 pub struct Group<'a> {
@@ -136,13 +137,14 @@ fn source_writer(c: &Container, receiver: &TokenStream, entry: &AttrSource) -> S
             match &field.role {
                 Role::Attribute(a) => {
                     let key = &a.key;
-                    let value = attribute_value(field.ty, a, quote!(&#receiver.#ident));
+                    let value = proof::attr_value(ident, field.ty, a, quote!(&#receiver.#ident));
                     single(&quote!(#key), value)
                 }
                 _ => {
-                    // Named on the field's type, so that a field that is no set fails there, once.
-                    let ty = field.ty;
-                    let set = quote_spanned!(ty.span()=> <#ty as __p::AttributeSet>);
+                    // Through the proof on the field's type, so that a field that is no set
+                    // fails there, once.
+                    let (ty, proof) = (field.ty, proof::set(ident));
+                    let set = quote_spanned!(ty.span()=> <__p::Checked<{ #proof }, #ty> as __p::AttributeSet>);
                     SourceWriter {
                         keys: quote!(#set::KEYS),
                         whole: quote!(#set::push_all(&#receiver.#ident, &mut __buf);),
@@ -155,7 +157,9 @@ fn source_writer(c: &Container, receiver: &TokenStream, entry: &AttrSource) -> S
         }
         AttrSource::View(ident, view) => {
             let ty = c.field(ident).expect("checked source").ty;
-            let as_view = quote_spanned!(ident.span()=> <#view as __p::AttributeView<#ty>>);
+            let proof = proof::view(c, entry);
+            let as_view = quote_spanned!(ident.span()=>
+                <__p::Checked<{ #proof }, #view> as __p::AttributeView<#ty>>);
             SourceWriter {
                 keys: quote!(#as_view::KEYS),
                 whole: quote!(#as_view::push_all(&#receiver.#ident, &mut __buf);),
@@ -312,17 +316,4 @@ fn entry_spans(entry: &AttrSource) -> (proc_macro2::Span, proc_macro2::Span) {
         AttrSource::View(ident, view) => (ident.span(), view.span()),
         AttrSource::Const(key, value) => (text(key), text(value)),
     }
-}
-
-/// The value of an attribute field of type `ty`; `value` is a reference to the field. The trait
-/// is named on the field's type, so a type that is no attribute value fails there, once.
-pub fn attribute_value(ty: &syn::Type, a: &AttrField, value: TokenStream) -> TokenStream {
-    let call = if a.as_str {
-        quote_spanned!(ty.span()=> <#ty as __p::BoolAsStr>::bool_str)
-    } else if a.skip_empty {
-        quote_spanned!(ty.span()=> <#ty as __p::AttributeValue>::non_empty_value)
-    } else {
-        quote_spanned!(ty.span()=> <#ty as __p::AttributeValue>::attribute_value)
-    };
-    quote!(#call(#value))
 }

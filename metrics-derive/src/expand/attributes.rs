@@ -5,7 +5,7 @@ use quote::quote;
 use syn::DeriveInput;
 use syn::ext::IdentExt;
 
-use super::{Model, dummy_const, impl_header};
+use super::{Model, dummy_const, impl_header, proof};
 use crate::ast::{AttrMember, AttributeStruct};
 use crate::check;
 use crate::ctxt::Ctxt;
@@ -46,9 +46,13 @@ fn expand(set: &AttributeStruct) -> TokenStream {
     let mut sorted: Vec<&AttrMember> = set.fields.iter().collect();
     sorted.sort_by(|a, b| a.attr.key.as_bytes().cmp(b.attr.key.as_bytes()));
     let keys = sorted.iter().map(|m| &m.attr.key);
+    let proofs = set
+        .fields
+        .iter()
+        .map(|m| proof::attr_const(m.ident, &m.field.ty, &m.attr));
     let value_of = |m: &AttrMember| {
         let f = m.ident;
-        super::attr_sources::attribute_value(&m.field.ty, &m.attr, quote!(&self.#f))
+        proof::attr_value(f, &m.field.ty, &m.attr, quote!(&self.#f))
     };
     let pushes: Vec<TokenStream> = sorted
         .iter()
@@ -79,6 +83,8 @@ fn expand(set: &AttributeStruct) -> TokenStream {
     dummy_const(
         &set.header.krate,
         quote! {
+            #(#proofs)*
+
             impl __p::AttributeSet for #ident {
                 const KEYS: &'static [&'static __p::str] = &[#(#keys),*];
 

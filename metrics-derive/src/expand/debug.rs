@@ -2,9 +2,10 @@
 //! are left out, fields with no declared default always shown, nested sets printed as maps.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
+use super::proof;
 use crate::ast::{Container, DefaultValue, Field, Role};
 
 /// `Debug` and `CompactDebug` for an `AgentMetric` struct.
@@ -22,23 +23,7 @@ pub fn metric(c: &Container) -> TokenStream {
         let value = value(c, f);
         guarded(f, quote!(m.entry(&__p::MapKey(#key), #value);))
     });
-    let proofs = c.fields.iter().filter_map(|f| {
-        let ty = f.ty;
-        let check = match f.role {
-            Role::Nested { .. } => {
-                quote_spanned!(ty.span()=> <#ty as __p::AgentMetric>::INSTRUMENTS)
-            }
-            Role::Data if c.is_named_source(f.ident) => {
-                quote_spanned!(ty.span()=> <#ty as __p::AttributeSet>::KEYS)
-            }
-            _ => return None,
-        };
-        let proof = compact_proof(f.ident);
-        Some(quote!(const #proof: __p::bool = { let _ = #check; true };))
-    });
     quote! {
-        #(#proofs)*
-
         impl __p::fmt::Debug for #ident {
             fn fmt(&self, f: &mut __p::fmt::Formatter<'_>) -> __p::fmt::Result {
                 let mut s = f.debug_struct(#name);
@@ -75,20 +60,16 @@ fn guarded(f: &Field, show: TokenStream) -> TokenStream {
     }
 }
 
-/// How a field's value is printed: nested sets and metrics as compact maps.
+/// How a field's value is printed: nested sets and metrics as compact maps, through the
+/// constant that proved the type a set or a metric (see `proof`): when it is not, the error is
+/// reported there, on the type, and not again by the `Debug` impl.
 fn value(c: &Container, f: &Field) -> TokenStream {
     let ident = f.ident;
-    let is_named_source = matches!(f.role, Role::Data) && c.is_named_source(ident);
-    if is_named_source || matches!(f.role, Role::Nested { .. }) {
-        let (ty, proof) = (f.ty, compact_proof(ident));
-        quote!(&__p::CompactIf::<{ #proof }, #ty>(&self.#ident))
-    } else {
-        quote!(&self.#ident)
-    }
-}
-
-/// A constant proving that a compactly printed field's type is a set or a metric: when it is not,
-/// the error is reported there, on the type, and not again by the `Debug` impl.
-fn compact_proof(field: &syn::Ident) -> syn::Ident {
-    format_ident!("__D_{}", field)
+    let proof = match f.role {
+        Role::Data if c.is_named_source(ident) => proof::set(ident),
+        Role::Nested { .. } => proof::nested(ident),
+        _ => return quote!(&self.#ident),
+    };
+    let ty = f.ty;
+    quote!(&__p::CompactIf::<{ #proof }, #ty>(&self.#ident))
 }

@@ -147,6 +147,7 @@ pub fn member(c: &Container, m: &Measurement, keys: &TokenStream, out: &mut Item
         }
         None => {
             let via = &m.field.name;
+            let proof = super::proof::nested(f);
             out.consts.push(quote_spanned! {span=>
                 const #proof: __p::bool = {
                     let _ = <#ty as __p::AgentMetric>::INSTRUMENTS;
@@ -212,7 +213,13 @@ fn instrument_const(name: &syn::Ident, value_ty: &TokenStream, m: &Measure) -> T
                 .map(|l| quote!(.cardinality_limit(#l)));
             let base = quote!(__p::Instrument::#ctor(#lit) #unit #description #with_buckets #limit);
             let declared = m.unit.as_ref().map_or(quote!(""), |u| quote!(#u));
-            (base, declared, bucket_list.unwrap_or_else(|| quote!(&[])))
+            // A literal list is written again; a constant's is read from the instrument, so
+            // that a constant of the wrong type is reported once, there.
+            let buckets = match m.buckets.as_ref().map(|b| &b.values) {
+                Some(BucketValues::Path(_)) => quote!(#name.buckets),
+                _ => bucket_list.unwrap_or_else(|| quote!(&[])),
+            };
+            (base, declared, buckets)
         }
         Def::Shared(path) => {
             let variant = format_ident!("{}", spec.variant);

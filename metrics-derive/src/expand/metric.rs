@@ -70,6 +70,8 @@ fn expand(c: &Container) -> TokenStream {
         })
         .collect();
     let mut items = Items::default();
+    items.consts.extend(super::proof::field_consts(c));
+    items.consts.push(super::proof::unlisted_sets(c));
 
     let mut members: Vec<Option<Member>> = (0..all.len()).map(|_| None).collect();
     for (group, plan) in groups.iter().zip(&plans) {

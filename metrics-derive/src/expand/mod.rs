@@ -7,6 +7,7 @@ pub mod attributes;
 mod debug;
 mod measurement;
 pub mod metric;
+mod proof;
 mod record;
 pub mod value;
 
@@ -50,7 +51,7 @@ pub fn derive<'a, M: Model<'a>>(input: &'a DeriveInput) -> TokenStream {
 fn dummy_const(krate: &syn::Path, items: TokenStream) -> TokenStream {
     quote! {
         #[doc(hidden)]
-        #[allow(non_upper_case_globals, non_camel_case_types, non_snake_case, unused_qualifications, unused_variables, clippy::all)]
+        #[allow(non_upper_case_globals, non_camel_case_types, non_snake_case, dead_code, unused_qualifications, unused_variables, clippy::all)]
         const _: () = {
             use #krate::__private as __p;
             #items
