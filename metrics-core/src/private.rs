@@ -244,6 +244,8 @@ impl<T: ?core::marker::Sized> ProbeData for SetProbe<T> {}
 )]
 pub trait ListedOrData {}
 
+// Not recommended: the only impl is no advice to the user.
+#[diagnostic::do_not_recommend]
 impl ListedOrData for () {}
 
 /// Fails to compile for `UnlistedAttributeSet` (see the note above).
