@@ -187,6 +187,14 @@ impl AttrSource {
         }
     }
 
+    /// The tokens an error about the entry points at: its field, or its key.
+    pub fn first_tokens(&self) -> proc_macro2::TokenStream {
+        match self {
+            AttrSource::Field(i) | AttrSource::View(i, _) => quote::ToTokens::to_token_stream(i),
+            AttrSource::Const(k, _) => quote::ToTokens::to_token_stream(k),
+        }
+    }
+
     /// A stable text form, to compare entries.
     pub fn key(&self) -> String {
         match self {

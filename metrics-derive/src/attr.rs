@@ -356,11 +356,10 @@ pub fn field(cx: &Ctxt, field: &syn::Field) -> FieldAttrs {
 
 /// Tokens to point an error about a whole `attributes(..)` list at: its first entry.
 fn source_tokens(s: &AttrSources) -> proc_macro2::TokenStream {
-    match s.entries.first() {
-        Some(AttrSource::Field(i)) | Some(AttrSource::View(i, _)) => i.to_token_stream(),
-        Some(AttrSource::Const(k, _)) => k.to_token_stream(),
-        None => proc_macro2::TokenStream::new(),
-    }
+    s.entries
+        .first()
+        .map(AttrSource::first_tokens)
+        .unwrap_or_default()
 }
 
 /// `#[attr(..)]` on a field; `None` when the field has none.

@@ -298,7 +298,7 @@ fn check_defaults_used(cx: &Ctxt, c: &Container) {
         && let Some(first) = defaults.entries.first()
     {
         cx.error_spanned_by(
-            entry_tokens(first),
+            first.first_tokens(),
             "every measurement of this struct names its own `attributes(..)`, so the struct's apply to none: add these sources to the measurements they describe, or remove `#[metric(attributes = ..)]`",
         );
     }
@@ -316,12 +316,5 @@ fn check_attr_fields_used(cx: &Ctxt, c: &Container) {
                 format!("attribute `{}` is given to no measurement: list `{}` in the `attributes(..)` of the measurements it describes (or the struct's), or remove `#[attr]` to keep it as data", a.key, f.ident),
             ));
         }
-    }
-}
-
-fn entry_tokens(entry: &AttrSource) -> proc_macro2::TokenStream {
-    match entry {
-        AttrSource::Field(i) | AttrSource::View(i, _) => quote::ToTokens::to_token_stream(i),
-        AttrSource::Const(k, _) => quote::ToTokens::to_token_stream(k),
     }
 }

@@ -203,3 +203,33 @@ pub fn doc_comment(attrs: &[Attribute]) -> Option<String> {
 pub fn path_str(path: &Path) -> String {
     path.to_token_stream().to_string().replace(' ', "")
 }
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::{Delimiter, Group, Literal, TokenStream, TokenTree};
+    use quote::quote;
+    use syn::Expr;
+
+    use super::{number, ungroup};
+
+    /// `tokens` as a `macro_rules!` fragment passes them: in an invisible group.
+    fn fragment(tokens: TokenStream) -> Expr {
+        let group = TokenTree::Group(Group::new(Delimiter::None, tokens));
+        syn::parse2(TokenStream::from(group)).expect("an expression")
+    }
+
+    #[test]
+    fn literals_from_macro_fragments() {
+        let name = fragment(TokenStream::from(TokenTree::Literal(Literal::string(
+            "a.b",
+        ))));
+        assert!(matches!(name, Expr::Group(_)));
+        assert!(matches!(
+            ungroup(&name),
+            Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) if s.value() == "a.b"
+        ));
+        assert_eq!(number(&fragment(quote!(0.25))).ok(), Some(0.25));
+        assert_eq!(number(&fragment(quote!(-1.5))).ok(), Some(-1.5));
+        assert_eq!(number(&fragment(quote!(10))).ok(), Some(10.0));
+    }
+}

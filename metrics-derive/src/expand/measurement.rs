@@ -110,6 +110,8 @@ pub fn member(c: &Container, m: &Measurement, keys: &TokenStream, out: &mut Item
             let value_type = quote_spanned! {span=>
                 <__p::NumberOf<{ #proof }> as __p::Number>::VALUE_TYPE
             };
+            // `Source` is the runtime's word for the field that feeds the instrument ("fed by"
+            // in the catalog), not an attribute source: it carries the name as people read it.
             out.descriptors.push(quote! {
                 __p::InstrumentDescriptor {
                     instrument: #instrument,
