@@ -2,7 +2,6 @@
 //! `Ctxt` with the span of the token at fault, and parsing goes on so that one compile shows all.
 
 use proc_macro2::Span;
-use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
@@ -13,55 +12,12 @@ use crate::ast::{
 };
 use crate::ctxt::Ctxt;
 use crate::kind;
+use crate::once::{Attr, Flag};
 use crate::parse::{
     doc_comment, lit_int, lit_str, parse_buckets, parse_def, parse_sources, path_str,
 };
 use crate::similar::did_you_mean;
 use crate::symbol::*;
-
-/// A value that may be given once: a second one is an error on the second's tokens.
-struct Attr<'c, T> {
-    cx: &'c Ctxt,
-    name: Symbol,
-    value: Option<T>,
-}
-
-impl<'c, T> Attr<'c, T> {
-    fn none(cx: &'c Ctxt, name: Symbol) -> Self {
-        Attr {
-            cx,
-            name,
-            value: None,
-        }
-    }
-
-    fn set<A: ToTokens>(&mut self, tokens: A, value: T) {
-        if self.value.is_some() {
-            let msg = format!("duplicate `{}`: give it once", self.name);
-            self.cx.error_spanned_by(tokens, msg);
-        } else {
-            self.value = Some(value);
-        }
-    }
-
-    fn get(self) -> Option<T> {
-        self.value
-    }
-}
-
-struct Flag<'c>(Attr<'c, Span>);
-
-impl<'c> Flag<'c> {
-    fn none(cx: &'c Ctxt, name: Symbol) -> Self {
-        Flag(Attr::none(cx, name))
-    }
-    fn set(&mut self, path: &Path) {
-        self.0.set(path, path.span());
-    }
-    fn get(self) -> Option<Span> {
-        self.0.get()
-    }
-}
 
 /// "unknown `metric` key `colour`; did you mean ..? on a field the keys are: ..".
 fn unknown_key(attr: &str, path: &Path, place: &str, keys: &[Symbol]) -> String {

@@ -14,6 +14,7 @@ mod check;
 mod ctxt;
 mod expand;
 mod kind;
+mod once;
 mod parse;
 mod similar;
 mod symbol;
