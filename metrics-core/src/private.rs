@@ -21,7 +21,8 @@ pub use crate::contract::instrument::{Instrument, InstrumentDescriptor, Instrume
 pub use crate::contract::metric::AgentMetric;
 pub use crate::contract::plan::{Slot, key_count, merge_plan, merged_keys, run_side, source_order};
 pub use crate::contract::value::{
-    CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber, unit_or,
+    CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber,
+    check_field_unit, check_seconds_buckets, unit_or,
 };
 pub use crate::job::{JOB_KEY_COUNT, JobAttributes, with_job};
 
@@ -85,6 +86,38 @@ impl SelectNumber for ByValueType<{ crate::contract::instrument::ValueType::F64 
 /// The number type whose `ValueType` discriminant is `V`.
 pub type NumberOf<const V: u8> = <ByValueType<V> as SelectNumber>::Number;
 
+/// A measured field's type `T`, named through the constant that proved it a [`MetricValue`]
+/// (`V`, its number's `ValueType` discriminant): when `T` is none, the proof is the one error.
+pub type ValueOf<const V: u8, T> = <ProvenValue<V, T> as ProvenMetricValue>::Value;
+
+/// See [`ValueOf`].
+pub struct ProvenValue<const V: u8, T: ?Sized>(core::marker::PhantomData<T>);
+
+/// See [`ValueOf`].
+pub trait ProvenMetricValue {
+    /// The proven field type.
+    type Value: MetricValue + ?Sized;
+}
+
+impl<const V: u8, T: MetricValue + ?Sized> ProvenMetricValue for ProvenValue<V, T> {
+    type Value = T;
+}
+
+/// `T`, named through a constant that proved it has a trait (`OK`): generated code writes
+/// `<Checked<{ PROOF }, T> as Trait>`, so that when `T` lacks the trait, the proof is the one
+/// error (see the note above).
+pub type Checked<const OK: bool, T> = <Proven<OK, T> as ProvenType>::Type;
+
+/// See [`Checked`].
+pub trait ProvenType {
+    /// The proven type.
+    type Type: ?Sized;
+}
+
+impl<T: ?Sized> ProvenType for Proven<true, T> {
+    type Type = T;
+}
+
 /// A type that a constant has proved to be an agent metric (`OK`).
 pub struct Proven<const OK: bool, T: ?Sized>(core::marker::PhantomData<T>);
 
@@ -114,6 +147,33 @@ pub use crate::contract::compact::ValueDebug;
 pub use core::default::Default;
 pub use core::ops::FnMut;
 
+/// A `#[metric(default = expr)]` value, comparable with the field's type `T`.
+#[diagnostic::on_unimplemented(
+    message = "`default = ..` is a `{Self}`, which cannot be compared with the field's `{T}`",
+    label = "not comparable with `{T}`",
+    note = "`Debug` leaves the field out when it equals this value: write a value of the field's type (e.g. `default = 0` for a number), or `default` alone for `Default::default()`"
+)]
+pub trait DefaultOf<T: ?Sized> {
+    /// Whether `value` equals this default.
+    fn equals(&self, value: &T) -> bool;
+}
+
+// Not recommended, so that a failure names `DefaultOf` (our message), not `PartialEq`.
+#[diagnostic::do_not_recommend]
+impl<D: ?Sized, T: PartialEq<D> + ?Sized> DefaultOf<T> for D {
+    #[inline]
+    fn equals(&self, value: &T) -> bool {
+        value == self
+    }
+}
+
+/// Whether a field equals its `#[metric(default = expr)]`. The default comes first, so that a
+/// default of the wrong type is reported on the expression the derive spans it with.
+#[inline]
+pub fn equals_default<D: DefaultOf<T> + ?Sized, T: ?Sized>(default: &D, value: &T) -> bool {
+    default.equals(value)
+}
+
 /// Whether `value` equals its type's default: the Debug rule for `#[metric(default)]`.
 #[inline]
 pub fn is_default<T: Default + PartialEq>(value: &T) -> bool {
@@ -139,3 +199,54 @@ pub fn through_parent(
     }
     d
 }
+
+// A data field whose type is an attribute set, named in no `attributes(..)`: its attributes would
+// be recorded nowhere, which is the mistake of leaving the field out of the list. Only the
+// compiler knows whether the type is a set, so the derive asks it by autoref specialization: the
+// generated `(&&SetProbe::<T>::NEW).probe()` picks `ProbeSet` when `T` is a set (and returns
+// `UnlistedAttributeSet`, which `expect_listed` refuses), `ProbeData` otherwise.
+
+/// See the note above.
+pub struct SetProbe<T: ?Sized>(core::marker::PhantomData<T>);
+
+impl<T: ?Sized> SetProbe<T> {
+    /// The probe of `T`.
+    pub const NEW: Self = SetProbe(core::marker::PhantomData);
+}
+
+/// What the probe of an attribute set returns.
+pub struct UnlistedAttributeSet;
+
+/// See the note above.
+pub trait ProbeSet {
+    /// `UnlistedAttributeSet`.
+    fn probe(&self) -> UnlistedAttributeSet {
+        UnlistedAttributeSet
+    }
+}
+
+impl<T: AttributeSet + ?Sized> ProbeSet for &SetProbe<T> {}
+
+/// See the note above.
+pub trait ProbeData {
+    /// Nothing: plain data.
+    fn probe(&self) {}
+}
+
+impl<T: ?Sized> ProbeData for SetProbe<T> {}
+
+/// The probe's result for a field that is no attribute set.
+#[diagnostic::on_unimplemented(
+    message = "this field holds an attribute set that no measurement lists, so its attributes would be recorded nowhere",
+    label = "an attribute set that no `attributes(..)` names",
+    note = "list the field in the `attributes(..)` of the measurements it describes, or in the struct's `#[metric(attributes(..))]`"
+)]
+pub trait ListedOrData {}
+
+// Not recommended: the only impl is no advice to the user.
+#[diagnostic::do_not_recommend]
+impl ListedOrData for () {}
+
+/// Fails to compile for `UnlistedAttributeSet` (see the note above).
+#[inline(always)]
+pub fn expect_listed<R: ListedOrData>(_: R) {}

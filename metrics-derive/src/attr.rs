@@ -2,72 +2,43 @@
 //! `Ctxt` with the span of the token at fault, and parsing goes on so that one compile shows all.
 
 use proc_macro2::Span;
-use quote::ToTokens;
+use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 use syn::{Attribute, Expr, LitInt, LitStr, Path};
 
-use crate::ast::{AttrField, Buckets, Def, DefaultValue, Kind, Measure, Role, SourceRef, Sources};
+use crate::ast::{
+    AttrField, AttrSource, AttrSources, Buckets, Def, DefaultValue, Kind, Measure, Role,
+};
 use crate::ctxt::Ctxt;
-use crate::parse::{doc_comment, kind_of, parse_buckets, parse_def, parse_sources, path_str};
+use crate::kind;
+use crate::once::{Attr, Flag};
+use crate::parse::{
+    doc_comment, lit_int, lit_str, parse_buckets, parse_def, parse_sources, path_str,
+};
+use crate::similar::did_you_mean;
 use crate::symbol::*;
 
-/// A value that may be given once: a second one is an error on the second's tokens.
-struct Attr<'c, T> {
-    cx: &'c Ctxt,
-    name: Symbol,
-    value: Option<T>,
+/// "unknown `metric` key `colour`; did you mean ..? on a field the keys are: ..".
+fn unknown_key(attr: &str, path: &Path, place: &str, keys: &[Symbol]) -> String {
+    let word = path_str(path);
+    let hint = did_you_mean(&word, keys.iter().map(|k| k.0))
+        .map(|k| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default();
+    format!(
+        "unknown `{attr}` key `{word}`{hint}; {place}: {}",
+        list(keys.iter().copied())
+    )
 }
-
-impl<'c, T> Attr<'c, T> {
-    fn none(cx: &'c Ctxt, name: Symbol) -> Self {
-        Attr {
-            cx,
-            name,
-            value: None,
-        }
-    }
-
-    fn set<A: ToTokens>(&mut self, tokens: A, value: T) {
-        if self.value.is_some() {
-            let msg = format!("duplicate `{}`: give it once", self.name);
-            self.cx.error_spanned_by(tokens, msg);
-        } else {
-            self.value = Some(value);
-        }
-    }
-
-    fn get(self) -> Option<T> {
-        self.value
-    }
-}
-
-struct Flag<'c>(Attr<'c, Span>);
-
-impl<'c> Flag<'c> {
-    fn none(cx: &'c Ctxt, name: Symbol) -> Self {
-        Flag(Attr::none(cx, name))
-    }
-    fn set(&mut self, path: &Path) {
-        self.0.set(path, path.span());
-    }
-    fn get(self) -> Option<Span> {
-        self.0.get()
-    }
-}
-
-const METRIC_FIELD_KEYS: &str = "counter, histogram, gauge, up_down_counter, unit, description, buckets, skip_zero, skip_negative, attributes, default, nested, cardinality_limit";
-const METRIC_STRUCT_KEYS: &str = "attributes, crate, no_debug";
-const ATTR_KEYS: &str = "key, as_str, skip_empty";
 
 /// `#[metric(..)]` on the struct.
-pub struct ContainerAttrs {
+pub(crate) struct ContainerAttrs {
     pub krate: Option<Path>,
-    pub default_sources: Option<Sources>,
+    pub default_attr_sources: Option<AttrSources>,
     pub no_debug: bool,
 }
 
-pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
+pub(crate) fn container(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
     let mut krate = Attr::none(cx, CRATE);
     let mut sources = Attr::none(cx, ATTRIBUTES);
     let mut no_debug = Flag::none(cx, NO_DEBUG);
@@ -85,22 +56,28 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path == CRATE {
                 let path: Path = meta.value()?.parse().map_err(|e| {
-                    syn::Error::new(e.span(), "expected a path, e.g. `crate = my_metrics` (no quotes)")
+                    syn::Error::new(
+                        e.span(),
+                        "expected a path, e.g. `crate = my_metrics` (no quotes)",
+                    )
                 })?;
                 krate.set(&meta.path, path);
             } else if meta.path == ATTRIBUTES {
                 sources.set(&meta.path, parse_sources(&meta)?);
             } else if meta.path == NO_DEBUG {
                 no_debug.set(&meta.path);
-            } else if is_field_key(&meta.path) {
+            } else if field_keys().any(|k| meta.path == k) {
                 return Err(meta.error(format!(
-                    "`{}` belongs on a field, not on the struct; struct keys are: {METRIC_STRUCT_KEYS}",
-                    path_str(&meta.path)
+                    "`{}` belongs on a field, not on the struct; struct keys are: {}",
+                    path_str(&meta.path),
+                    list(STRUCT_KEYS.iter().copied())
                 )));
             } else {
-                return Err(meta.error(format!(
-                    "unknown `metric` key `{}`; on a struct the keys are: {METRIC_STRUCT_KEYS}",
-                    path_str(&meta.path)
+                return Err(meta.error(unknown_key(
+                    "metric",
+                    &meta.path,
+                    "on a struct the keys are",
+                    STRUCT_KEYS,
                 )));
             }
             Ok(())
@@ -111,32 +88,13 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
     }
     ContainerAttrs {
         krate: krate.get(),
-        default_sources: sources.get(),
+        default_attr_sources: sources.get(),
         no_debug: no_debug.get().is_some(),
     }
 }
 
-fn is_field_key(path: &Path) -> bool {
-    [
-        COUNTER,
-        UP_DOWN_COUNTER,
-        HISTOGRAM,
-        GAUGE,
-        UNIT,
-        DESCRIPTION,
-        BUCKETS,
-        SKIP_ZERO,
-        SKIP_NEGATIVE,
-        DEFAULT,
-        NESTED,
-        CARDINALITY_LIMIT,
-    ]
-    .iter()
-    .any(|k| path == *k)
-}
-
 /// The parsed attributes of one field of an `AgentMetric` struct.
-pub struct FieldAttrs {
+pub(crate) struct FieldAttrs {
     pub default: Option<DefaultValue>,
     pub role: Role,
 }
@@ -149,7 +107,7 @@ struct MeasureAttrs<'c> {
     buckets: Attr<'c, Buckets>,
     skip_zero: Flag<'c>,
     skip_negative: Flag<'c>,
-    sources: Attr<'c, Sources>,
+    attr_sources: Attr<'c, AttrSources>,
     limit: Attr<'c, LitInt>,
 }
 
@@ -162,31 +120,31 @@ impl<'c> MeasureAttrs<'c> {
             buckets: Attr::none(cx, BUCKETS),
             skip_zero: Flag::none(cx, SKIP_ZERO),
             skip_negative: Flag::none(cx, SKIP_NEGATIVE),
-            sources: Attr::none(cx, ATTRIBUTES),
+            attr_sources: Attr::none(cx, ATTRIBUTES),
             limit: Attr::none(cx, CARDINALITY_LIMIT),
         }
     }
 
     /// Parses `meta` if it is a measurement key; `Ok(false)` if it is not one.
     fn parse(&mut self, meta: &ParseNestedMeta) -> syn::Result<bool> {
-        if let Some(k) = kind_of(&meta.path) {
+        if let Some(k) = Kind::from_path(&meta.path) {
             let def = parse_def(meta)?;
             match &self.kind.value {
                 Some((first, _)) => self.kind.cx.error_spanned_by(
                     &meta.path,
                     format!(
-                        "one `#[metric(..)]` names one instrument, and this one already names a {}: to feed a second instrument from this field, give it its own `#[metric({} = ..)]`",
-                        first.keyword(),
+                        "one `#[metric(..)]` names one instrument, and this one already names {}: to feed a second instrument from this field, give it its own `#[metric({} = ..)]`",
+                        first.spec().noun,
                         path_str(&meta.path)
                     ),
                 ),
                 None => self.kind.set(&meta.path, (k, def)),
             }
         } else if meta.path == UNIT {
-            self.unit.set(&meta.path, meta.value()?.parse::<LitStr>()?);
+            self.unit.set(&meta.path, lit_str(meta, "unit = \"s\"")?);
         } else if meta.path == DESCRIPTION {
-            self.description
-                .set(&meta.path, meta.value()?.parse::<LitStr>()?);
+            let d = lit_str(meta, "description = \"What it measures\"")?;
+            self.description.set(&meta.path, d);
         } else if meta.path == BUCKETS {
             self.buckets.set(&meta.path, parse_buckets(meta)?);
         } else if meta.path == SKIP_ZERO {
@@ -194,9 +152,9 @@ impl<'c> MeasureAttrs<'c> {
         } else if meta.path == SKIP_NEGATIVE {
             self.skip_negative.set(&meta.path);
         } else if meta.path == ATTRIBUTES {
-            self.sources.set(&meta.path, parse_sources(meta)?);
+            self.attr_sources.set(&meta.path, parse_sources(meta)?);
         } else if meta.path == CARDINALITY_LIMIT {
-            let lit: LitInt = meta.value()?.parse()?;
+            let lit = lit_int(meta, "cardinality_limit = 100")?;
             match lit.base10_parse::<usize>() {
                 Ok(n) if n > 0 => self.limit.set(&meta.path, lit),
                 _ => {
@@ -214,7 +172,7 @@ impl<'c> MeasureAttrs<'c> {
 
     /// The measurement, or, with no instrument named, errors for the keys that needed one and
     /// the sources left over (which a `nested` field may use).
-    fn finish(self, cx: &Ctxt, doc: &Option<String>) -> Result<Measure, Option<Sources>> {
+    fn finish(self, cx: &Ctxt, doc: &Option<String>) -> Result<Measure, Option<AttrSources>> {
         let skip_zero = self.skip_zero.get();
         let skip_negative = self.skip_negative.get();
         match self.kind.get() {
@@ -227,7 +185,7 @@ impl<'c> MeasureAttrs<'c> {
                 buckets: self.buckets.get(),
                 skip_zero: skip_zero.is_some(),
                 skip_negative: skip_negative.is_some(),
-                sources: self.sources.get(),
+                attr_sources: self.attr_sources.get(),
                 cardinality_limit: self.limit.get(),
             }),
             None => {
@@ -235,7 +193,7 @@ impl<'c> MeasureAttrs<'c> {
                     if let Some(span) = span {
                         cx.syn_error(syn::Error::new(
                             span,
-                            format!("`{what}` applies to the instrument named in the same `#[metric(..)]`: add `counter = ..`, `histogram = ..`, `gauge = ..` or `up_down_counter = ..` to it"),
+                            format!("`{what}` applies to the instrument named in the same `#[metric(..)]`: add {} to it", kind::alternatives()),
                         ));
                     }
                 };
@@ -245,16 +203,16 @@ impl<'c> MeasureAttrs<'c> {
                 orphan(skip_zero, "skip_zero");
                 orphan(skip_negative, "skip_negative");
                 orphan(self.limit.get().map(|l| l.span()), "cardinality_limit");
-                Err(self.sources.get())
+                Err(self.attr_sources.get())
             }
         }
     }
 }
 
-pub fn field(cx: &Ctxt, field: &syn::Field) -> FieldAttrs {
+pub(crate) fn field(cx: &Ctxt, field: &syn::Field) -> FieldAttrs {
     let mut default = Attr::none(cx, DEFAULT);
     let mut nested = Flag::none(cx, NESTED);
-    let mut loose_sources: Option<Sources> = None;
+    let mut loose_sources: Option<AttrSources> = None;
     let mut measures = Vec::new();
     let doc = doc_comment(&field.attrs);
 
@@ -266,7 +224,7 @@ pub fn field(cx: &Ctxt, field: &syn::Field) -> FieldAttrs {
                 let value = if meta.input.peek(syn::Token![=]) {
                     DefaultValue::Expr(meta.value()?.parse::<Expr>()?)
                 } else {
-                    DefaultValue::Trait
+                    DefaultValue::Trait(meta.path.span())
                 };
                 default.set(&meta.path, value);
             } else if meta.path == NESTED {
@@ -277,9 +235,12 @@ pub fn field(cx: &Ctxt, field: &syn::Field) -> FieldAttrs {
                     path_str(&meta.path)
                 )));
             } else {
-                return Err(meta.error(format!(
-                    "unknown `metric` key `{}`; on a field the keys are: {METRIC_FIELD_KEYS}",
-                    path_str(&meta.path)
+                let keys: Vec<Symbol> = field_keys().collect();
+                return Err(meta.error(unknown_key(
+                    "metric",
+                    &meta.path,
+                    "on a field the keys are",
+                    &keys,
                 )));
             }
             Ok(())
@@ -332,7 +293,7 @@ pub fn field(cx: &Ctxt, field: &syn::Field) -> FieldAttrs {
         Role::Attribute(attr)
     } else if nested.is_some() {
         Role::Nested {
-            sources: loose_sources,
+            attr_sources: loose_sources,
         }
     } else {
         if let Some(s) = &loose_sources {
@@ -350,16 +311,15 @@ pub fn field(cx: &Ctxt, field: &syn::Field) -> FieldAttrs {
 }
 
 /// Tokens to point an error about a whole `attributes(..)` list at: its first entry.
-fn source_tokens(s: &Sources) -> proc_macro2::TokenStream {
-    match s.entries.first() {
-        Some(SourceRef::Field(i)) | Some(SourceRef::View(i, _)) => i.to_token_stream(),
-        Some(SourceRef::Const(k, _)) => k.to_token_stream(),
-        None => proc_macro2::TokenStream::new(),
-    }
+fn source_tokens(s: &AttrSources) -> proc_macro2::TokenStream {
+    s.entries
+        .first()
+        .map(AttrSource::first_tokens)
+        .unwrap_or_default()
 }
 
 /// `#[attr(..)]` on a field; `None` when the field has none.
-pub fn attr_field(cx: &Ctxt, field: &syn::Field) -> Option<AttrField> {
+pub(crate) fn attr_field(cx: &Ctxt, field: &syn::Field) -> Option<AttrField> {
     let ident = field.ident.as_ref()?;
     let mut found = None;
     for attr in field.attrs.iter().filter(|a| a.path() == ATTR) {
@@ -369,15 +329,17 @@ pub fn attr_field(cx: &Ctxt, field: &syn::Field) -> Option<AttrField> {
         if !matches!(attr.meta, syn::Meta::Path(_)) {
             let result = attr.parse_nested_meta(|meta| {
                 if meta.path == KEY {
-                    key.set(&meta.path, meta.value()?.parse::<LitStr>()?);
+                    key.set(&meta.path, lit_str(&meta, "key = \"model.name\"")?);
                 } else if meta.path == AS_STR {
                     as_str.set(&meta.path);
                 } else if meta.path == SKIP_EMPTY {
                     skip_empty.set(&meta.path);
                 } else {
-                    return Err(meta.error(format!(
-                        "unknown `attr` key `{}`; the keys are: {ATTR_KEYS}",
-                        path_str(&meta.path)
+                    return Err(meta.error(unknown_key(
+                        "attr",
+                        &meta.path,
+                        "the keys are",
+                        ATTR_KEYS,
                     )));
                 }
                 Ok(())
@@ -392,7 +354,7 @@ pub fn attr_field(cx: &Ctxt, field: &syn::Field) -> Option<AttrField> {
         }
         let (key, key_span) = match key.get() {
             Some(lit) => (lit.value(), lit.span()),
-            None => (ident.to_string(), ident.span()),
+            None => (ident.unraw().to_string(), ident.span()),
         };
         found = Some(AttrField {
             key,
@@ -405,12 +367,12 @@ pub fn attr_field(cx: &Ctxt, field: &syn::Field) -> Option<AttrField> {
 }
 
 /// `#[attr(value = "..")]` on an enum variant.
-pub fn variant_value(cx: &Ctxt, variant: &syn::Variant) -> Option<LitStr> {
+pub(crate) fn variant_value(cx: &Ctxt, variant: &syn::Variant) -> Option<LitStr> {
     let mut value = Attr::none(cx, VALUE);
     for attr in variant.attrs.iter().filter(|a| a.path() == ATTR) {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path == VALUE {
-                value.set(&meta.path, meta.value()?.parse::<LitStr>()?);
+                value.set(&meta.path, lit_str(&meta, "value = \"stt\"")?);
                 Ok(())
             } else {
                 Err(meta.error(format!(

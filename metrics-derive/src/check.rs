@@ -1,100 +1,76 @@
-//! Builds the checked model: the input's shape, then every rule on names, units, buckets and
-//! attribute sources, each error on the token at fault.
+//! Validates a built model: generics, names, units, buckets and attribute sources, each error on
+//! the token at fault. Nothing here builds or changes the model (that is `ast`'s `from_ast`); a
+//! rule that depends on a field's type is a constant the expansion generates instead, since
+//! only the compiler knows what an alias or re-export stands for.
 
 use std::collections::HashMap;
 
-use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Fields, FieldsNamed, Ident, Type};
+use syn::Ident;
 
 use crate::ast::{
-    AttrField, BucketValues, ConstText, Container, Def, Field, Kind, Measure, Role, SourceRef,
-    Sources,
+    AttrField, AttrSource, AttrSources, AttributeStruct, BucketValues, ConstText, Container, Def,
+    Header, Kind, Measure, Role, ValueEnum,
 };
-use crate::attr;
 use crate::ctxt::Ctxt;
 use crate::rules;
+use crate::similar::did_you_mean;
 
-/// The named fields of a plain struct, or errors explaining why the input is not one.
-pub fn named_fields<'a>(
-    cx: &Ctxt,
-    input: &'a DeriveInput,
-    derive: &str,
-) -> Option<&'a FieldsNamed> {
-    if !input.generics.params.is_empty() {
+/// Why a derive takes no generic parameters.
+fn no_generics(cx: &Ctxt, header: &Header, derive: &str, why: &str) {
+    if !header.generics.params.is_empty() {
         cx.error_spanned_by(
-            &input.generics,
-            format!("`{derive}` does not support generic parameters: a metric's instruments are fixed, so declare one struct per concrete type"),
+            header.generics,
+            format!("`{derive}` does not support generic parameters{why}"),
         );
     }
-    match &input.data {
-        Data::Struct(s) => match &s.fields {
-            Fields::Named(named) => Some(named),
-            Fields::Unnamed(fields) => {
-                cx.error_spanned_by(
-                    fields,
-                    format!(
-                        "`{derive}` needs named fields: write `struct {} {{ name: Type, .. }}`",
-                        input.ident
-                    ),
-                );
-                None
-            }
-            Fields::Unit => {
-                cx.error_spanned_by(
-                    &input.ident,
-                    format!("`{derive}` needs a struct with named fields; a unit struct has nothing to record"),
-                );
-                None
-            }
-        },
-        Data::Enum(e) => {
-            cx.syn_error(syn::Error::new(
-                e.enum_token.span(),
-                format!("`{derive}` works on structs, not enums: derive it on each event struct and wrap them in your own enum"),
-            ));
-            None
+}
+
+pub(crate) fn metric(cx: &Ctxt, c: &Container) {
+    no_generics(
+        cx,
+        &c.header,
+        "AgentMetric",
+        ": a metric's instruments are fixed, so declare one struct per concrete type",
+    );
+    check_container(cx, c);
+    check_defaults_used(cx, c);
+    check_attr_fields_used(cx, c);
+}
+
+pub(crate) fn attributes(cx: &Ctxt, set: &AttributeStruct) {
+    no_generics(cx, &set.header, "Attributes", "");
+    if let Some(first) = set
+        .stray_attr_sources
+        .as_ref()
+        .and_then(|s| s.entries.first())
+        .and_then(AttrSource::field)
+    {
+        cx.error_spanned_by(
+            first,
+            "an attribute set has no attribute sources: its fields are its attributes",
+        );
+    }
+    let mut seen: HashMap<&str, ()> = HashMap::new();
+    for m in &set.fields {
+        if let Some(a) = m.stray_metric {
+            cx.error_spanned_by(a, "`#[metric]` does not apply to the fields of an attribute set: use `#[attr(key = \"..\", skip_empty, as_str)]`");
         }
-        Data::Union(u) => {
+        check_key(cx, &m.attr);
+        if seen.insert(&m.attr.key, ()).is_some() {
             cx.syn_error(syn::Error::new(
-                u.union_token.span(),
-                format!("`{derive}` works on structs, not unions: declare a struct with one named field per value"),
+                m.attr.key_span,
+                format!("attribute key `{}` is used by two fields: give one of them `#[attr(key = \"..\")]`", m.attr.key),
             ));
-            None
         }
     }
 }
 
-pub fn metric_container<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Option<Container<'a>> {
-    let attrs = attr::container(cx, &input.attrs);
-    let named = named_fields(cx, input, "AgentMetric")?;
-    let fields = named
-        .named
-        .iter()
-        .map(|f| {
-            let parsed = attr::field(cx, f);
-            Field {
-                ident: f.ident.as_ref().expect("named field"),
-                ty: &f.ty,
-                default: parsed.default,
-                role: parsed.role,
-            }
-        })
-        .collect();
-    let container = Container {
-        ident: &input.ident,
-        krate: attrs
-            .krate
-            .unwrap_or_else(|| syn::parse_quote!(::agent_metrics)),
-        default_sources: attrs.default_sources,
-        no_debug: attrs.no_debug,
-        fields,
-    };
-    check_container(cx, &container);
-    Some(container)
+pub(crate) fn value(cx: &Ctxt, e: &ValueEnum) {
+    no_generics(cx, &e.header, "AttributeValue", "");
 }
 
 fn check_container(cx: &Ctxt, c: &Container) {
-    if let Some(sources) = &c.default_sources {
+    if let Some(sources) = &c.default_attr_sources {
         check_sources(cx, c, sources);
     }
     let mut inline: HashMap<String, (&Measure, &Ident)> = HashMap::new();
@@ -103,8 +79,8 @@ fn check_container(cx: &Ctxt, c: &Container) {
         match &field.role {
             Role::Measure(measures) => {
                 for (k, m) in measures.iter().enumerate() {
-                    check_measure(cx, field, m);
-                    if let Some(s) = &m.sources {
+                    check_measure(cx, m);
+                    if let Some(s) = &m.attr_sources {
                         check_sources(cx, c, s);
                     }
                     if let Def::Inline(name) = &m.def {
@@ -133,7 +109,9 @@ fn check_container(cx: &Ctxt, c: &Container) {
                     }
                 }
             }
-            Role::Nested { sources: Some(s) } => check_sources(cx, c, s),
+            Role::Nested {
+                attr_sources: Some(s),
+            } => check_sources(cx, c, s),
             Role::Attribute(a) => {
                 check_key(cx, a);
                 if keys.insert(&a.key, a).is_some() {
@@ -157,21 +135,18 @@ fn check_key(cx: &Ctxt, a: &AttrField) {
     }
 }
 
-fn check_measure(cx: &Ctxt, field: &Field, m: &Measure) {
+fn check_measure(cx: &Ctxt, m: &Measure) {
     match &m.def {
         Def::Inline(name) => {
             if let Err(why) = rules::check_name(&name.value()) {
                 cx.error_spanned_by(name, why);
             }
-            if let Some(unit) = &m.unit {
-                if let Err(why) = rules::check_unit(&unit.value()) {
-                    cx.error_spanned_by(unit, why);
-                } else if is_duration(field.ty) && unit.value() != "s" {
-                    cx.error_spanned_by(
-                        unit,
-                        "a Duration is always recorded as seconds: remove `unit` (it is \"s\"), or store the value as a number in the unit you want",
-                    );
-                }
+            // Whether the field's type implies a unit (a `Duration`, however it is spelled) is
+            // checked by a constant the expansion generates, on this same token.
+            if let Some(unit) = &m.unit
+                && let Err(why) = rules::check_unit(&unit.value())
+            {
+                cx.error_spanned_by(unit, why);
             }
             if let Some(d) = &m.description
                 && d.value().trim().is_empty()
@@ -182,14 +157,23 @@ fn check_measure(cx: &Ctxt, field: &Field, m: &Measure) {
                 if m.kind != Kind::Histogram {
                     cx.syn_error(syn::Error::new(
                         b.span,
-                        format!("`buckets` apply to histograms only, and this field is a {}: remove them", m.kind.keyword()),
+                        format!(
+                            "`buckets` apply to histograms only, and this field is {}: remove them",
+                            m.kind.spec().noun
+                        ),
                     ));
-                } else if let BucketValues::Literal(values, exprs) = &b.values
-                    && let Err((index, why)) = rules::check_buckets(values)
-                {
-                    match exprs.get(index) {
-                        Some(expr) => cx.error_spanned_by(expr, why),
-                        None => cx.syn_error(syn::Error::new(b.span, why)),
+                } else if let BucketValues::Literal(values, exprs) = &b.values {
+                    if let Err((index, why)) = rules::check_buckets(values) {
+                        match exprs.get(index) {
+                            Some(expr) => cx.error_spanned_by(expr, why),
+                            None => cx.syn_error(syn::Error::new(b.span, why)),
+                        }
+                    } else if let Some(unit) = &m.unit
+                        && let Err(why) = rules::check_seconds_buckets(&unit.value(), values)
+                    {
+                        // A `Duration` field with no `unit` gets the same check from a
+                        // generated constant, as only its type says it is seconds.
+                        cx.syn_error(syn::Error::new(b.span, why));
                     }
                 }
             }
@@ -239,35 +223,40 @@ fn bucket_key(m: &Measure) -> Option<String> {
     })
 }
 
-fn check_sources(cx: &Ctxt, c: &Container, sources: &Sources) {
+fn check_sources(cx: &Ctxt, c: &Container, sources: &AttrSources) {
     for (i, entry) in sources.entries.iter().enumerate() {
         if sources.entries[..i].contains(entry) {
             let what = entry.key();
             match entry {
-                SourceRef::Const(k, _) => cx.error_spanned_by(
+                AttrSource::Const(k, _) => cx.error_spanned_by(
                     k,
                     format!("`{what}` is listed twice: list each attribute source once"),
                 ),
-                SourceRef::Field(i) | SourceRef::View(i, _) => cx.error_spanned_by(
+                AttrSource::Field(i) | AttrSource::View(i, _) => cx.error_spanned_by(
                     i,
                     format!("`{what}` is listed twice: list each attribute source once"),
                 ),
             }
             continue;
         }
-        if let SourceRef::Const(key, _) = entry {
+        if let AttrSource::Const(key, _) = entry {
             if matches!(key, ConstText::Lit(l) if l.value().is_empty()) {
                 cx.error_spanned_by(key, "attribute key is empty: give it a name");
             }
             continue;
         }
         let Some(ident) = entry.field() else { continue };
-        let viewed = matches!(entry, SourceRef::View(..));
+        let viewed = matches!(entry, AttrSource::View(..));
         match c.field(ident).map(|f| &f.role) {
-            None => cx.error_spanned_by(
-                ident,
-                format!("no field named `{ident}`: attribute sources are fields of this struct, either attribute sets or fields marked `#[attr]`"),
-            ),
+            None => {
+                let hint = did_you_mean(&ident.to_string(), c.fields.iter().map(|f| f.name.as_str()))
+                    .map(|f| format!(" (did you mean `{f}`?)"))
+                    .unwrap_or_default();
+                cx.error_spanned_by(
+                    ident,
+                    format!("no field named `{ident}`{hint}: attribute sources are fields of this struct, either attribute sets or fields marked `#[attr]`"),
+                );
+            }
             Some(Role::Measure(_)) => cx.error_spanned_by(
                 ident,
                 format!("`{ident}` is a measured field, not an attribute: name an attribute set or a field marked `#[attr]`"),
@@ -285,73 +274,47 @@ fn check_sources(cx: &Ctxt, c: &Container, sources: &Sources) {
     }
 }
 
-/// `Duration` or `Option<Duration>`, by the type's last path segment. Only used to give a precise
-/// error; the unit itself comes from the `MetricValue` trait, so aliases still get seconds.
-fn is_duration(ty: &Type) -> bool {
-    let Type::Path(p) = ty else { return false };
-    let Some(last) = p.path.segments.last() else {
-        return false;
+/// The struct's `attributes` are the sources of every measurement that names none; when every
+/// measurement names its own, they would silently apply to nothing.
+fn check_defaults_used(cx: &Ctxt, c: &Container) {
+    let Some(defaults) = &c.default_attr_sources else {
+        return;
     };
-    if last.ident == "Duration" {
-        return true;
-    }
-    if last.ident == "Option"
-        && let syn::PathArguments::AngleBracketed(args) = &last.arguments
-        && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
-    {
-        return is_duration(inner);
-    }
-    false
-}
-
-/// A struct deriving `Attributes`: every field is one attribute.
-pub struct AttributeStruct<'a> {
-    pub ident: &'a Ident,
-    pub krate: syn::Path,
-    pub fields: Vec<(&'a syn::Field, AttrField)>,
-}
-
-pub fn attribute_struct<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Option<AttributeStruct<'a>> {
-    let attrs = attr::container(cx, &input.attrs);
-    if let Some(first) = attrs
-        .default_sources
-        .as_ref()
-        .and_then(|s| s.entries.first())
-        .and_then(SourceRef::field)
+    let mut measured = false;
+    let inherits = c.fields.iter().any(|f| match &f.role {
+        Role::Measure(ms) => {
+            measured = true;
+            ms.iter().any(|m| m.attr_sources.is_none())
+        }
+        Role::Nested { attr_sources } => {
+            measured = true;
+            attr_sources.is_none()
+        }
+        _ => false,
+    });
+    // A struct that records nothing may still name its sets, for the compact `Debug`.
+    if measured
+        && !inherits
+        && let Some(first) = defaults.entries.first()
     {
         cx.error_spanned_by(
-            first,
-            "an attribute set has no attribute sources: its fields are its attributes",
+            first.first_tokens(),
+            "every measurement of this struct names its own `attributes(..)`, so the struct's apply to none: add these sources to the measurements they describe, or remove `#[metric(attributes = ..)]`",
         );
     }
-    let named = named_fields(cx, input, "Attributes")?;
-    let mut fields = Vec::new();
-    let mut seen: HashMap<String, ()> = HashMap::new();
-    for f in &named.named {
-        if let Some(a) = f.attrs.iter().find(|a| a.path().is_ident("metric")) {
-            cx.error_spanned_by(a, "`#[metric]` does not apply to the fields of an attribute set: use `#[attr(key = \"..\", skip_empty, as_str)]`");
-        }
-        let ident = f.ident.as_ref().expect("named field");
-        let a = attr::attr_field(cx, f).unwrap_or_else(|| AttrField {
-            key: ident.to_string(),
-            key_span: ident.span(),
-            as_str: false,
-            skip_empty: false,
-        });
-        check_key(cx, &a);
-        if seen.insert(a.key.clone(), ()).is_some() {
+}
+
+/// A field marked `#[attr]` is an attribute: one that no measurement lists would be recorded
+/// nowhere, which is the mistake of leaving it out of `attributes(..)`.
+fn check_attr_fields_used(cx: &Ctxt, c: &Container) {
+    for f in &c.fields {
+        if let Role::Attribute(a) = &f.role
+            && !c.reads_for_attributes(f.ident)
+        {
             cx.syn_error(syn::Error::new(
                 a.key_span,
-                format!("attribute key `{}` is used by two fields: give one of them `#[attr(key = \"..\")]`", a.key),
+                format!("attribute `{}` is given to no measurement: list `{}` in the `attributes(..)` of the measurements it describes (or the struct's), or remove `#[attr]` to keep it as data", a.key, f.ident),
             ));
         }
-        fields.push((f, a));
     }
-    Some(AttributeStruct {
-        ident: &input.ident,
-        krate: attrs
-            .krate
-            .unwrap_or_else(|| syn::parse_quote!(::agent_metrics)),
-        fields,
-    })
 }

@@ -6,24 +6,24 @@ use std::fmt::Display;
 use quote::ToTokens;
 
 #[derive(Default)]
-pub struct Ctxt {
+pub(crate) struct Ctxt {
     // `None` once `check` has run: an error reported after that would be lost.
     errors: RefCell<Option<Vec<syn::Error>>>,
 }
 
 impl Ctxt {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Ctxt {
             errors: RefCell::new(Some(Vec::new())),
         }
     }
 
     /// Records an error spanning `tokens`.
-    pub fn error_spanned_by<T: ToTokens, M: Display>(&self, tokens: T, message: M) {
+    pub(crate) fn error_spanned_by<T: ToTokens, M: Display>(&self, tokens: T, message: M) {
         self.syn_error(syn::Error::new_spanned(tokens, message));
     }
 
-    pub fn syn_error(&self, error: syn::Error) {
+    pub(crate) fn syn_error(&self, error: syn::Error) {
         self.errors
             .borrow_mut()
             .as_mut()
@@ -32,7 +32,7 @@ impl Ctxt {
     }
 
     /// All errors, combined into one; `Ok` when there were none.
-    pub fn check(self) -> syn::Result<()> {
+    pub(crate) fn check(self) -> syn::Result<()> {
         let mut errors = self.errors.take().expect("Ctxt checked twice").into_iter();
         let Some(mut combined) = errors.next() else {
             return Ok(());

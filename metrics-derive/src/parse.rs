@@ -1,30 +1,55 @@
 //! Parsers for the values of attribute keys: instrument definitions, attribute-source lists,
 //! bucket lists, doc comments. They only read tokens; what the values mean is `attr`'s business.
+//!
+//! A value written through a `macro_rules!` fragment (`$name:literal`, `$e:expr`) arrives wrapped
+//! in an invisible group (`Expr::Group`): every literal is read through `ungroup`, so a macro that
+//! generates a family of events can pass names, units, buckets and keys as fragments.
 
 use quote::ToTokens;
 use syn::meta::ParseNestedMeta;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, ExprLit, ExprUnary, Lit, LitStr, Path, Token, UnOp};
+use syn::{Attribute, Expr, ExprLit, ExprUnary, Lit, LitInt, LitStr, Path, Token, UnOp};
 
-use crate::ast::{BucketValues, Buckets, ConstText, Def, Kind, SourceRef, Sources};
-use crate::symbol::*;
+use crate::ast::{AttrSource, AttrSources, BucketValues, Buckets, ConstText, Def};
 
-pub fn kind_of(path: &Path) -> Option<Kind> {
-    if path == COUNTER {
-        Some(Kind::Counter)
-    } else if path == UP_DOWN_COUNTER {
-        Some(Kind::UpDownCounter)
-    } else if path == HISTOGRAM {
-        Some(Kind::Histogram)
-    } else if path == GAUGE {
-        Some(Kind::Gauge)
-    } else {
-        None
+/// The expression inside the invisible groups of macro fragments.
+pub(crate) fn ungroup(mut expr: &Expr) -> &Expr {
+    while let Expr::Group(g) = expr {
+        expr = &g.expr;
+    }
+    expr
+}
+
+/// The string literal of `key = "..."`; `example` shows in the error what to write.
+pub(crate) fn lit_str(meta: &ParseNestedMeta, example: &str) -> syn::Result<LitStr> {
+    let expr: Expr = meta.value()?.parse()?;
+    match ungroup(&expr) {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Ok(s.clone()),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("expected a string in quotes: `{example}`"),
+        )),
     }
 }
 
-pub fn parse_def(meta: &ParseNestedMeta) -> syn::Result<Def> {
+/// The integer literal of `key = N`.
+pub(crate) fn lit_int(meta: &ParseNestedMeta, example: &str) -> syn::Result<LitInt> {
+    let expr: Expr = meta.value()?.parse()?;
+    match ungroup(&expr) {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => Ok(i.clone()),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("expected a whole number: `{example}`"),
+        )),
+    }
+}
+
+pub(crate) fn parse_def(meta: &ParseNestedMeta) -> syn::Result<Def> {
     if !meta.input.peek(syn::Token![=]) {
         return Err(meta.error(format!(
             "`{}` needs the instrument: `{} = \"my.instrument.name\"` or `{} = SHARED_INSTRUMENT`",
@@ -33,11 +58,12 @@ pub fn parse_def(meta: &ParseNestedMeta) -> syn::Result<Def> {
             path_str(&meta.path)
         )));
     }
-    match meta.value()?.parse::<Expr>()? {
+    let expr: Expr = meta.value()?.parse()?;
+    match ungroup(&expr) {
         Expr::Lit(ExprLit {
             lit: Lit::Str(s), ..
-        }) => Ok(Def::Inline(s)),
-        Expr::Path(p) if p.qself.is_none() => Ok(Def::Shared(p.path)),
+        }) => Ok(Def::Inline(s.clone())),
+        Expr::Path(p) if p.qself.is_none() => Ok(Def::Shared(p.path.clone())),
         other => Err(syn::Error::new_spanned(
             other,
             "expected an instrument name in quotes, or the path of a shared `Instrument` constant",
@@ -45,18 +71,18 @@ pub fn parse_def(meta: &ParseNestedMeta) -> syn::Result<Def> {
     }
 }
 
-pub fn parse_sources(meta: &ParseNestedMeta) -> syn::Result<Sources> {
+pub(crate) fn parse_sources(meta: &ParseNestedMeta) -> syn::Result<AttrSources> {
     if meta.input.peek(syn::Token![=]) {
         let path: Path = meta.value()?.parse()?;
-        return Ok(Sources {
-            entries: vec![SourceRef::Field(ident_of(&path)?)],
+        return Ok(AttrSources {
+            entries: vec![AttrSource::Field(ident_of(&path)?)],
         });
     }
     let content;
     syn::parenthesized!(content in meta.input);
     let entries =
-        Punctuated::<SourceRef, Token![,]>::parse_terminated_with(&content, parse_source)?;
-    Ok(Sources {
+        Punctuated::<AttrSource, Token![,]>::parse_terminated_with(&content, parse_source)?;
+    Ok(AttrSources {
         entries: entries.into_iter().collect(),
     })
 }
@@ -68,7 +94,7 @@ fn ident_of(path: &Path) -> syn::Result<syn::Ident> {
 }
 
 /// `field`, `field as View` or `"key" = "value"` (key and value literals or constant paths).
-fn parse_source(input: syn::parse::ParseStream) -> syn::Result<SourceRef> {
+fn parse_source(input: syn::parse::ParseStream) -> syn::Result<AttrSource> {
     let const_text = |input: syn::parse::ParseStream| -> syn::Result<ConstText> {
         if input.peek(LitStr) {
             Ok(ConstText::Lit(input.parse()?))
@@ -86,7 +112,7 @@ fn parse_source(input: syn::parse::ParseStream) -> syn::Result<SourceRef> {
                 "a constant attribute's value is a string literal or the path of a `&str` constant: `\"key\" = \"value\"`",
             )
         })?;
-        return Ok(SourceRef::Const(first, value));
+        return Ok(AttrSource::Const(first, value));
     }
     let ident = match first {
         ConstText::Path(path) => ident_of(&path)?,
@@ -100,12 +126,12 @@ fn parse_source(input: syn::parse::ParseStream) -> syn::Result<SourceRef> {
     if input.peek(Token![as]) {
         input.parse::<Token![as]>()?;
         let view: Path = input.parse()?;
-        return Ok(SourceRef::View(ident, view));
+        return Ok(AttrSource::View(ident, view));
     }
-    Ok(SourceRef::Field(ident))
+    Ok(AttrSource::Field(ident))
 }
 
-pub fn parse_buckets(meta: &ParseNestedMeta) -> syn::Result<Buckets> {
+pub(crate) fn parse_buckets(meta: &ParseNestedMeta) -> syn::Result<Buckets> {
     let value = meta.value()?;
     if !value.peek(syn::token::Bracket) {
         let path: Path = value.parse().map_err(|e| {
@@ -133,7 +159,7 @@ pub fn parse_buckets(meta: &ParseNestedMeta) -> syn::Result<Buckets> {
 }
 
 fn number(expr: &Expr) -> syn::Result<f64> {
-    let parsed = match expr {
+    let parsed = match ungroup(expr) {
         Expr::Lit(ExprLit {
             lit: Lit::Float(f), ..
         }) => f.base10_parse::<f64>(),
@@ -156,12 +182,12 @@ fn number(expr: &Expr) -> syn::Result<f64> {
 }
 
 /// The doc comment, lines trimmed and joined with spaces.
-pub fn doc_comment(attrs: &[Attribute]) -> Option<String> {
+pub(crate) fn doc_comment(attrs: &[Attribute]) -> Option<String> {
     let lines: Vec<String> = attrs
         .iter()
         .filter(|a| a.path().is_ident("doc"))
         .filter_map(|a| match &a.meta {
-            syn::Meta::NameValue(nv) => match &nv.value {
+            syn::Meta::NameValue(nv) => match ungroup(&nv.value) {
                 Expr::Lit(ExprLit {
                     lit: Lit::Str(s), ..
                 }) => Some(s.value().trim().to_owned()),
@@ -174,6 +200,36 @@ pub fn doc_comment(attrs: &[Attribute]) -> Option<String> {
     (!lines.is_empty()).then(|| lines.join(" "))
 }
 
-pub fn path_str(path: &Path) -> String {
+pub(crate) fn path_str(path: &Path) -> String {
     path.to_token_stream().to_string().replace(' ', "")
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::{Delimiter, Group, Literal, TokenStream, TokenTree};
+    use quote::quote;
+    use syn::Expr;
+
+    use super::{number, ungroup};
+
+    /// `tokens` as a `macro_rules!` fragment passes them: in an invisible group.
+    fn fragment(tokens: TokenStream) -> Expr {
+        let group = TokenTree::Group(Group::new(Delimiter::None, tokens));
+        syn::parse2(TokenStream::from(group)).expect("an expression")
+    }
+
+    #[test]
+    fn literals_from_macro_fragments() {
+        let name = fragment(TokenStream::from(TokenTree::Literal(Literal::string(
+            "a.b",
+        ))));
+        assert!(matches!(name, Expr::Group(_)));
+        assert!(matches!(
+            ungroup(&name),
+            Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) if s.value() == "a.b"
+        ));
+        assert_eq!(number(&fragment(quote!(0.25))).ok(), Some(0.25));
+        assert_eq!(number(&fragment(quote!(-1.5))).ok(), Some(-1.5));
+        assert_eq!(number(&fragment(quote!(10))).ok(), Some(10.0));
+    }
 }

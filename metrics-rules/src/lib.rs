@@ -39,9 +39,164 @@ pub const fn check_name(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// A UCUM-like unit: ASCII, at most 63 characters, no white space, balanced `{}` annotations and
-/// `[]` atoms, e.g. `s`, `ms`, `By`, `{token}`, `1`, `By/s`.
+/// A unit in the UCUM form OpenTelemetry uses: ASCII, at most 63 characters, no white space,
+/// balanced `{}` annotations and `[]` atoms, e.g. `s`, `ms`, `By`, `{token}`, `1`, `By/s`; and not
+/// one of the everyday spellings UCUM does not know (`bytes`, `seconds`, `requests`, ...): those
+/// are refused with the code to write instead. A plain lower-case word of five letters or more is
+/// never a UCUM code, so it is refused too, with the advice to write it as an `{annotation}`.
 pub const fn check_unit(unit: &str) -> Result<(), &'static str> {
+    if let Err(why) = check_unit_syntax(unit) {
+        return Err(why);
+    }
+    let mut i = 0;
+    while i < MISSPELLED_UNITS.len() {
+        if eq(unit.as_bytes(), MISSPELLED_UNITS[i].0.as_bytes()) {
+            return Err(MISSPELLED_UNITS[i].1);
+        }
+        i += 1;
+    }
+    if has_plain_word(unit.as_bytes()) {
+        return Err(
+            "unit is a plain word, which is not a UCUM code: write what is counted as an annotation in braces, singular, e.g. \"{request}\" or \"{token}\", or a UCUM code such as \"s\", \"ms\" or \"By\"",
+        );
+    }
+    Ok(())
+}
+
+/// Everyday spellings of units, each with the message that names the UCUM code to write.
+const MISSPELLED_UNITS: &[(&str, &str)] = &[
+    ("bytes", BYTES),
+    ("byte", BYTES),
+    ("B", BYTES),
+    (
+        "kb",
+        "unit is not a UCUM code: OpenTelemetry writes kilobytes as \"kBy\" (and kibibytes as \"KiBy\")",
+    ),
+    (
+        "KB",
+        "unit is not a UCUM code: OpenTelemetry writes kilobytes as \"kBy\" (and kibibytes as \"KiBy\")",
+    ),
+    (
+        "kB",
+        "unit is not a UCUM code: OpenTelemetry writes kilobytes as \"kBy\" (and kibibytes as \"KiBy\")",
+    ),
+    (
+        "MB",
+        "unit is not a UCUM code: OpenTelemetry writes megabytes as \"MBy\" (and mebibytes as \"MiBy\")",
+    ),
+    (
+        "mb",
+        "unit is not a UCUM code: OpenTelemetry writes megabytes as \"MBy\" (and mebibytes as \"MiBy\")",
+    ),
+    ("seconds", SECONDS),
+    ("second", SECONDS),
+    ("sec", SECONDS),
+    ("secs", SECONDS),
+    ("milliseconds", MILLIS),
+    ("millisecond", MILLIS),
+    ("millis", MILLIS),
+    ("msec", MILLIS),
+    ("msecs", MILLIS),
+    (
+        "microseconds",
+        "unit is not a UCUM code: write microseconds as \"us\"",
+    ),
+    (
+        "usec",
+        "unit is not a UCUM code: write microseconds as \"us\"",
+    ),
+    (
+        "nanoseconds",
+        "unit is not a UCUM code: write nanoseconds as \"ns\"",
+    ),
+    (
+        "nsec",
+        "unit is not a UCUM code: write nanoseconds as \"ns\"",
+    ),
+    (
+        "minutes",
+        "unit is not a UCUM code: write minutes as \"min\"",
+    ),
+    ("mins", "unit is not a UCUM code: write minutes as \"min\""),
+    ("hours", "unit is not a UCUM code: write hours as \"h\""),
+    ("hour", "unit is not a UCUM code: write hours as \"h\""),
+    ("hr", "unit is not a UCUM code: write hours as \"h\""),
+    (
+        "percent",
+        "unit is not a UCUM code: write a percentage as \"%\", or a ratio between 0 and 1 as \"1\"",
+    ),
+    ("requests", REQUESTS),
+    ("request", REQUESTS),
+    ("req", REQUESTS),
+    (
+        "tokens",
+        "unit is not a UCUM code: a count of tokens is written as the annotation \"{token}\"",
+    ),
+    (
+        "token",
+        "unit is not a UCUM code: a count of tokens is written as the annotation \"{token}\"",
+    ),
+    (
+        "chars",
+        "unit is not a UCUM code: a count of characters is written as the annotation \"{character}\"",
+    ),
+    (
+        "count",
+        "unit is not a UCUM code: write what is counted as an annotation, e.g. \"{request}\", or \"1\" for a plain number",
+    ),
+];
+
+const BYTES: &str =
+    "unit is not a UCUM code: OpenTelemetry writes bytes as \"By\" (\"B\" is the bel in UCUM)";
+const SECONDS: &str = "unit is not a UCUM code: write seconds as \"s\"";
+const MILLIS: &str = "unit is not a UCUM code: write milliseconds as \"ms\"";
+const REQUESTS: &str =
+    "unit is not a UCUM code: a count of requests is written as the annotation \"{request}\"";
+
+const fn eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether a term of the unit, outside annotations (terms are split by `/` and `.`), is a
+/// lower-case word of five letters or more.
+const fn has_plain_word(b: &[u8]) -> bool {
+    let (mut i, mut run, mut plain, mut depth) = (0, 0usize, true, 0u32);
+    while i <= b.len() {
+        let c = if i < b.len() { b[i] } else { b'/' };
+        if depth == 0 && (c == b'/' || c == b'.') {
+            if plain && run >= 5 {
+                return true;
+            }
+            run = 0;
+            plain = true;
+        } else if c == b'{' {
+            depth += 1;
+            plain = false;
+        } else if c == b'}' {
+            depth = depth.saturating_sub(1);
+        } else if depth == 0 {
+            if c.is_ascii_lowercase() {
+                run += 1;
+            } else {
+                plain = false;
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
+const fn check_unit_syntax(unit: &str) -> Result<(), &'static str> {
     let b = unit.as_bytes();
     if b.len() > 63 {
         return Err(
@@ -127,4 +282,77 @@ pub const fn check_buckets(buckets: &[f64]) -> Result<(), (usize, &'static str)>
         i += 1;
     }
     Ok(())
+}
+
+/// The largest first bucket boundary a histogram in seconds may have when all its boundaries are
+/// above it: bounds such as `[50.0, 100.0, 250.0]` on a seconds histogram are milliseconds
+/// written by mistake, and would put every sample in the first bucket.
+pub const SECONDS_BUCKETS_LIMIT: f64 = 10.0;
+
+/// A histogram recorded in seconds (`unit = "s"`, which a `Duration` field implies) whose
+/// bucket boundaries all exceed [`SECONDS_BUCKETS_LIMIT`] is refused.
+pub const fn check_seconds_buckets(unit: &str, buckets: &[f64]) -> Result<(), &'static str> {
+    if !eq(unit.as_bytes(), b"s") || buckets.is_empty() {
+        return Ok(());
+    }
+    let mut i = 0;
+    while i < buckets.len() {
+        if buckets[i] <= SECONDS_BUCKETS_LIMIT {
+            return Ok(());
+        }
+        i += 1;
+    }
+    Err(
+        "this histogram records seconds, and every bucket boundary is above 10 s, which looks like milliseconds: write the boundaries in seconds, e.g. [0.05, 0.1, 0.25] for 50, 100 and 250 ms",
+    )
+}
+
+/// A field whose type implies a unit (a `Duration` is always seconds) cannot declare another.
+pub const fn check_implied_unit(declared: &str, implied: Option<&str>) -> Result<(), &'static str> {
+    match implied {
+        Some(unit) if !declared.is_empty() && !eq(declared.as_bytes(), unit.as_bytes()) => Err(
+            "a Duration is always recorded as seconds: remove `unit` (it is \"s\"), or store the value as a number in the unit you want",
+        ),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units() {
+        for ok in [
+            "s",
+            "ms",
+            "By",
+            "{token}",
+            "1",
+            "By/s",
+            "%",
+            "Cel",
+            "{request}/s",
+            "min",
+            "mmol",
+            "kBy",
+            "",
+        ] {
+            assert_eq!(check_unit(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "bytes", "seconds", "requests", "tokens", "frames", "tokens/s", "B",
+        ] {
+            assert!(check_unit(bad).is_err(), "{bad}");
+        }
+        assert!(check_unit("bytes").unwrap_err().contains("\"By\""));
+    }
+
+    #[test]
+    fn seconds_buckets() {
+        assert!(check_seconds_buckets("s", &[50.0, 100.0, 250.0]).is_err());
+        assert!(check_seconds_buckets("s", &[0.05, 100.0]).is_ok());
+        assert!(check_seconds_buckets("ms", &[50.0, 100.0]).is_ok());
+        assert!(check_seconds_buckets("s", &[]).is_ok());
+    }
 }

@@ -68,8 +68,9 @@ impl fmt::Display for ValueType {
 /// The derive builds one for every inline declaration; a schema declares the ones several event
 /// types feed as `const` items and names them from the fields (`histogram = CONNECTION_ACQUIRE_TIME`).
 /// Every builder method checks its input while the constant is evaluated, with the same rules as
-/// the derive (OpenTelemetry's name syntax, ASCII units of at most 63 characters, finite strictly
-/// increasing buckets), so a mistake fails the build.
+/// the derive (OpenTelemetry's name syntax, UCUM units of at most 63 ASCII characters, finite
+/// strictly increasing buckets, no seconds histogram whose boundaries are all above 10, which
+/// would be milliseconds), so a mistake fails the build.
 ///
 /// ```
 /// use agent_metrics_core::Instrument;
@@ -135,6 +136,10 @@ impl Instrument {
         if let Err(why) = crate::rules::check_unit(unit) {
             panic!("{}", why);
         }
+        // Whichever of `unit` and `buckets` comes last sees both.
+        if let Err(why) = crate::rules::check_seconds_buckets(unit, self.buckets) {
+            panic!("{}", why);
+        }
         self.unit = unit;
         self
     }
@@ -151,6 +156,9 @@ impl Instrument {
             panic!("bucket boundaries apply to histograms only");
         }
         if let Err((_, why)) = crate::rules::check_buckets(buckets) {
+            panic!("{}", why);
+        }
+        if let Err(why) = crate::rules::check_seconds_buckets(self.unit, buckets) {
             panic!("{}", why);
         }
         self.buckets = buckets;

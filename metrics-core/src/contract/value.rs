@@ -86,7 +86,9 @@ fn must_not_go_down(instrument: &Instrument) -> bool {
 pub trait MetricValue {
     /// The number recorded.
     type Number: Number;
-    /// The unit this type implies, if any: `Duration` is always seconds.
+    /// The unit this type implies, if any: `Duration` is always recorded in seconds, so its
+    /// `UNIT` is `Some("s")`. The derive checks a field's declared unit against this constant at
+    /// compile time, so the rule follows the type through aliases and re-exports.
     const UNIT: Option<&'static str> = None;
     /// The value to record, or `None` to record nothing.
     fn number(&self) -> Option<Self::Number>;
@@ -141,6 +143,26 @@ pub const fn unit_or(declared: &'static str, implied: Option<&'static str>) -> &
     match implied {
         Some(unit) if declared.is_empty() => unit,
         _ => declared,
+    }
+}
+
+/// Fails the build when a field's declared unit contradicts the one its type implies
+/// (`unit = "ms"` on a `Duration`, however the type is spelled): the derive evaluates this in a
+/// constant spanned on the `unit` token.
+#[doc(hidden)]
+pub const fn check_field_unit(declared: &'static str, implied: Option<&'static str>) {
+    if let Err(why) = crate::rules::check_implied_unit(declared, implied) {
+        panic!("{}", why);
+    }
+}
+
+/// Fails the build when a histogram recorded in seconds (declared, or implied by a `Duration`
+/// field) has every bucket boundary above 10, which is milliseconds written by mistake:
+/// `Instrument::buckets` cannot see a unit that only the field's type implies.
+#[doc(hidden)]
+pub const fn check_seconds_buckets(unit: &'static str, buckets: &'static [f64]) {
+    if let Err(why) = crate::rules::check_seconds_buckets(unit, buckets) {
+        panic!("{}", why);
     }
 }
 

@@ -3,35 +3,62 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
+use syn::ext::IdentExt;
 
-use super::dummy_const;
-use crate::check::{self, AttributeStruct};
+use super::{Model, dummy_const, impl_header, proof};
+use crate::ast::{AttrMember, AttributeStruct};
+use crate::check;
 use crate::ctxt::Ctxt;
 
-pub fn derive(input: &DeriveInput) -> TokenStream {
-    let cx = Ctxt::new();
-    let set = check::attribute_struct(&cx, input);
-    match (cx.check(), set) {
-        (Ok(()), Some(set)) => expand(&set),
-        (Err(errors), _) => errors.to_compile_error(),
-        (Ok(()), None) => unreachable!("a missing model is always reported"),
+impl<'a> Model<'a> for AttributeStruct<'a> {
+    fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> Self {
+        AttributeStruct::from_ast(cx, input)
+    }
+
+    fn check(&self, cx: &Ctxt) {
+        check::attributes(cx, self)
+    }
+
+    fn expand(&self) -> TokenStream {
+        expand(self)
+    }
+
+    fn fallback(&self) -> TokenStream {
+        let set = impl_header(&self.header, quote!(__p::AttributeSet));
+        let compact = impl_header(&self.header, quote!(__p::CompactDebug));
+        dummy_const(
+            &self.header.krate,
+            quote! {
+                #set {
+                    const KEYS: &'static [&'static __p::str] = &[];
+                    fn push_attribute<const N: __p::usize>(&self, _: __p::usize, _: &mut __p::AttrBuf<N>) {}
+                }
+                #compact {
+                    fn fmt_compact(&self, f: &mut __p::fmt::Formatter<'_>) -> __p::fmt::Result { f.write_str("{}") }
+                }
+            },
+        )
     }
 }
 
 fn expand(set: &AttributeStruct) -> TokenStream {
-    let ident = set.ident;
-    let mut sorted: Vec<_> = set.fields.iter().collect();
-    sorted.sort_by(|a, b| a.1.key.as_bytes().cmp(b.1.key.as_bytes()));
-    let keys = sorted.iter().map(|(_, a)| &a.key);
-    let value_of = |field: &syn::Field, a: &crate::ast::AttrField| {
-        let f = field.ident.as_ref().expect("named field");
-        super::sources::attribute_value(&field.ty, a, quote!(&self.#f))
+    let ident = set.header.ident;
+    let mut sorted: Vec<&AttrMember> = set.fields.iter().collect();
+    sorted.sort_by(|a, b| a.attr.key.as_bytes().cmp(b.attr.key.as_bytes()));
+    let keys = sorted.iter().map(|m| &m.attr.key);
+    let proofs = set
+        .fields
+        .iter()
+        .map(|m| proof::attr_const(m.ident, &m.field.ty, &m.attr));
+    let value_of = |m: &AttrMember| {
+        let f = m.ident;
+        proof::attr_value(f, &m.field.ty, &m.attr, quote!(&self.#f))
     };
     let pushes: Vec<TokenStream> = sorted
         .iter()
-        .map(|(field, a)| {
-            let key = &a.key;
-            let value = value_of(field, a);
+        .map(|m| {
+            let key = &m.attr.key;
+            let value = value_of(m);
             quote! {
                 if let __p::Some(v) = #value {
                     buf.push(__p::KeyValue::new(__p::Key::from_static_str(#key), v));
@@ -44,9 +71,9 @@ fn expand(set: &AttributeStruct) -> TokenStream {
         .enumerate()
         .map(|(index, push)| quote!(#index => { #push }));
     // The compact form lists fields in declaration order, like the Python model dump.
-    let entries = set.fields.iter().map(|(field, a)| {
-        let name = field.ident.as_ref().expect("named field").to_string();
-        let value = value_of(field, a);
+    let entries = set.fields.iter().map(|m| {
+        let name = m.ident.unraw().to_string();
+        let value = value_of(m);
         quote! {
             if let __p::Some(v) = #value {
                 m.entry(&__p::MapKey(#name), &__p::ValueDebug(&v));
@@ -54,8 +81,10 @@ fn expand(set: &AttributeStruct) -> TokenStream {
         }
     });
     dummy_const(
-        &set.krate,
+        &set.header.krate,
         quote! {
+            #(#proofs)*
+
             impl __p::AttributeSet for #ident {
                 const KEYS: &'static [&'static __p::str] = &[#(#keys),*];
 

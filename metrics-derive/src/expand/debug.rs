@@ -2,42 +2,28 @@
 //! are left out, fields with no declared default always shown, nested sets printed as maps.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
+use super::proof;
 use crate::ast::{Container, DefaultValue, Field, Role};
 
 /// `Debug` and `CompactDebug` for an `AgentMetric` struct.
-pub fn metric(c: &Container) -> TokenStream {
-    let ident = c.ident;
-    let name = ident.to_string();
+pub(super) fn metric(c: &Container) -> TokenStream {
+    let ident = c.header.ident;
+    let name = c.header.name();
+    // Names as people read them: a raw field `r#type` prints as `type`, as std's derive does.
     let struct_fields = c.fields.iter().map(|f| {
-        let key = f.ident.to_string();
+        let key = &f.name;
         let value = value(c, f);
         guarded(f, quote!(s.field(#key, #value);))
     });
     let map_entries = c.fields.iter().map(|f| {
-        let key = f.ident.to_string();
+        let key = &f.name;
         let value = value(c, f);
         guarded(f, quote!(m.entry(&__p::MapKey(#key), #value);))
     });
-    let proofs = c.fields.iter().filter_map(|f| {
-        let ty = f.ty;
-        let check = match f.role {
-            Role::Nested { .. } => {
-                quote_spanned!(ty.span()=> <#ty as __p::AgentMetric>::INSTRUMENTS)
-            }
-            Role::Data if c.is_set_source(f.ident) => {
-                quote_spanned!(ty.span()=> <#ty as __p::AttributeSet>::KEYS)
-            }
-            _ => return None,
-        };
-        let proof = compact_proof(f.ident);
-        Some(quote!(const #proof: __p::bool = { let _ = #check; true };))
-    });
     quote! {
-        #(#proofs)*
-
         impl __p::fmt::Debug for #ident {
             fn fmt(&self, f: &mut __p::fmt::Formatter<'_>) -> __p::fmt::Result {
                 let mut s = f.debug_struct(#name);
@@ -61,29 +47,29 @@ fn guarded(f: &Field, show: TokenStream) -> TokenStream {
     let ident = f.ident;
     match &f.default {
         None => show,
-        Some(DefaultValue::Trait) => quote! {
-            if !__p::is_default(&self.#ident) { #show }
-        },
-        Some(DefaultValue::Expr(expr)) => quote! {
-            if !__p::PartialEq::eq(&self.#ident, &(#expr)) { #show }
-        },
+        // Spanned on the user's `default` key or expression, so that a type that has no default,
+        // or cannot be compared with the expression, is reported there.
+        Some(DefaultValue::Trait(span)) => {
+            let is_default = quote_spanned!(*span=> __p::is_default(&self.#ident));
+            quote!(if !#is_default { #show })
+        }
+        Some(DefaultValue::Expr(expr)) => {
+            let default = quote_spanned!(expr.span()=> &(#expr));
+            quote!(if !__p::equals_default(#default, &self.#ident) { #show })
+        }
     }
 }
 
-/// How a field's value is printed: nested sets and metrics as compact maps.
+/// How a field's value is printed: nested sets and metrics as compact maps, through the
+/// constant that proved the type a set or a metric (see `proof`): when it is not, the error is
+/// reported there, on the type, and not again by the `Debug` impl.
 fn value(c: &Container, f: &Field) -> TokenStream {
     let ident = f.ident;
-    let is_set_source = matches!(f.role, Role::Data) && c.is_set_source(ident);
-    if is_set_source || matches!(f.role, Role::Nested { .. }) {
-        let (ty, proof) = (f.ty, compact_proof(ident));
-        quote!(&__p::CompactIf::<{ #proof }, #ty>(&self.#ident))
-    } else {
-        quote!(&self.#ident)
-    }
-}
-
-/// A constant proving that a compactly printed field's type is a set or a metric: when it is not,
-/// the error is reported there, on the type, and not again by the `Debug` impl.
-fn compact_proof(field: &syn::Ident) -> syn::Ident {
-    format_ident!("__D_{}", field)
+    let proof = match f.role {
+        Role::Data if c.is_named_source(ident) => proof::set(ident),
+        Role::Nested { .. } => proof::nested(ident),
+        _ => return quote!(&self.#ident),
+    };
+    let ty = f.ty;
+    quote!(&__p::CompactIf::<{ #proof }, #ty>(&self.#ident))
 }

@@ -5,10 +5,10 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::ast::{BucketValues, Container, Def, Field, Kind, Measure, Role, Sources};
+use crate::ast::{AttrSources, BucketValues, Container, Def, Field, Measure, Role};
 
 /// One thing a struct records: a measurement (a field may make several) or a nested field.
-pub struct Measurement<'a> {
+pub(super) struct Measurement<'a> {
     pub field: &'a Field<'a>,
     /// `None` for a nested field.
     pub measure: Option<&'a Measure>,
@@ -17,7 +17,7 @@ pub struct Measurement<'a> {
     pub name: syn::Ident,
 }
 
-pub fn measurements<'a>(c: &'a Container<'a>) -> Vec<Measurement<'a>> {
+pub(super) fn measurements<'a>(c: &'a Container<'a>) -> Vec<Measurement<'a>> {
     let mut out = Vec::new();
     for field in &c.fields {
         match &field.role {
@@ -46,17 +46,20 @@ pub fn measurements<'a>(c: &'a Container<'a>) -> Vec<Measurement<'a>> {
     out
 }
 
-pub fn declared_sources<'a>(c: &'a Container, m: &Measurement<'a>) -> Option<&'a Sources> {
+pub(super) fn declared_sources<'a>(
+    c: &'a Container,
+    m: &Measurement<'a>,
+) -> Option<&'a AttrSources> {
     let own = match (&m.measure, &m.field.role) {
-        (Some(measure), _) => measure.sources.as_ref(),
-        (None, Role::Nested { sources }) => sources.as_ref(),
+        (Some(measure), _) => measure.attr_sources.as_ref(),
+        (None, Role::Nested { attr_sources }) => attr_sources.as_ref(),
         _ => None,
     };
-    own.or(c.default_sources.as_ref())
+    own.or(c.default_attr_sources.as_ref())
 }
 
 /// What one measurement contributes to each generated item.
-pub struct Member {
+pub(super) struct Member {
     pub name: syn::Ident,
     pub handle_field: TokenStream,
     pub handle_init: TokenStream,
@@ -72,14 +75,19 @@ pub struct Member {
 }
 
 #[derive(Default)]
-pub struct Items {
+pub(super) struct Items {
     pub consts: Vec<TokenStream>,
     pub descriptors: Vec<TokenStream>,
     pub nested_visits: Vec<TokenStream>,
 }
 
-pub fn member(c: &Container, m: &Measurement, keys: &TokenStream, out: &mut Items) -> Member {
-    let type_name = c.ident.to_string();
+pub(super) fn member(
+    c: &Container,
+    m: &Measurement,
+    keys: &TokenStream,
+    out: &mut Items,
+) -> Member {
+    let type_name = c.header.name();
     let f = m.field.ident;
     let ty = m.field.ty;
     let name = &m.name;
@@ -97,16 +105,21 @@ pub fn member(c: &Container, m: &Measurement, keys: &TokenStream, out: &mut Item
                 Def::Shared(path) => path.segments.last().map_or(span, |s| s.ident.span()),
             });
             let instrument_ref = quote_spanned!(instrument.span()=> &#instrument);
-            out.consts
-                .push(instrument_const(&instrument, m.field, measure));
             out.consts.push(quote_spanned! {span=>
                 const #proof: __p::u8 =
                     <<#ty as __p::MetricValue>::Number as __p::Number>::VALUE_TYPE as __p::u8;
             });
-            let field_name = f.to_string();
+            // Every other use of the field's `MetricValue` goes through the proof, so that a
+            // type that is none is one error, the proof's.
+            let value_ty = quote_spanned!(span=> __p::ValueOf<{ #proof }, #ty>);
+            out.consts
+                .push(instrument_const(&instrument, &value_ty, measure));
+            let field_name = &m.field.name;
             let value_type = quote_spanned! {span=>
-                <<#ty as __p::MetricValue>::Number as __p::Number>::VALUE_TYPE
+                <__p::NumberOf<{ #proof }> as __p::Number>::VALUE_TYPE
             };
+            // `Source` is the runtime's word for the field that feeds the instrument ("fed by"
+            // in the catalog), not an attribute source: it carries the name as people read it.
             out.descriptors.push(quote! {
                 __p::InstrumentDescriptor {
                     instrument: #instrument,
@@ -115,13 +128,16 @@ pub fn member(c: &Container, m: &Measurement, keys: &TokenStream, out: &mut Item
                     source: __p::Source { type_name: #type_name, via: "", field: #field_name },
                 }
             });
-            let (handle_ty, bound_ty, builder, method) = kind_parts(measure.kind);
-            let build = format_ident!("build_{}", measure.kind.keyword());
+            let spec = measure.kind.spec();
+            let [handle_ty, bound_ty, builder, method] =
+                [spec.handle, spec.bound, spec.number_trait, spec.record]
+                    .map(|name| format_ident!("{}", name));
+            let build = format_ident!("build_{}", spec.keyword.0);
             let value = format_ident!("__v_{}", name);
             let (skip_zero, skip_negative) = (measure.skip_zero, measure.skip_negative);
-            let number = quote_spanned!(span=> <#ty as __p::MetricValue>::number(&self.#f));
+            let number = quote_spanned!(span=> <#value_ty as __p::MetricValue>::number(&self.#f));
             let read = quote!(__p::measure(#number, &#instrument, #skip_zero, #skip_negative));
-            let number_type = quote_spanned!(span=> <#ty as __p::MetricValue>::Number);
+            let number_type = quote_spanned!(span=> __p::NumberOf<{ #proof }>);
             Member {
                 name: name.clone(),
                 handle_field: quote!(#name: __p::#handle_ty<__p::NumberOf<{ #proof }>>),
@@ -140,7 +156,8 @@ pub fn member(c: &Container, m: &Measurement, keys: &TokenStream, out: &mut Item
             }
         }
         None => {
-            let via = f.to_string();
+            let via = &m.field.name;
+            let proof = super::proof::nested(f);
             out.consts.push(quote_spanned! {span=>
                 const #proof: __p::bool = {
                     let _ = <#ty as __p::AgentMetric>::INSTRUMENTS;
@@ -173,48 +190,25 @@ pub fn member(c: &Container, m: &Measurement, keys: &TokenStream, out: &mut Item
     }
 }
 
-/// Handle type, bound type, builder trait and recording method of a kind.
-fn kind_parts(kind: Kind) -> (TokenStream, TokenStream, TokenStream, TokenStream) {
-    match kind {
-        Kind::Counter => (
-            quote!(Counter),
-            quote!(BoundCounter),
-            quote!(CounterNumber),
-            quote!(add),
-        ),
-        Kind::UpDownCounter => (
-            quote!(UpDownCounter),
-            quote!(BoundUpDownCounter),
-            quote!(UpDownCounterNumber),
-            quote!(add),
-        ),
-        Kind::Histogram => (
-            quote!(Histogram),
-            quote!(BoundHistogram),
-            quote!(HistogramNumber),
-            quote!(record),
-        ),
-        Kind::Gauge => (
-            quote!(Gauge),
-            quote!(BoundGauge),
-            quote!(GaugeNumber),
-            quote!(record),
-        ),
-    }
-}
-
-/// The instrument definition of one measurement, with the unit its field type implies.
-fn instrument_const(name: &syn::Ident, field: &Field, m: &Measure) -> TokenStream {
-    let ty = field.ty;
-    let kind = match m.kind {
-        Kind::Counter => quote!(Counter),
-        Kind::UpDownCounter => quote!(UpDownCounter),
-        Kind::Histogram => quote!(Histogram),
-        Kind::Gauge => quote!(Gauge),
+/// The instrument definition of one measurement, with the unit its field type implies, and two
+/// checks of rules that depend on the field's type. They are constant evaluations, so they hold
+/// however the type is spelled (an alias, a qualified path, a re-export): a type that implies a
+/// unit (`Duration`: seconds) takes no other, and a histogram in seconds has bounds in seconds.
+/// Each check is spanned on the token a user would change, and is a constant nothing else uses,
+/// so that its failure is one error with no notes about the constants built on it.
+fn instrument_const(name: &syn::Ident, value_ty: &TokenStream, m: &Measure) -> TokenStream {
+    let spec = m.kind.spec();
+    let def_span = match &m.def {
+        Def::Inline(lit) => lit.span(),
+        Def::Shared(path) => path.segments.last().map_or(path.span(), |s| s.ident.span()),
     };
-    let base = match &m.def {
+    let bucket_list = m.buckets.as_ref().map(|b| match &b.values {
+        BucketValues::Literal(values, _) => quote!(&[#(#values),*]),
+        BucketValues::Path(path) => quote!(#path),
+    });
+    let (base, declared_unit, buckets) = match &m.def {
         Def::Inline(lit) => {
-            let ctor = format_ident!("{}", m.kind.keyword());
+            let ctor = format_ident!("{}", spec.keyword.0);
             let unit = m.unit.as_ref().map(|u| quote!(.unit(#u)));
             let description = m
                 .description
@@ -222,26 +216,39 @@ fn instrument_const(name: &syn::Ident, field: &Field, m: &Measure) -> TokenStrea
                 .map(|d| d.value())
                 .or_else(|| m.doc.clone())
                 .map(|d| quote!(.description(#d)));
-            let buckets = m.buckets.as_ref().map(|b| match &b.values {
-                BucketValues::Literal(values, _) => quote!(.buckets(&[#(#values),*])),
-                BucketValues::Path(path) => quote!(.buckets(#path)),
-            });
+            let with_buckets = bucket_list.as_ref().map(|b| quote!(.buckets(#b)));
             let limit = m
                 .cardinality_limit
                 .as_ref()
                 .map(|l| quote!(.cardinality_limit(#l)));
-            quote!(__p::Instrument::#ctor(#lit) #unit #description #buckets #limit)
+            let base = quote!(__p::Instrument::#ctor(#lit) #unit #description #with_buckets #limit);
+            let declared = m.unit.as_ref().map_or(quote!(""), |u| quote!(#u));
+            // A literal list is written again; a constant's is read from the instrument, so
+            // that a constant of the wrong type is reported once, there.
+            let buckets = match m.buckets.as_ref().map(|b| &b.values) {
+                Some(BucketValues::Path(_)) => quote!(#name.buckets),
+                _ => bucket_list.unwrap_or_else(|| quote!(&[])),
+            };
+            (base, declared, buckets)
         }
         Def::Shared(path) => {
-            quote_spanned!(path.segments.last().map(|s| s.ident.span()).unwrap_or_else(proc_macro2::Span::call_site)=>
-                #path.expect_kind(__p::InstrumentKind::#kind))
+            let variant = format_ident!("{}", spec.variant);
+            let base = quote_spanned!(def_span=> #path.expect_kind(__p::InstrumentKind::#variant));
+            (base, quote!(#path.unit), quote!(#path.buckets))
         }
     };
-    let implied = quote_spanned!(ty.span()=> <#ty as __p::MetricValue>::UNIT);
+    let unit_span = m.unit.as_ref().map_or(def_span, |u| u.span());
+    let buckets_span = m.buckets.as_ref().map_or(def_span, |b| b.span);
+    let implied = quote!(<#value_ty as __p::MetricValue>::UNIT);
+    let unit_check = quote_spanned!(unit_span=> __p::check_field_unit(#declared_unit, #implied));
+    let buckets_check = quote_spanned!(buckets_span=>
+        __p::check_seconds_buckets(__p::unit_or(#declared_unit, #implied), #buckets));
     quote! {
         const #name: __p::Instrument = {
             let i = #base;
             __p::Instrument { unit: __p::unit_or(i.unit, #implied), ..i }
         };
+        const _: () = #unit_check;
+        const _: () = #buckets_check;
     }
 }

@@ -4,67 +4,65 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::DeriveInput;
 
+use super::attr_sources::{self, Plan};
 use super::measurement::{Items, Member, declared_sources, measurements, member};
 use super::record::{Plans, bind_body, record_body};
-use super::sources::{self, Plan};
-use super::{debug, dummy_const};
+use super::{Model, debug, dummy_const, impl_header};
 use crate::ast::Container;
 use crate::check;
 use crate::ctxt::Ctxt;
 
-pub fn derive(input: &DeriveInput) -> TokenStream {
-    let cx = Ctxt::new();
-    let container = check::metric_container(&cx, input);
-    match (cx.check(), container) {
-        (Ok(()), Some(c)) => expand(&c),
-        (Err(errors), c) => {
-            let mut out = errors.to_compile_error();
-            if let Some(c) = c {
-                out.extend(fallback(&c, &input.generics));
+impl<'a> Model<'a> for Container<'a> {
+    fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> Self {
+        Container::from_ast(cx, input)
+    }
+
+    fn check(&self, cx: &Ctxt) {
+        check::metric(cx, self)
+    }
+
+    fn expand(&self) -> TokenStream {
+        expand(self)
+    }
+
+    fn fallback(&self) -> TokenStream {
+        let header = &self.header;
+        let debug = (!self.no_debug).then(|| {
+            let name = header.name();
+            let debug = impl_header(header, quote!(__p::fmt::Debug));
+            let compact = impl_header(header, quote!(__p::CompactDebug));
+            quote! {
+                #debug {
+                    fn fmt(&self, f: &mut __p::fmt::Formatter<'_>) -> __p::fmt::Result { f.write_str(#name) }
+                }
+                #compact {
+                    fn fmt_compact(&self, f: &mut __p::fmt::Formatter<'_>) -> __p::fmt::Result { f.write_str("{}") }
+                }
             }
-            out
-        }
-        (Ok(()), None) => unreachable!("a missing model is always reported"),
+        });
+        let metric = impl_header(header, quote!(__p::AgentMetric));
+        dummy_const(
+            &header.krate,
+            quote! {
+                #metric {
+                    type Handles = ();
+                    type Bound = ();
+                    const INSTRUMENTS: &'static [__p::InstrumentDescriptor] = &[];
+                    fn handles(_: &__p::Meter) {}
+                    fn record_inherited(&self, _: &(), _: __p::Option<&[__p::KeyValue]>) {}
+                    fn bind_inherited(_: &(), _: &Self, _: __p::Option<&[__p::KeyValue]>) {}
+                    fn record_bound(&self, _: &()) {}
+                }
+                #debug
+            },
+        )
     }
 }
 
-/// Minimal impls emitted next to the errors, so that the user sees the errors above and not a
-/// cascade of "trait not implemented" at every use of the type.
-fn fallback(c: &Container, generics: &syn::Generics) -> TokenStream {
-    let ident = c.ident;
-    let (params, args, where_clause) = generics.split_for_impl();
-    let debug = (!c.no_debug).then(|| {
-        let name = ident.to_string();
-        quote! {
-            impl #params __p::fmt::Debug for #ident #args #where_clause {
-                fn fmt(&self, f: &mut __p::fmt::Formatter<'_>) -> __p::fmt::Result { f.write_str(#name) }
-            }
-            impl #params __p::CompactDebug for #ident #args #where_clause {
-                fn fmt_compact(&self, f: &mut __p::fmt::Formatter<'_>) -> __p::fmt::Result { f.write_str("{}") }
-            }
-        }
-    });
-    dummy_const(
-        &c.krate,
-        quote! {
-            impl #params __p::AgentMetric for #ident #args #where_clause {
-                type Handles = ();
-                type Bound = ();
-                const INSTRUMENTS: &'static [__p::InstrumentDescriptor] = &[];
-                fn handles(_: &__p::Meter) {}
-                fn record_inherited(&self, _: &(), _: __p::Option<&[__p::KeyValue]>) {}
-                fn bind_inherited(_: &(), _: &Self, _: __p::Option<&[__p::KeyValue]>) {}
-                fn record_bound(&self, _: &()) {}
-            }
-            #debug
-        },
-    )
-}
-
 fn expand(c: &Container) -> TokenStream {
-    let ident = c.ident;
+    let ident = c.header.ident;
     let all = measurements(c);
-    let groups = sources::groups(all.len(), |i| declared_sources(c, &all[i]));
+    let groups = attr_sources::groups(all.len(), |i| declared_sources(c, &all[i]));
     let plans: Vec<Plans> = (0..groups.len())
         .map(|g| Plans {
             plain: Plan::new(g, false),
@@ -72,13 +70,19 @@ fn expand(c: &Container) -> TokenStream {
         })
         .collect();
     let mut items = Items::default();
+    items.consts.extend(super::proof::field_consts(c));
+    items.consts.push(super::proof::unlisted_sets(c));
 
     let mut members: Vec<Option<Member>> = (0..all.len()).map(|_| None).collect();
     for (group, plan) in groups.iter().zip(&plans) {
         let keys = match group.sources {
             Some(s) => {
-                items.consts.push(sources::plan_consts(c, s, &plan.plain));
-                items.consts.push(sources::plan_consts(c, s, &plan.job));
+                items
+                    .consts
+                    .push(attr_sources::plan_consts(c, s, &plan.plain));
+                items
+                    .consts
+                    .push(attr_sources::plan_consts(c, s, &plan.job));
                 let keys = &plan.plain.keys;
                 quote!(&#keys)
             }
@@ -95,7 +99,7 @@ fn expand(c: &Container) -> TokenStream {
     for (g, group) in groups.iter().enumerate() {
         if let (Some(p), Some(child)) = (group.parent, group.sources) {
             let parent = groups[p].sources.expect("parents have sources");
-            let extra = sources::extra_sources(parent, child);
+            let extra = attr_sources::extra_sources(parent, child);
             for (own, parents) in [
                 (&plans[g].plain, &plans[p].plain),
                 (&plans[g].job, &plans[p].job),
@@ -125,7 +129,7 @@ fn expand(c: &Container) -> TokenStream {
     let debug = (!c.no_debug).then(|| debug::metric(c));
 
     dummy_const(
-        &c.krate,
+        &c.header.krate,
         quote! {
             #(#consts)*
 

@@ -5,12 +5,12 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use super::attr_sources::{self, Group, Plan};
 use super::measurement::Member;
-use super::sources::{self, Group, Plan};
 use crate::ast::Container;
 
 /// The two planning variants of every group: without and with the job's attributes.
-pub struct Plans {
+pub(super) struct Plans {
     pub plain: Plan,
     pub job: Plan,
 }
@@ -40,7 +40,7 @@ fn inherited_attrs(body: &TokenStream) -> TokenStream {
 /// `record_inherited`: per group, read the values, and only if one is present build the
 /// attributes once and record. A group inside a larger one records with a slice of the larger
 /// group's buffer when its keys form a prefix or suffix of it (`run_side`), else its own.
-pub fn record_body(
+pub(super) fn record_body(
     c: &Container,
     groups: &[Group],
     plans: &[Plans],
@@ -91,18 +91,23 @@ pub fn record_body(
                                 let child = groups[g].sources.expect("children have sources");
                                 (
                                     format_ident!("__x{}", g),
-                                    sources::extra_sources(root_sources, child),
+                                    attr_sources::extra_sources(root_sources, child),
                                 )
                             })
                             .collect();
                         let counter_idents = counters.iter().map(|(i, _)| i);
-                        let fill =
-                            sources::fill_buffer(c, &receiver, root_sources, pick(r), &counters);
+                        let fill = attr_sources::fill_buffer(
+                            c,
+                            &receiver,
+                            root_sources,
+                            pick(r),
+                            &counters,
+                        );
                         let child_blocks = children.iter().map(|&g| {
                             let side = &pick(g).side;
                             let counter = format_ident!("__x{}", g);
                             let child = groups[g].sources.expect("children have sources");
-                            let own = sources::fill_buffer(c, &receiver, child, pick(g), &[]);
+                            let own = attr_sources::fill_buffer(c, &receiver, child, pick(g), &[]);
                             let child_writes = writes(g);
                             quote! {
                                 if #side != 0 {
@@ -155,7 +160,7 @@ pub fn record_body(
 
 /// `bind_inherited`: every group's attributes from the template (and the current job), each
 /// member bound to them.
-pub fn bind_body(
+pub(super) fn bind_body(
     c: &Container,
     bound: &syn::Ident,
     groups: &[Group],
@@ -172,8 +177,8 @@ pub fn bind_body(
             None => inherited_attrs(&tuple),
             Some(s) => {
                 let (plain, job) = (
-                    sources::fill_buffer(c, &receiver, s, &plan.plain, &[]),
-                    sources::fill_buffer(c, &receiver, s, &plan.job, &[]),
+                    attr_sources::fill_buffer(c, &receiver, s, &plan.plain, &[]),
+                    attr_sources::fill_buffer(c, &receiver, s, &plan.job, &[]),
                 );
                 quote! {
                     match __job {

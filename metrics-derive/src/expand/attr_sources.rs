@@ -10,12 +10,13 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned;
 
-use crate::ast::{AttrField, Container, Role, SourceRef, Sources};
+use super::proof;
+use crate::ast::{AttrSource, AttrSources, Container, Role};
 
 /// The measurements and nested fields that share one list of attribute sources.
-pub struct Group<'a> {
+pub(super) struct Group<'a> {
     /// `None`: declared none, so the attributes a parent passed in (or the job's alone).
-    pub sources: Option<&'a Sources>,
+    pub sources: Option<&'a AttrSources>,
     /// Indices into the container's measurements (see `Measurement`).
     pub members: Vec<usize>,
     /// A group whose sources strictly include these: its buffer, sliced, serves this group too,
@@ -25,12 +26,13 @@ pub struct Group<'a> {
 
 /// Groups measurements by attribute sources, in first-use order; `sources_of(i)` gives the
 /// declared sources of measurement `i`.
-pub fn groups<'a>(
+pub(super) fn groups<'a>(
     count: usize,
-    sources_of: impl Fn(usize) -> Option<&'a Sources>,
+    sources_of: impl Fn(usize) -> Option<&'a AttrSources>,
 ) -> Vec<Group<'a>> {
-    let key =
-        |s: Option<&Sources>| s.map(|s| s.entries.iter().map(SourceRef::key).collect::<Vec<_>>());
+    let key = |s: Option<&AttrSources>| {
+        s.map(|s| s.entries.iter().map(AttrSource::key).collect::<Vec<_>>())
+    };
     let mut groups: Vec<Group<'a>> = Vec::new();
     for i in 0..count {
         let sources = sources_of(i);
@@ -45,7 +47,7 @@ pub fn groups<'a>(
     }
     // Only maximal groups are parents, so every slice is one level deep. Groups that inherit
     // their attributes take no part: what they record with is decided at run time.
-    let includes = |outer: &Sources, inner: &Sources| {
+    let includes = |outer: &AttrSources, inner: &AttrSources| {
         outer.entries.len() > inner.entries.len()
             && inner.entries.iter().all(|i| outer.entries.contains(i))
     };
@@ -70,7 +72,7 @@ pub fn groups<'a>(
 }
 
 /// The names of one planning variant's constants.
-pub struct Plan {
+pub(super) struct Plan {
     /// Whether the job's attributes are the last source.
     pub with_job: bool,
     pub list: Ident,
@@ -86,7 +88,7 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn new(index: usize, with_job: bool) -> Self {
+    pub(super) fn new(index: usize, with_job: bool) -> Self {
         let prefix = if with_job { "__GJ" } else { "__G" };
         let name = |what: &str| format_ident!("{}{}_{}", prefix, index, what);
         Plan {
@@ -102,8 +104,9 @@ impl Plan {
     }
 }
 
-/// How a source's keys are named and its attributes written.
-struct Source {
+/// How one attribute source's keys are named and its attributes written (not to be confused
+/// with the runtime's `Source`, the field that feeds an instrument).
+struct SourceWriter {
     keys: TokenStream,
     /// Writes all of the source's attributes.
     whole: TokenStream,
@@ -111,37 +114,38 @@ struct Source {
     keyed: TokenStream,
 }
 
-fn source(c: &Container, receiver: &TokenStream, entry: &SourceRef) -> Source {
+fn source_writer(c: &Container, receiver: &TokenStream, entry: &AttrSource) -> SourceWriter {
     let single = |key: &TokenStream, value: TokenStream| {
         let push = quote! {
             if let __p::Some(v) = #value {
                 __buf.push(__p::KeyValue::new(__p::Key::from_static_str(#key), v));
             }
         };
-        Source {
+        SourceWriter {
             keys: quote!(&[#key]),
             whole: push.clone(),
             keyed: push,
         }
     };
     match entry {
-        SourceRef::Const(key, value) => single(
+        AttrSource::Const(key, value) => single(
             &quote!(#key),
             quote!(__p::Some(<__p::Value as __p::From<&'static __p::str>>::from(#value))),
         ),
-        SourceRef::Field(ident) => {
+        AttrSource::Field(ident) => {
             let field = c.field(ident).expect("checked source");
             match &field.role {
                 Role::Attribute(a) => {
                     let key = &a.key;
-                    let value = attribute_value(field.ty, a, quote!(&#receiver.#ident));
+                    let value = proof::attr_value(ident, field.ty, a, quote!(&#receiver.#ident));
                     single(&quote!(#key), value)
                 }
                 _ => {
-                    // Named on the field's type, so that a field that is no set fails there, once.
-                    let ty = field.ty;
-                    let set = quote_spanned!(ty.span()=> <#ty as __p::AttributeSet>);
-                    Source {
+                    // Through the proof on the field's type, so that a field that is no set
+                    // fails there, once.
+                    let (ty, proof) = (field.ty, proof::set(ident));
+                    let set = quote_spanned!(ty.span()=> <__p::Checked<{ #proof }, #ty> as __p::AttributeSet>);
+                    SourceWriter {
                         keys: quote!(#set::KEYS),
                         whole: quote!(#set::push_all(&#receiver.#ident, &mut __buf);),
                         keyed: quote! {
@@ -151,10 +155,12 @@ fn source(c: &Container, receiver: &TokenStream, entry: &SourceRef) -> Source {
                 }
             }
         }
-        SourceRef::View(ident, view) => {
+        AttrSource::View(ident, view) => {
             let ty = c.field(ident).expect("checked source").ty;
-            let as_view = quote_spanned!(ident.span()=> <#view as __p::AttributeView<#ty>>);
-            Source {
+            let proof = proof::view(c, entry);
+            let as_view = quote_spanned!(ident.span()=>
+                <__p::Checked<{ #proof }, #view> as __p::AttributeView<#ty>>);
+            SourceWriter {
                 keys: quote!(#as_view::KEYS),
                 whole: quote!(#as_view::push_all(&#receiver.#ident, &mut __buf);),
                 keyed: quote!(#as_view::push_attribute(&#receiver.#ident, __slot.index, &mut __buf);),
@@ -164,8 +170,8 @@ fn source(c: &Container, receiver: &TokenStream, entry: &SourceRef) -> Source {
 }
 
 /// The job's attributes, the last source of the `with_job` plans.
-fn job_source() -> Source {
-    Source {
+fn job_source() -> SourceWriter {
+    SourceWriter {
         keys: quote!(<__p::JobAttributes as __p::AttributeSet>::KEYS),
         whole: quote!(__p::AttributeSet::push_all(__job, &mut __buf);),
         keyed: quote!(__p::AttributeSet::push_attribute(__job, __slot.index, &mut __buf);),
@@ -175,13 +181,13 @@ fn job_source() -> Source {
 fn all_sources(
     c: &Container,
     receiver: &TokenStream,
-    sources: &Sources,
+    sources: &AttrSources,
     plan: &Plan,
-) -> Vec<Source> {
-    let mut list: Vec<Source> = sources
+) -> Vec<SourceWriter> {
+    let mut list: Vec<SourceWriter> = sources
         .entries
         .iter()
-        .map(|e| source(c, receiver, e))
+        .map(|e| source_writer(c, receiver, e))
         .collect();
     if plan.with_job {
         list.push(job_source());
@@ -190,7 +196,7 @@ fn all_sources(
 }
 
 /// The constants that plan a group's attribute order: count, plan, sorted keys, source order.
-pub fn plan_consts(c: &Container, sources: &Sources, plan: &Plan) -> TokenStream {
+pub(super) fn plan_consts(c: &Container, sources: &AttrSources, plan: &Plan) -> TokenStream {
     let lists = all_sources(c, &quote!(self), sources, plan);
     let lists = lists.iter().map(|s| &s.keys);
     let k = sources.entries.len() + usize::from(plan.with_job);
@@ -226,7 +232,7 @@ pub fn plan_consts(c: &Container, sources: &Sources, plan: &Plan) -> TokenStream
 }
 
 /// Indices, in `parent`'s source list, of the sources `child` does not have.
-pub fn extra_sources(parent: &Sources, child: &Sources) -> Vec<usize> {
+pub(super) fn extra_sources(parent: &AttrSources, child: &AttrSources) -> Vec<usize> {
     parent
         .entries
         .iter()
@@ -240,10 +246,10 @@ pub fn extra_sources(parent: &Sources, child: &Sources) -> Vec<usize> {
 /// two sources interleave, each source writes all its keys in one go, in the order fixed at
 /// compile time; otherwise the plan is followed key by key. Each `(counter, extra)` pair counts
 /// the attributes written by the sources listed in `extra`.
-pub fn fill_buffer(
+pub(super) fn fill_buffer(
     c: &Container,
     receiver: &TokenStream,
-    sources: &Sources,
+    sources: &AttrSources,
     plan: &Plan,
     counters: &[(Ident, Vec<usize>)],
 ) -> TokenStream {
@@ -300,27 +306,14 @@ pub fn fill_buffer(
 }
 
 /// Where an entry of `attributes(..)` starts and ends.
-fn entry_spans(entry: &SourceRef) -> (proc_macro2::Span, proc_macro2::Span) {
+fn entry_spans(entry: &AttrSource) -> (proc_macro2::Span, proc_macro2::Span) {
     let text = |t: &crate::ast::ConstText| match t {
         crate::ast::ConstText::Lit(lit) => lit.span(),
         crate::ast::ConstText::Path(path) => path.span(),
     };
     match entry {
-        SourceRef::Field(ident) => (ident.span(), ident.span()),
-        SourceRef::View(ident, view) => (ident.span(), view.span()),
-        SourceRef::Const(key, value) => (text(key), text(value)),
+        AttrSource::Field(ident) => (ident.span(), ident.span()),
+        AttrSource::View(ident, view) => (ident.span(), view.span()),
+        AttrSource::Const(key, value) => (text(key), text(value)),
     }
-}
-
-/// The value of an attribute field of type `ty`; `value` is a reference to the field. The trait
-/// is named on the field's type, so a type that is no attribute value fails there, once.
-pub fn attribute_value(ty: &syn::Type, a: &AttrField, value: TokenStream) -> TokenStream {
-    let call = if a.as_str {
-        quote_spanned!(ty.span()=> <#ty as __p::BoolAsStr>::bool_str)
-    } else if a.skip_empty {
-        quote_spanned!(ty.span()=> <#ty as __p::AttributeValue>::non_empty_value)
-    } else {
-        quote_spanned!(ty.span()=> <#ty as __p::AttributeValue>::attribute_value)
-    };
-    quote!(#call(#value))
 }
