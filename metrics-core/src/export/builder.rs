@@ -50,10 +50,17 @@ pub const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 /// standard way for an operator to name a service.
 ///
 /// We add `OTEL_EXPORTER_OTLP_HEADERS` to OTLP requests, not to LiveKit Cloud ones (they are
-/// meant for the user's collector); LiveKit Cloud always uses http/protobuf. Note that the OTLP
-/// crate also reads `OTEL_EXPORTER_OTLP_HEADERS` and `OTEL_EXPORTER_OTLP_COMPRESSION` from the
-/// process environment by itself, whatever [`Env`] says: such process-wide headers reach every
-/// OTLP/HTTP request, and [`gzip(false)`](Self::gzip) cannot turn off a process-wide `gzip`.
+/// meant for the user's collector); LiveKit Cloud always uses http/protobuf with gzip. Requests
+/// carry exactly the headers configured here (and the content type, encoding and user agent),
+/// even though the OTLP crate also reads `OTEL_EXPORTER_OTLP_HEADERS` and
+/// `OTEL_EXPORTER_OTLP_COMPRESSION` from the process environment by itself: [`Env`] is the only
+/// source of settings.
+///
+/// Every `OTEL_*` variable follows the OpenTelemetry SDK environment-variable specification: a
+/// blank value counts as unset, and an unusable one (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`,
+/// one bad entry in `OTEL_RESOURCE_ATTRIBUTES`, a malformed endpoint, ...) logs one `tracing`
+/// warning naming the variable and is ignored, so that the default applies: it never makes
+/// [`build`](Self::build) fail. Builder settings, being code, are checked and are errors.
 ///
 /// ```
 /// use std::time::Duration;
@@ -169,7 +176,8 @@ impl TelemetryBuilder {
     }
 
     /// Timeout of one export, retries included (default 10 s); overrides
-    /// `OTEL_EXPORTER_OTLP_TIMEOUT`.
+    /// `OTEL_METRIC_EXPORT_TIMEOUT` (the whole export) and `OTEL_EXPORTER_OTLP_TIMEOUT` (each
+    /// request, by default also the whole export).
     pub fn export_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -203,7 +211,9 @@ impl TelemetryBuilder {
         catalog
     }
 
-    /// Gzip request bodies (default on); overrides `OTEL_EXPORTER_OTLP_COMPRESSION`.
+    /// Gzip request bodies; overrides `OTEL_EXPORTER_OTLP_[METRICS_]COMPRESSION`. The default is
+    /// off for OTLP, as the specification says (some receivers reject gzip), and on for LiveKit
+    /// Cloud.
     pub fn gzip(mut self, gzip: bool) -> Self {
         self.gzip = Some(gzip);
         self

@@ -1,7 +1,8 @@
 //! Exporting: the [`Telemetry`] handle, which owns the meter provider of one export setup.
 //!
 //! Modes (see [`TelemetryBuilder`] for how one is chosen):
-//! - **OTLP** over HTTP/protobuf (default; gzip; `http://` and `https://` through rustls) or gRPC
+//! - **OTLP** over HTTP/protobuf (default; uncompressed unless gzip is asked for; `http://` and
+//!   `https://` through rustls) or gRPC
 //!   (cargo feature `grpc`, which needs a tokio runtime: build the `Telemetry` inside one);
 //! - **LiveKit Cloud**: OTLP/HTTP to `{observability_url}/observability/metrics/otlp/v0` with a
 //!   Bearer JWT re-minted before it expires (`LiveKitCloud`, cargo feature `otlp`);
@@ -71,6 +72,7 @@ mod health;
 mod otlp;
 #[cfg(feature = "otlp")]
 mod overflow;
+pub(crate) mod parse;
 #[cfg(feature = "prometheus")]
 mod prometheus;
 mod resolve;

@@ -24,7 +24,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http::{HeaderName, HeaderValue};
 use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
-use opentelemetry_otlp::{Compression, MetricExporter, WithExportConfig, WithHttpConfig};
+use opentelemetry_otlp::{MetricExporter, WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::metrics::PeriodicReader;
 
 use super::cloud::ObservabilityTokens;
@@ -88,22 +88,23 @@ fn http_exporter(
         inner: blocking_client(settings.timeout)?,
         headers: header_values(headers)?,
         tokens,
+        gzip: settings.gzip,
         retry: settings.retry,
         budget: settings.timeout,
+        request_timeout: settings.request_timeout,
         health,
     };
-    let mut builder = MetricExporter::builder()
+    // No `with_compression`: the client compresses (see `HeaderClient::prepare`).
+    MetricExporter::builder()
         .with_temporality(settings.temporality)
         .with_http()
         .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
         .with_endpoint(endpoint)
         .with_timeout(settings.timeout)
         .with_retry_policy(opentelemetry_otlp::RetryPolicy::disabled())
-        .with_http_client(client);
-    if settings.gzip {
-        builder = builder.with_compression(Compression::Gzip);
-    }
-    builder.build().map_err(|e| build_error(&e, endpoint))
+        .with_http_client(client)
+        .build()
+        .map_err(|e| build_error(&e, endpoint))
 }
 
 #[cfg(feature = "grpc")]
@@ -112,7 +113,7 @@ fn grpc_exporter(
     endpoint: &str,
     headers: Vec<(String, Secret)>,
 ) -> Result<MetricExporter, ExportError> {
-    use opentelemetry_otlp::WithTonicConfig;
+    use opentelemetry_otlp::{Compression, WithTonicConfig};
     use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
 
     // tonic's lazy channel spawns onto the current runtime and panics without one.
@@ -132,7 +133,7 @@ fn grpc_exporter(
         .with_temporality(settings.temporality)
         .with_tonic()
         .with_endpoint(endpoint)
-        .with_timeout(settings.timeout)
+        .with_timeout(settings.request_timeout)
         .with_retry_policy(settings.retry.to_otlp())
         .with_metadata(metadata);
     if settings.gzip {
@@ -164,7 +165,7 @@ fn split_user_info(endpoint: &str) -> (String, Option<Secret>) {
     let Some((user_info, host)) = rest[..authority_end].rsplit_once('@') else {
         return (endpoint.to_owned(), None);
     };
-    let decoded = super::env::percent_decode(user_info).unwrap_or_else(|| user_info.to_owned());
+    let decoded = super::parse::percent_decode(user_info).unwrap_or_else(|| user_info.to_owned());
     let credentials = format!("Basic {}", STANDARD.encode(decoded));
     let stripped = format!("{scheme}://{host}{}", &rest[authority_end..]);
     (stripped, Some(Secret::new(credentials)))
@@ -225,11 +226,18 @@ pub(crate) struct HeaderClient {
     inner: reqwest::blocking::Client,
     headers: Vec<(HeaderName, HeaderValue)>,
     tokens: Option<Arc<ObservabilityTokens>>,
+    /// Whether bodies are sent gzip-compressed.
+    gzip: bool,
     retry: RetryPolicy,
     /// How long one export may take, retries included.
     budget: Duration,
+    /// How long one request may take.
+    request_timeout: Duration,
     health: Arc<ExportHealth>,
 }
+
+/// The `User-Agent` of our requests.
+const USER_AGENT_VALUE: &str = concat!("agent-metrics/", env!("CARGO_PKG_VERSION"));
 
 /// OTLP responses are a few bytes; anything much larger is not a collector talking.
 const MAX_RESPONSE_BYTES: u64 = 1 << 20;
@@ -239,17 +247,8 @@ type AttemptError = (HttpError, bool);
 
 #[async_trait]
 impl HttpClient for HeaderClient {
-    async fn send_bytes(&self, mut request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
-        let map = request.headers_mut();
-        for (name, value) in &self.headers {
-            map.insert(name.clone(), value.clone());
-        }
-        if let Some(tokens) = &self.tokens {
-            let token = tokens.current();
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))?;
-            value.set_sensitive(true);
-            map.insert(http::header::AUTHORIZATION, value);
-        }
+    async fn send_bytes(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
+        let request = self.prepare(request)?;
         // Blocking is fine here: the SDK runs exports on its own reader thread.
         let start = Instant::now();
         let result = retry::run(
@@ -274,6 +273,58 @@ impl HttpClient for HeaderClient {
 }
 
 impl HeaderClient {
+    /// The request as it goes out: exactly our headers (content type, encoding if gzip, user
+    /// agent, the configured headers and LiveKit Cloud's `Authorization`), whatever the exporter
+    /// added from the process environment (opentelemetry-otlp reads `OTEL_EXPORTER_OTLP_HEADERS`
+    /// and `OTEL_EXPORTER_OTLP_COMPRESSION` by itself), and the body compressed as configured.
+    fn prepare(&self, request: Request<Bytes>) -> Result<Request<Bytes>, HttpError> {
+        use http::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, USER_AGENT};
+        let (parts, body) = request.into_parts();
+        // Only possible if another crate turns on the exporter's `gzip-http` feature.
+        let body = match parts.headers.get(CONTENT_ENCODING) {
+            None => body,
+            Some(v) if v.as_bytes().eq_ignore_ascii_case(b"gzip") => {
+                let mut raw = Vec::new();
+                flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut raw)?;
+                Bytes::from(raw)
+            }
+            Some(_) => return Err("the exporter used an unexpected content encoding".into()),
+        };
+        let body = if self.gzip {
+            use std::io::Write as _;
+            let mut encoder = flate2::write::GzEncoder::new(
+                Vec::with_capacity(body.len() / 4 + 64),
+                flate2::Compression::default(),
+            );
+            encoder.write_all(&body)?;
+            Bytes::from(encoder.finish()?)
+        } else {
+            body
+        };
+        let mut out = Request::new(body);
+        *out.method_mut() = parts.method;
+        *out.uri_mut() = parts.uri;
+        let map = out.headers_mut();
+        map.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-protobuf"),
+        );
+        if self.gzip {
+            map.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
+        map.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        for (name, value) in &self.headers {
+            map.insert(name.clone(), value.clone());
+        }
+        if let Some(tokens) = &self.tokens {
+            let token = tokens.current();
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))?;
+            value.set_sensitive(true);
+            map.insert(AUTHORIZATION, value);
+        }
+        Ok(out)
+    }
+
     fn attempt(
         &self,
         request: &Request<Bytes>,
@@ -286,6 +337,7 @@ impl HeaderClient {
         let mut outgoing: reqwest::blocking::Request = copy
             .try_into()
             .map_err(|e| (Box::new(e) as HttpError, false))?;
+        let timeout = timeout.min(self.request_timeout);
         *outgoing.timeout_mut() = Some(timeout);
         let mut response = match self.inner.execute(outgoing) {
             Ok(response) => response,
@@ -345,6 +397,7 @@ impl fmt::Debug for HeaderClient {
         f.debug_struct("HeaderClient")
             .field("headers", &names)
             .field("bearer_token", &self.tokens.is_some())
+            .field("gzip", &self.gzip)
             .field("retry", &self.retry)
             .field("budget", &self.budget)
             .finish_non_exhaustive()

@@ -29,7 +29,7 @@ impl TelemetryBuilder {
     /// `tracing` warning at the first failed export, and in the result of
     /// [`Telemetry::force_flush`] and [`Telemetry::shutdown`].
     pub fn build(self) -> Result<Telemetry, ExportError> {
-        let env = EnvSettings::read(&self.env)?;
+        let env = EnvSettings::read(&self.env);
         if self.disabled || env.disabled {
             return Ok(Telemetry::disabled());
         }
@@ -93,7 +93,22 @@ impl TelemetryBuilder {
     /// The push exporter to build, if any: `(is LiveKit Cloud, config)`.
     fn push_target(&self, env: &EnvSettings) -> Result<Option<(bool, PushConfig)>, ExportError> {
         let protocol = self.protocol.or(env.protocol).unwrap_or_default();
-        let settings = |endpoint: &str, protocol| PushSettings {
+        // The export's budget: the builder's, else the SDK's `OTEL_METRIC_EXPORT_TIMEOUT`, else the
+        // exporter's request timeout (our documented default); each request within it is bounded
+        // by the exporter's timeout variable.
+        let timeout = self
+            .timeout
+            .or(env.export_timeout)
+            .or(env.timeout)
+            .unwrap_or(DEFAULT_EXPORT_TIMEOUT);
+        let request_timeout = match self.timeout {
+            Some(timeout) => timeout,
+            None => env.timeout.unwrap_or(DEFAULT_EXPORT_TIMEOUT).min(timeout),
+        };
+        // `cloud`: LiveKit Cloud gzips, and the OTEL compression variable is for the user's
+        // collector; generic OTLP sends uncompressed bodies unless told otherwise (the spec's
+        // default for OTEL_EXPORTER_OTLP_COMPRESSION is none).
+        let settings = |endpoint: &str, protocol, cloud: bool| PushSettings {
             endpoint: redact_url(endpoint),
             protocol,
             temporality: self
@@ -104,11 +119,12 @@ impl TelemetryBuilder {
                 .interval
                 .or(env.interval)
                 .unwrap_or(DEFAULT_EXPORT_INTERVAL),
-            timeout: self
-                .timeout
-                .or(env.timeout)
-                .unwrap_or(DEFAULT_EXPORT_TIMEOUT),
-            gzip: self.gzip.or(env.gzip).unwrap_or(true),
+            timeout,
+            request_timeout,
+            gzip: match cloud {
+                true => self.gzip.unwrap_or(true),
+                false => self.gzip.or(env.gzip).unwrap_or(false),
+            },
             retry: self.retry.unwrap_or_default(),
         };
         let otlp = |endpoint: String, origin| {
@@ -121,7 +137,7 @@ impl TelemetryBuilder {
             }
             Ok::<_, ExportError>(Some((
                 false,
-                PushConfig::otlp(settings(&endpoint, protocol), endpoint, headers),
+                PushConfig::otlp(settings(&endpoint, protocol, false), endpoint, headers),
             )))
         };
         match &self.target {
@@ -158,11 +174,11 @@ impl TelemetryBuilder {
     fn cloud(
         &self,
         cloud: &LiveKitCloud,
-        settings: &dyn Fn(&str, Protocol) -> PushSettings,
+        settings: &dyn Fn(&str, Protocol, bool) -> PushSettings,
     ) -> Result<Option<(bool, PushConfig)>, ExportError> {
         let endpoint = cloud.check()?;
         let mut config = PushConfig::otlp(
-            settings(&endpoint, Protocol::HttpProtobuf),
+            settings(&endpoint, Protocol::HttpProtobuf, true),
             endpoint,
             self.headers.clone(),
         );
