@@ -90,6 +90,7 @@ pub struct TelemetryBuilder {
     pub(super) target: Option<Target>,
     pub(super) headers: Vec<(String, Secret)>,
     pub(super) prometheus: Option<SocketAddr>,
+    pub(super) prometheus_job_attributes: bool,
     pub(super) disabled: bool,
     pub(super) retry: Option<RetryPolicy>,
     /// Plugin types whose declared cardinality limits apply, next to the schema's.
@@ -121,6 +122,7 @@ impl TelemetryBuilder {
             target: None,
             headers: Vec::new(),
             prometheus: None,
+            prometheus_job_attributes: false,
             disabled: false,
             retry: None,
             metric_types: Vec::new(),
@@ -274,6 +276,16 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Whether `/metrics` keeps the per-job attributes (`job_id`, `room_id` and the simulation
+    /// run and job ids) on every series (default no). Prometheus is cumulative, so with them a
+    /// worker that runs many jobs grows series without bound; without them `/metrics` has one
+    /// series per instrument and attribute set, and the per-job identifiers stay on OTLP delta
+    /// exports and the resource. Turn it on for a process that runs one job (or a few).
+    pub fn prometheus_job_attributes(mut self, keep: bool) -> Self {
+        self.prometheus_job_attributes = keep;
+        self
+    }
+
     /// Record nothing: [`Telemetry::meter`](super::Telemetry::meter) is a no-op meter.
     pub fn disable(mut self) -> Self {
         self.disabled = true;
@@ -302,6 +314,7 @@ impl fmt::Debug for TelemetryBuilder {
             .field("timeout", &self.timeout)
             .field("headers", &self.headers)
             .field("prometheus", &self.prometheus)
+            .field("prometheus_job_attributes", &self.prometheus_job_attributes)
             .field("disabled", &self.disabled)
             .field("retry", &self.retry)
             .field("metric_types", &self.metric_types.len())

@@ -75,6 +75,8 @@ mod overflow;
 pub(crate) mod parse;
 #[cfg(feature = "prometheus")]
 mod prometheus;
+#[cfg(feature = "prometheus")]
+mod pull;
 mod resolve;
 mod retry;
 mod secret;
@@ -101,6 +103,8 @@ pub use error::ExportError;
 #[cfg(feature = "otlp")]
 pub use health::{EXPORT_DROPPED, EXPORT_FAILURES, EXPORT_RETRIES, ExportStats};
 pub use opentelemetry_sdk::metrics::Temporality;
+#[cfg(feature = "prometheus")]
+pub use pull::PER_JOB_KEYS;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use settings::{Mode, Protocol, PushSettings};
@@ -141,6 +145,8 @@ struct Inner {
     mode: Mode,
     /// A provider we built, so ours to flush and shut down; `None` for user-provided and disabled.
     provider: Option<SdkMeterProvider>,
+    /// The Prometheus reader's own provider, next to `provider` (see `pull`).
+    pull: Option<SdkMeterProvider>,
     capture: Option<Capture>,
     #[cfg(feature = "prometheus")]
     prometheus: std::sync::Mutex<Option<prometheus::PrometheusServer>>,
@@ -155,6 +161,7 @@ struct Inner {
 pub(crate) struct Parts {
     meter: Option<Meter>,
     provider: Option<SdkMeterProvider>,
+    pull: Option<SdkMeterProvider>,
     capture: Option<Capture>,
     #[cfg(feature = "prometheus")]
     prometheus: Option<prometheus::PrometheusServer>,
@@ -208,6 +215,7 @@ impl Telemetry {
                 meter,
                 mode,
                 provider: parts.provider,
+                pull: parts.pull,
                 capture: parts.capture,
                 #[cfg(feature = "prometheus")]
                 prometheus: std::sync::Mutex::new(parts.prometheus),
@@ -296,7 +304,15 @@ impl Inner {
         let result = match &self.provider {
             Some(provider) => {
                 let provider = provider.clone();
-                bounded("shutdown", timeout, move || provider.shutdown())
+                let pull = self.pull.clone();
+                bounded("shutdown", timeout, move || {
+                    let result = provider.shutdown();
+                    // A pull reader only: nothing to export, nothing that can hang.
+                    if let Some(pull) = pull {
+                        let _ = pull.shutdown();
+                    }
+                    result
+                })
             }
             None => Ok(()),
         };

@@ -43,10 +43,14 @@ impl TelemetryBuilder {
             }
         }
         let push = self.push_target(&env)?;
-        let mut provider = SdkMeterProvider::builder().with_resource(self.resource(&env));
-        if let Some(view) = crate::cardinality::view(&self.catalog()) {
-            provider = provider.with_view(view);
-        }
+        let new_provider = || {
+            let provider = SdkMeterProvider::builder().with_resource(self.resource(&env));
+            match crate::cardinality::view(&self.catalog()) {
+                Some(view) => provider.with_view(view),
+                None => provider,
+            }
+        };
+        let mut provider = new_provider();
         let mut parts = Parts::default();
         let mode = match push {
             Some((cloud, config)) => {
@@ -64,29 +68,51 @@ impl TelemetryBuilder {
                 _ => Mode::Embedded,
             },
         };
+        // The Prometheus reader gets a provider of its own, fed without the per-job attributes
+        // (see `pull`), unless they were asked for on `/metrics`.
+        let mut pull = None;
         if let Some(addr) = self.prometheus {
-            provider = start_prometheus(provider, addr, &mut parts)?;
+            if self.prometheus_job_attributes {
+                provider = start_prometheus(provider, addr, &mut parts)?;
+            } else {
+                pull = Some(start_prometheus(new_provider(), addr, &mut parts)?.build());
+            }
         }
         let mode = match (mode, parts.prometheus_addr) {
             (Mode::Prometheus(_), Some(bound)) => Mode::Prometheus(bound),
             (mode, _) => mode,
         };
-        if mode == Mode::Embedded {
-            let temporality = self.temporality.unwrap_or(Temporality::Cumulative);
-            let capture = Capture::with_builder(provider, temporality);
-            parts.provider = Some(capture.provider().clone());
-            parts.meter = Some(capture.meter().clone());
-            parts.capture = Some(capture);
+        let alone = matches!(mode, Mode::Prometheus(_));
+        let meter = if let Some(only) = pull.take_if(|_| alone) {
+            // Prometheus alone: its provider is the only one.
+            let meter = pull_meter(None, &only);
+            parts.provider = Some(only);
+            meter
         } else {
-            let provider = provider.build();
-            let meter = crate::capture::scoped_meter(&provider);
-            #[cfg(feature = "otlp")]
-            if let Some(health) = &parts.health {
-                health.register(&meter);
+            let primary = if mode == Mode::Embedded {
+                let temporality = self.temporality.unwrap_or(Temporality::Cumulative);
+                let capture = Capture::with_builder(provider, temporality);
+                parts.provider = Some(capture.provider().clone());
+                let meter = capture.meter().clone();
+                parts.capture = Some(capture);
+                meter
+            } else {
+                let provider = provider.build();
+                let meter = crate::capture::scoped_meter(&provider);
+                parts.provider = Some(provider);
+                meter
+            };
+            match &pull {
+                Some(pull) => pull_meter(Some(primary), pull),
+                None => primary,
             }
-            parts.meter = Some(meter);
-            parts.provider = Some(provider);
+        };
+        #[cfg(feature = "otlp")]
+        if let Some(health) = &parts.health {
+            health.register(&meter);
         }
+        parts.meter = Some(meter);
+        parts.pull = pull;
         Ok(Telemetry::from_parts(mode, parts))
     }
 
@@ -263,6 +289,24 @@ fn push_reader(_: PushConfig, _: &mut Parts) -> Result<crate::capture::SharedRea
     Err(ExportError::Unsupported {
         what: "OTLP export needs the `otlp` cargo feature of agent-metrics-core".to_owned(),
     })
+}
+
+/// A meter recording into `primary` as given and into `pull` without the per-job attributes.
+#[cfg(feature = "prometheus")]
+fn pull_meter(
+    primary: Option<opentelemetry::metrics::Meter>,
+    pull: &SdkMeterProvider,
+) -> opentelemetry::metrics::Meter {
+    super::pull::meter(primary, crate::capture::scoped_meter(pull))
+}
+
+/// Never called: without the `prometheus` feature there is no pull provider.
+#[cfg(not(feature = "prometheus"))]
+fn pull_meter(
+    primary: Option<opentelemetry::metrics::Meter>,
+    pull: &SdkMeterProvider,
+) -> opentelemetry::metrics::Meter {
+    primary.unwrap_or_else(|| crate::capture::scoped_meter(pull))
 }
 
 #[cfg(feature = "prometheus")]
