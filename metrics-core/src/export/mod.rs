@@ -2,8 +2,8 @@
 //!
 //! Modes (see [`TelemetryBuilder`] for how one is chosen):
 //! - **OTLP** over HTTP/protobuf (default; uncompressed unless gzip is asked for; `http://` and
-//!   `https://` through rustls) or gRPC
-//!   (cargo feature `grpc`, which needs a tokio runtime: build the `Telemetry` inside one);
+//!   `https://` through rustls) or gRPC (cargo feature `grpc`; it runs on a tokio runtime of the
+//!   crate's own, so it works with no runtime and inside a current-thread or multi-thread one);
 //! - **LiveKit Cloud**: OTLP/HTTP to `{observability_url}/observability/metrics/otlp/v0` with a
 //!   Bearer JWT re-minted before it expires (`LiveKitCloud`, cargo feature `otlp`);
 //! - **Prometheus** pull endpoint (cargo feature `prometheus`), alone or next to a push target;

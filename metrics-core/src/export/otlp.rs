@@ -25,7 +25,10 @@ use base64::engine::general_purpose::STANDARD;
 use http::{HeaderName, HeaderValue};
 use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
 use opentelemetry_otlp::{MetricExporter, WithExportConfig, WithHttpConfig};
-use opentelemetry_sdk::metrics::PeriodicReader;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::metrics::data::ResourceMetrics;
+use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
+use opentelemetry_sdk::metrics::{PeriodicReader, Temporality};
 
 use super::cloud::ObservabilityTokens;
 use super::error::ExportError;
@@ -46,7 +49,7 @@ pub(crate) struct PushConfig {
 /// The periodic reader that pushes to `config`'s endpoint, and the health it reports to.
 pub(crate) fn reader(
     config: PushConfig,
-) -> Result<(PeriodicReader<Reported>, Arc<ExportHealth>), ExportError> {
+) -> Result<(PeriodicReader<OnRuntime>, Arc<ExportHealth>), ExportError> {
     let PushConfig {
         settings,
         endpoint,
@@ -61,15 +64,22 @@ pub(crate) fn reader(
         headers.push(("authorization".to_owned(), credentials));
     }
     let health = Arc::new(ExportHealth::new(settings.endpoint.clone()));
-    let exporter = match settings.protocol {
-        Protocol::HttpProtobuf => {
-            http_exporter(&settings, &endpoint, headers, tokens, Arc::clone(&health))?
+    let (exporter, runtime) = match settings.protocol {
+        Protocol::HttpProtobuf => (
+            http_exporter(&settings, &endpoint, headers, tokens, Arc::clone(&health))?,
+            None,
+        ),
+        Protocol::Grpc => {
+            let (exporter, runtime) = grpc_exporter(&settings, &endpoint, headers)?;
+            (exporter, Some(runtime))
         }
-        Protocol::Grpc => grpc_exporter(&settings, &endpoint, headers)?,
     };
-    let reported = Reported {
-        inner: exporter,
-        health: Arc::clone(&health),
+    let reported = OnRuntime {
+        inner: Reported {
+            inner: exporter,
+            health: Arc::clone(&health),
+        },
+        runtime,
     };
     let reader = PeriodicReader::builder(reported)
         .with_interval(settings.interval)
@@ -107,19 +117,87 @@ fn http_exporter(
         .map_err(|e| build_error(&e, endpoint))
 }
 
+/// The tokio runtime gRPC exports run on: the crate's own, one worker thread, so that gRPC works
+/// the same with no runtime, inside a current-thread runtime (whose only thread a flush or
+/// shutdown would otherwise block while tonic's tasks need it) and inside a multi-thread one.
+pub(crate) struct GrpcRuntime(Option<tokio::runtime::Runtime>);
+
+impl GrpcRuntime {
+    #[cfg(feature = "grpc")]
+    fn new() -> Result<Self, ExportError> {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("agent-metrics-grpc")
+            .enable_all()
+            .build()
+            .map(|runtime| GrpcRuntime(Some(runtime)))
+            .map_err(|e| ExportError::Build {
+                reason: format!("cannot start the gRPC runtime: {e}"),
+            })
+    }
+}
+
+// Dropping a runtime blocks, which panics inside another runtime (the last `Telemetry` may be
+// dropped in async code): let its threads wind down in the background instead.
+impl Drop for GrpcRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// The exporter, run on [`GrpcRuntime`] when there is one (gRPC); HTTP runs where it is called.
+pub(crate) struct OnRuntime {
+    inner: Reported,
+    runtime: Option<GrpcRuntime>,
+}
+
+impl fmt::Debug for OnRuntime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OnRuntime")
+            .field("own_runtime", &self.runtime.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PushMetricExporter for OnRuntime {
+    async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
+        match self.runtime.as_ref().and_then(|r| r.0.as_ref()) {
+            // The SDK's reader thread is in no runtime, so blocking on ours is allowed.
+            Some(runtime) => runtime.block_on(self.inner.export(metrics)),
+            None => self.inner.export(metrics).await,
+        }
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        match self.runtime.as_ref().and_then(|r| r.0.as_ref()) {
+            Some(runtime) => {
+                let _inside = runtime.enter();
+                self.inner.shutdown_with_timeout(timeout)
+            }
+            None => self.inner.shutdown_with_timeout(timeout),
+        }
+    }
+
+    fn temporality(&self) -> Temporality {
+        self.inner.temporality()
+    }
+}
+
 #[cfg(feature = "grpc")]
 fn grpc_exporter(
     settings: &PushSettings,
     endpoint: &str,
     headers: Vec<(String, Secret)>,
-) -> Result<MetricExporter, ExportError> {
+) -> Result<(MetricExporter, GrpcRuntime), ExportError> {
     use opentelemetry_otlp::{Compression, WithTonicConfig};
     use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
 
-    // tonic's lazy channel spawns onto the current runtime and panics without one.
-    if tokio::runtime::Handle::try_current().is_err() {
-        return Err(ExportError::NoTokioRuntime);
-    }
     let mut metadata = MetadataMap::new();
     for (i, (name, value)) in headers.iter().enumerate() {
         let key = MetadataKey::from_bytes(name.to_ascii_lowercase().as_bytes());
@@ -139,7 +217,17 @@ fn grpc_exporter(
     if settings.gzip {
         builder = builder.with_compression(Compression::Gzip);
     }
-    builder.build().map_err(|e| build_error(&e, endpoint))
+    // tonic's lazy channel spawns its worker onto the runtime it is built in: ours.
+    let runtime = GrpcRuntime::new()?;
+    let exporter = match &runtime.0 {
+        Some(rt) => {
+            let _inside = rt.enter();
+            builder.build()
+        }
+        None => builder.build(),
+    };
+    let exporter = exporter.map_err(|e| build_error(&e, endpoint))?;
+    Ok((exporter, runtime))
 }
 
 #[cfg(not(feature = "grpc"))]
@@ -147,7 +235,7 @@ fn grpc_exporter(
     _: &PushSettings,
     _: &str,
     _: Vec<(String, Secret)>,
-) -> Result<MetricExporter, ExportError> {
+) -> Result<(MetricExporter, GrpcRuntime), ExportError> {
     Err(ExportError::Unsupported {
         what: "OTLP/gRPC needs the `grpc` cargo feature of agent-metrics-core".to_owned(),
     })

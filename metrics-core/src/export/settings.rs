@@ -16,7 +16,7 @@ pub enum Protocol {
     /// OTLP/HTTP with protobuf bodies (`http/protobuf`).
     #[default]
     HttpProtobuf,
-    /// OTLP/gRPC (`grpc`); needs the `grpc` cargo feature and a tokio runtime.
+    /// OTLP/gRPC (`grpc`); needs the `grpc` cargo feature (and no runtime of the caller's).
     Grpc,
 }
 
