@@ -213,10 +213,17 @@ fn grpc_exporter(
         .with_endpoint(endpoint)
         .with_timeout(settings.request_timeout)
         .with_retry_policy(settings.retry.to_otlp())
-        .with_metadata(metadata);
+        // Exactly our metadata: the exporter adds `OTEL_EXPORTER_OTLP_HEADERS` from the process
+        // environment by itself before calling the interceptor, and [`Env`] is the only source.
+        .with_interceptor(move |mut request: tonic::Request<()>| {
+            *request.metadata_mut() = metadata.clone();
+            Ok(request)
+        });
     if settings.gzip {
         builder = builder.with_compression(Compression::Gzip);
     }
+    // The exporter reads `OTEL_EXPORTER_OTLP_COMPRESSION` from the process environment when none
+    // is set here, and has no "none" to set: a process-wide gzip also applies to gRPC.
     // tonic's lazy channel spawns its worker onto the runtime it is built in: ours.
     let runtime = GrpcRuntime::new()?;
     let exporter = match &runtime.0 {
