@@ -90,7 +90,7 @@ pub struct TelemetryBuilder {
     pub(super) target: Option<Target>,
     pub(super) headers: Vec<(String, Secret)>,
     pub(super) prometheus: Option<SocketAddr>,
-    pub(super) prometheus_job_attributes: bool,
+    pub(super) cumulative_job_attributes: bool,
     pub(super) disabled: bool,
     pub(super) retry: Option<RetryPolicy>,
     /// Plugin types whose declared cardinality limits apply, next to the schema's.
@@ -122,7 +122,7 @@ impl TelemetryBuilder {
             target: None,
             headers: Vec::new(),
             prometheus: None,
-            prometheus_job_attributes: false,
+            cumulative_job_attributes: false,
             disabled: false,
             retry: None,
             metric_types: Vec::new(),
@@ -276,13 +276,16 @@ impl TelemetryBuilder {
         self
     }
 
-    /// Whether `/metrics` keeps the per-job attributes (`job_id`, `room_id` and the simulation
-    /// run and job ids) on every series (default no). Prometheus is cumulative, so with them a
-    /// worker that runs many jobs grows series without bound; without them `/metrics` has one
-    /// series per instrument and attribute set, and the per-job identifiers stay on OTLP delta
-    /// exports and the resource. Turn it on for a process that runs one job (or a few).
-    pub fn prometheus_job_attributes(mut self, keep: bool) -> Self {
-        self.prometheus_job_attributes = keep;
+    /// Whether cumulative pipelines keep the per-job attributes (`job_id`, `room_id` and the
+    /// simulation run and job ids, [`PER_JOB_KEYS`](super::PER_JOB_KEYS)) on every series
+    /// (default no). Cumulative pipelines are the Prometheus endpoint and OTLP or LiveKit Cloud
+    /// export with cumulative temporality: they keep every series they ever saw, so with the job
+    /// attributes a worker that runs many jobs grows series without bound. Without them each
+    /// instrument has one series per bounded attribute set (model, provider, agent name, ...),
+    /// and the per-job identifiers stay on delta exports and the resource. Turn it on for a
+    /// process that runs one job (or a few). The embedded reader always keeps them.
+    pub fn cumulative_job_attributes(mut self, keep: bool) -> Self {
+        self.cumulative_job_attributes = keep;
         self
     }
 
@@ -314,7 +317,7 @@ impl fmt::Debug for TelemetryBuilder {
             .field("timeout", &self.timeout)
             .field("headers", &self.headers)
             .field("prometheus", &self.prometheus)
-            .field("prometheus_job_attributes", &self.prometheus_job_attributes)
+            .field("cumulative_job_attributes", &self.cumulative_job_attributes)
             .field("disabled", &self.disabled)
             .field("retry", &self.retry)
             .field("metric_types", &self.metric_types.len())

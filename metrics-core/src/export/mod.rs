@@ -75,7 +75,6 @@ mod overflow;
 pub(crate) mod parse;
 #[cfg(feature = "prometheus")]
 mod prometheus;
-#[cfg(feature = "prometheus")]
 mod pull;
 mod resolve;
 mod retry;
@@ -103,7 +102,6 @@ pub use error::ExportError;
 #[cfg(feature = "otlp")]
 pub use health::{EXPORT_DROPPED, EXPORT_FAILURES, EXPORT_RETRIES, ExportStats};
 pub use opentelemetry_sdk::metrics::Temporality;
-#[cfg(feature = "prometheus")]
 pub use pull::PER_JOB_KEYS;
 pub use retry::RetryPolicy;
 pub use secret::Secret;

@@ -1,16 +1,21 @@
-//! Bounded series on the Prometheus endpoint.
+//! Bounded series in cumulative pipelines.
 //!
-//! Pull mode is cumulative: every attribute set a series ever had stays in memory and on
-//! `/metrics` for the life of the process. Job attribution ([`crate::job`]) adds `job_id` and
-//! `room_id` (and, for simulations, their run and job ids) to every data point, so a worker that
-//! runs thousands of jobs would grow series without bound until the cardinality limit folds
-//! everything new into the overflow series. The Prometheus reader therefore lives in a provider of
-//! its own, fed through [`meter`]: every instrument records into the push (or embedded) pipeline
-//! as given, and into the pull pipeline without the per-job keys, so `/metrics` has one series per
-//! instrument and bounded attribute set (model, provider, agent name, ...) however many jobs run.
-//! The per-job identifiers stay where they are bounded: on OTLP delta exports (each interval
-//! carries only its own jobs), on the resource, and on `/metrics` too with
-//! [`prometheus_job_attributes(true)`](super::TelemetryBuilder::prometheus_job_attributes).
+//! A cumulative pipeline (the Prometheus endpoint, and OTLP export with cumulative temporality)
+//! keeps every attribute set a series ever had, in memory and in every export, for the life of
+//! the process. Job attribution ([`crate::job`]) adds `job_id` and `room_id` (and, for
+//! simulations, their run and job ids) to every data point, so a worker that runs thousands of
+//! jobs would grow series without bound until the cardinality limit folds everything new into the
+//! overflow series. So, unless
+//! [`cumulative_job_attributes(true)`](super::TelemetryBuilder::cumulative_job_attributes):
+//! - the Prometheus reader lives in a provider of its own, fed through [`meter`]: every
+//!   instrument records into the push (or embedded) pipeline as given, and into the pull
+//!   pipeline without the per-job keys;
+//! - a cumulative push pipeline is fed without them too (and then the Prometheus reader shares
+//!   its provider).
+//!
+//! Either way each instrument has one series per bounded attribute set (model, provider, agent
+//! name, ...) however many jobs run. The per-job identifiers stay where they are bounded: on
+//! delta exports (each interval carries only its own jobs) and on the resource.
 
 use std::borrow::Cow;
 use std::sync::Arc;

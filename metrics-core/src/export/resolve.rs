@@ -20,7 +20,7 @@ use super::error::ExportError;
 use super::secret::{Secret, redact_url};
 use super::settings::{Mode, Protocol, PushSettings};
 use super::{Parts, Telemetry, TelemetryBuilder};
-use crate::capture::Capture;
+use crate::capture::{Capture, scoped_meter};
 
 impl TelemetryBuilder {
     /// Reads the environment, checks every setting and starts the exporter.
@@ -68,11 +68,15 @@ impl TelemetryBuilder {
                 _ => Mode::Embedded,
             },
         };
-        // The Prometheus reader gets a provider of its own, fed without the per-job attributes
-        // (see `pull`), unless they were asked for on `/metrics`.
+        // Cumulative pipelines get no per-job attributes (see `pull`), unless asked for: a
+        // cumulative push pipeline is fed without them (and the Prometheus reader can share its
+        // provider); otherwise the Prometheus reader gets a provider of its own.
+        let filter_primary = !self.cumulative_job_attributes
+            && matches!(&mode, Mode::Otlp(s) | Mode::LiveKitCloud(s)
+                if s.temporality == Temporality::Cumulative);
         let mut pull = None;
         if let Some(addr) = self.prometheus {
-            if self.prometheus_job_attributes {
+            if self.cumulative_job_attributes || filter_primary {
                 provider = start_prometheus(provider, addr, &mut parts)?;
             } else {
                 pull = Some(start_prometheus(new_provider(), addr, &mut parts)?.build());
@@ -85,7 +89,7 @@ impl TelemetryBuilder {
         let alone = matches!(mode, Mode::Prometheus(_));
         let meter = if let Some(only) = pull.take_if(|_| alone) {
             // Prometheus alone: its provider is the only one.
-            let meter = pull_meter(None, &only);
+            let meter = super::pull::meter(None, scoped_meter(&only));
             parts.provider = Some(only);
             meter
         } else {
@@ -98,13 +102,16 @@ impl TelemetryBuilder {
                 meter
             } else {
                 let provider = provider.build();
-                let meter = crate::capture::scoped_meter(&provider);
+                let meter = scoped_meter(&provider);
                 parts.provider = Some(provider);
                 meter
             };
-            match &pull {
-                Some(pull) => pull_meter(Some(primary), pull),
-                None => primary,
+            match (&pull, &parts.provider) {
+                (Some(pull), _) => super::pull::meter(Some(primary), scoped_meter(pull)),
+                (None, Some(provider)) if filter_primary => {
+                    super::pull::meter(None, scoped_meter(provider))
+                }
+                _ => primary,
             }
         };
         #[cfg(feature = "otlp")]
@@ -289,24 +296,6 @@ fn push_reader(_: PushConfig, _: &mut Parts) -> Result<crate::capture::SharedRea
     Err(ExportError::Unsupported {
         what: "OTLP export needs the `otlp` cargo feature of agent-metrics-core".to_owned(),
     })
-}
-
-/// A meter recording into `primary` as given and into `pull` without the per-job attributes.
-#[cfg(feature = "prometheus")]
-fn pull_meter(
-    primary: Option<opentelemetry::metrics::Meter>,
-    pull: &SdkMeterProvider,
-) -> opentelemetry::metrics::Meter {
-    super::pull::meter(primary, crate::capture::scoped_meter(pull))
-}
-
-/// Never called: without the `prometheus` feature there is no pull provider.
-#[cfg(not(feature = "prometheus"))]
-fn pull_meter(
-    primary: Option<opentelemetry::metrics::Meter>,
-    pull: &SdkMeterProvider,
-) -> opentelemetry::metrics::Meter {
-    primary.unwrap_or_else(|| crate::capture::scoped_meter(pull))
 }
 
 #[cfg(feature = "prometheus")]
