@@ -7,6 +7,9 @@
 //! - **LiveKit Cloud**: OTLP/HTTP to `{observability_url}/observability/metrics/otlp/v0` with a
 //!   Bearer JWT re-minted before it expires (`LiveKitCloud`, cargo feature `otlp`);
 //! - **Prometheus** pull endpoint (cargo feature `prometheus`), alone or next to a push target;
+//!   like every cumulative pipeline it carries no per-job attributes (`job_id`, `room_id`, ...), so
+//!   its series stay bounded however many jobs a worker runs
+//!   ([`TelemetryBuilder::cumulative_job_attributes`] keeps them);
 //! - **embedded**: an in-process reader ([`Telemetry::capture`]) when nothing is configured;
 //! - **user-provided**: [`Telemetry::from_meter`] / [`Telemetry::from_provider`] record through the
 //!   caller's pipeline, which we never shut down (LiveKit #6931);
