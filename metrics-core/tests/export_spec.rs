@@ -630,13 +630,13 @@ const LEAKED: &str = "SECRET-for-the-users-collector";
 #[test]
 fn livekit_cloud_requests_carry_exactly_their_own_headers_whatever_the_process_environment() {
     let exe = std::env::current_exe().unwrap();
+    // The test's path within its binary, whichever binary this file ends up in.
+    let name = match module_path!().split_once("::") {
+        Some((_, module)) => format!("{module}::child_process_headers"),
+        None => "child_process_headers".to_owned(),
+    };
     let output = std::process::Command::new(exe)
-        .args([
-            "--exact",
-            "child_process_headers",
-            "--ignored",
-            "--nocapture",
-        ])
+        .args(["--exact", name.as_str(), "--ignored", "--nocapture"])
         .args(["--test-threads", "1"])
         .env(CHILD_MARKER, "1")
         .env(
