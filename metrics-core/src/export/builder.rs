@@ -50,10 +50,17 @@ pub const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 /// standard way for an operator to name a service.
 ///
 /// We add `OTEL_EXPORTER_OTLP_HEADERS` to OTLP requests, not to LiveKit Cloud ones (they are
-/// meant for the user's collector); LiveKit Cloud always uses http/protobuf. Note that the OTLP
-/// crate also reads `OTEL_EXPORTER_OTLP_HEADERS` and `OTEL_EXPORTER_OTLP_COMPRESSION` from the
-/// process environment by itself, whatever [`Env`] says: such process-wide headers reach every
-/// OTLP/HTTP request, and [`gzip(false)`](Self::gzip) cannot turn off a process-wide `gzip`.
+/// meant for the user's collector); LiveKit Cloud always uses http/protobuf with gzip. Requests
+/// carry exactly the headers configured here (and the content type, encoding and user agent),
+/// even though the OTLP crate also reads `OTEL_EXPORTER_OTLP_HEADERS` and
+/// `OTEL_EXPORTER_OTLP_COMPRESSION` from the process environment by itself: [`Env`] is the only
+/// source of settings.
+///
+/// Every `OTEL_*` variable follows the OpenTelemetry SDK environment-variable specification: a
+/// blank value counts as unset, and an unusable one (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`,
+/// one bad entry in `OTEL_RESOURCE_ATTRIBUTES`, a malformed endpoint, ...) logs one `tracing`
+/// warning naming the variable and is ignored, so that the default applies: it never makes
+/// [`build`](Self::build) fail. Builder settings, being code, are checked and are errors.
 ///
 /// ```
 /// use std::time::Duration;
@@ -83,6 +90,7 @@ pub struct TelemetryBuilder {
     pub(super) target: Option<Target>,
     pub(super) headers: Vec<(String, Secret)>,
     pub(super) prometheus: Option<SocketAddr>,
+    pub(super) cumulative_job_attributes: bool,
     pub(super) disabled: bool,
     pub(super) retry: Option<RetryPolicy>,
     /// Plugin types whose declared cardinality limits apply, next to the schema's.
@@ -114,6 +122,7 @@ impl TelemetryBuilder {
             target: None,
             headers: Vec::new(),
             prometheus: None,
+            cumulative_job_attributes: false,
             disabled: false,
             retry: None,
             metric_types: Vec::new(),
@@ -169,7 +178,8 @@ impl TelemetryBuilder {
     }
 
     /// Timeout of one export, retries included (default 10 s); overrides
-    /// `OTEL_EXPORTER_OTLP_TIMEOUT`.
+    /// `OTEL_METRIC_EXPORT_TIMEOUT` (the whole export) and `OTEL_EXPORTER_OTLP_TIMEOUT` (each
+    /// request, by default also the whole export).
     pub fn export_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -203,7 +213,9 @@ impl TelemetryBuilder {
         catalog
     }
 
-    /// Gzip request bodies (default on); overrides `OTEL_EXPORTER_OTLP_COMPRESSION`.
+    /// Gzip request bodies; overrides `OTEL_EXPORTER_OTLP_[METRICS_]COMPRESSION`. The default is
+    /// off for OTLP, as the specification says (some receivers reject gzip), and on for LiveKit
+    /// Cloud.
     pub fn gzip(mut self, gzip: bool) -> Self {
         self.gzip = Some(gzip);
         self
@@ -264,6 +276,19 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Whether cumulative pipelines keep the per-job attributes (`job_id`, `room_id` and the
+    /// simulation run and job ids, [`PER_JOB_KEYS`](super::PER_JOB_KEYS)) on every series
+    /// (default no). Cumulative pipelines are the Prometheus endpoint and OTLP or LiveKit Cloud
+    /// export with cumulative temporality: they keep every series they ever saw, so with the job
+    /// attributes a worker that runs many jobs grows series without bound. Without them each
+    /// instrument has one series per bounded attribute set (model, provider, agent name, ...),
+    /// and the per-job identifiers stay on delta exports and the resource. Turn it on for a
+    /// process that runs one job (or a few). The embedded reader always keeps them.
+    pub fn cumulative_job_attributes(mut self, keep: bool) -> Self {
+        self.cumulative_job_attributes = keep;
+        self
+    }
+
     /// Record nothing: [`Telemetry::meter`](super::Telemetry::meter) is a no-op meter.
     pub fn disable(mut self) -> Self {
         self.disabled = true;
@@ -292,6 +317,7 @@ impl fmt::Debug for TelemetryBuilder {
             .field("timeout", &self.timeout)
             .field("headers", &self.headers)
             .field("prometheus", &self.prometheus)
+            .field("cumulative_job_attributes", &self.cumulative_job_attributes)
             .field("disabled", &self.disabled)
             .field("retry", &self.retry)
             .field("metric_types", &self.metric_types.len())

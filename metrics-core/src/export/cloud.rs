@@ -97,7 +97,7 @@ impl LiveKitCloud {
     /// The LiveKit Cloud settings of `env`: `None` when neither `LIVEKIT_OBSERVABILITY_URL` nor a
     /// LiveKit Cloud `LIVEKIT_URL` is set; an error when one is but the API key or secret is not.
     pub fn from_env(env: &Env) -> Result<Option<Self>, ExportError> {
-        let settings = super::env::EnvSettings::read(env)?;
+        let settings = super::env::EnvSettings::read(env);
         Self::from_livekit_env(&settings.livekit)
     }
 

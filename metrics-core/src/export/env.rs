@@ -12,6 +12,7 @@ use std::time::Duration;
 use opentelemetry_sdk::metrics::Temporality;
 
 use super::error::ExportError;
+use super::parse::{self, Show};
 use super::secret::{Secret, redact_url};
 use super::settings::Protocol;
 
@@ -90,7 +91,8 @@ impl fmt::Debug for Env {
     }
 }
 
-/// What the environment says, parsed and checked; `None` means "not set".
+/// What the environment says, parsed and checked; `None` means "not set or not usable" (an
+/// unusable value was warned about, see [`super::parse`]).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct EnvSettings {
     pub disabled: bool,
@@ -98,11 +100,16 @@ pub(crate) struct EnvSettings {
     pub metrics_endpoint: Option<String>,
     /// `OTEL_EXPORTER_OTLP_ENDPOINT`, a base URL.
     pub base_endpoint: Option<String>,
+    /// An endpoint variable was set but none was usable: the specification's default applies.
+    pub default_endpoint: bool,
     pub headers: Vec<(String, Secret)>,
     pub protocol: Option<Protocol>,
     pub temporality: Option<Temporality>,
     pub interval: Option<Duration>,
+    /// `OTEL_EXPORTER_OTLP_[METRICS_]TIMEOUT`: one request.
     pub timeout: Option<Duration>,
+    /// `OTEL_METRIC_EXPORT_TIMEOUT`: one export, retries included.
+    pub export_timeout: Option<Duration>,
     pub gzip: Option<bool>,
     pub resource: Vec<(String, String)>,
     pub service_name: Option<String>,
@@ -121,79 +128,119 @@ pub(crate) struct LiveKitEnv {
     pub deployment_id: Option<String>,
 }
 
-const METRICS_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT";
-const ENDPOINT: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
-const METRICS_HEADERS: &str = "OTEL_EXPORTER_OTLP_METRICS_HEADERS";
-const HEADERS: &str = "OTEL_EXPORTER_OTLP_HEADERS";
-const METRICS_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL";
-const PROTOCOL: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
-const METRICS_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT";
-const TIMEOUT: &str = "OTEL_EXPORTER_OTLP_TIMEOUT";
-const METRICS_COMPRESSION: &str = "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION";
-const COMPRESSION: &str = "OTEL_EXPORTER_OTLP_COMPRESSION";
-const TEMPORALITY: &str = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE";
-const INTERVAL: &str = "OTEL_METRIC_EXPORT_INTERVAL";
+pub(crate) const METRICS_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT";
+pub(crate) const ENDPOINT: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
+pub(crate) const METRICS_HEADERS: &str = "OTEL_EXPORTER_OTLP_METRICS_HEADERS";
+pub(crate) const HEADERS: &str = "OTEL_EXPORTER_OTLP_HEADERS";
+pub(crate) const METRICS_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL";
+pub(crate) const PROTOCOL: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
+pub(crate) const METRICS_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT";
+pub(crate) const TIMEOUT: &str = "OTEL_EXPORTER_OTLP_TIMEOUT";
+pub(crate) const METRICS_COMPRESSION: &str = "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION";
+pub(crate) const COMPRESSION: &str = "OTEL_EXPORTER_OTLP_COMPRESSION";
+pub(crate) const TEMPORALITY: &str = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE";
+pub(crate) const INTERVAL: &str = "OTEL_METRIC_EXPORT_INTERVAL";
+pub(crate) const EXPORT_TIMEOUT: &str = "OTEL_METRIC_EXPORT_TIMEOUT";
+pub(crate) const RESOURCE_ATTRIBUTES: &str = "OTEL_RESOURCE_ATTRIBUTES";
+pub(crate) const SERVICE_NAME: &str = "OTEL_SERVICE_NAME";
+pub(crate) const SDK_DISABLED: &str = "OTEL_SDK_DISABLED";
+
+/// The base URL the specification gives OTLP/HTTP (`http://localhost:4318`).
+pub(crate) const DEFAULT_HTTP_ENDPOINT: &str = "http://localhost:4318";
+/// The base URL the specification gives OTLP/gRPC (`http://localhost:4317`).
+pub(crate) const DEFAULT_GRPC_ENDPOINT: &str = "http://localhost:4317";
+
+fn protocol(text: &str) -> Result<Protocol, String> {
+    if text.eq_ignore_ascii_case("http/json") {
+        return Err("http/json is not supported by this exporter".to_owned());
+    }
+    let protocol = parse::choice(
+        text,
+        &[
+            ("http/protobuf", Protocol::HttpProtobuf),
+            ("grpc", Protocol::Grpc),
+        ],
+    )?;
+    if protocol == Protocol::Grpc && !cfg!(feature = "grpc") {
+        return Err("grpc needs the `grpc` cargo feature of agent-metrics-core".to_owned());
+    }
+    Ok(protocol)
+}
+
+pub(crate) fn temporality(text: &str) -> Result<Temporality, String> {
+    parse::choice(
+        text,
+        &[
+            ("delta", Temporality::Delta),
+            ("cumulative", Temporality::Cumulative),
+            ("lowmemory", Temporality::LowMemory),
+        ],
+    )
+}
+
+fn compression(text: &str) -> Result<bool, String> {
+    if text.eq_ignore_ascii_case("zstd") {
+        return Err("zstd is not supported by this exporter (gzip and none are)".to_owned());
+    }
+    parse::choice(text, &[("gzip", true), ("none", false)])
+}
 
 impl EnvSettings {
-    /// Reads and checks every variable; the first bad one is the error.
-    pub(crate) fn read(env: &Env) -> Result<Self, ExportError> {
-        // The signal-specific variable replaces the generic one, as in the OTLP exporter spec.
-        let pick = |specific: &'static str, generic: &'static str| {
-            env.get(specific)
-                .map(|v| (specific, v))
-                .or_else(|| env.get(generic).map(|v| (generic, v)))
-        };
-        let headers = match pick(METRICS_HEADERS, HEADERS) {
-            Some((var, value)) => parse_headers(var, &value)?,
-            None => Vec::new(),
-        };
-        let protocol = match pick(METRICS_PROTOCOL, PROTOCOL) {
-            Some((var, value)) => Some(parse_protocol(var, &value)?),
-            None => None,
-        };
-        let timeout = match pick(METRICS_TIMEOUT, TIMEOUT) {
-            Some((var, value)) => Some(parse_millis(var, &value)?),
-            None => None,
-        };
-        let gzip = match pick(METRICS_COMPRESSION, COMPRESSION) {
-            Some((var, value)) => Some(parse_compression(var, &value)?),
-            None => None,
-        };
-        let resource = match env.get("OTEL_RESOURCE_ATTRIBUTES") {
-            Some(value) => parse_pairs(&value).map_err(|reason| ExportError::InvalidEnv {
-                var: "OTEL_RESOURCE_ATTRIBUTES",
-                reason,
-            })?,
-            None => Vec::new(),
-        };
-        let metrics_endpoint = env.get(METRICS_ENDPOINT);
-        if let Some(url) = &metrics_endpoint {
-            check_endpoint(METRICS_ENDPOINT, url)?;
+    /// Reads every variable; an unusable one is warned about and left unset, so that its default
+    /// applies (see [`super::parse`]). The signal-specific variable replaces the generic one, as
+    /// in the OTLP exporter specification; when it is unusable, the generic one applies.
+    pub(crate) fn read(env: &Env) -> Self {
+        fn pick<T>(
+            env: &Env,
+            vars: &[&str],
+            show: Show,
+            parse: impl Fn(&str) -> Result<T, String>,
+        ) -> Option<T> {
+            vars.iter()
+                .find_map(|var| parse::setting(var, env.get(var).as_deref(), show, &parse))
         }
-        let base_endpoint = env.get(ENDPOINT);
-        if let Some(url) = &base_endpoint {
-            check_endpoint(ENDPOINT, url)?;
-        }
-        Ok(EnvSettings {
-            disabled: env
-                .get("OTEL_SDK_DISABLED")
-                .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+        let endpoint = |var| {
+            parse::setting(var, env.get(var).as_deref(), Show::Hidden, |url| {
+                parse::url(url).map(|()| url.to_owned())
+            })
+        };
+        let metrics_endpoint = endpoint(METRICS_ENDPOINT);
+        let base_endpoint = endpoint(ENDPOINT);
+        let any_endpoint = [METRICS_ENDPOINT, ENDPOINT]
+            .iter()
+            .any(|var| env.get(var).is_some());
+        EnvSettings {
+            disabled: parse::setting(
+                SDK_DISABLED,
+                env.get(SDK_DISABLED).as_deref(),
+                Show::Value,
+                parse::boolean,
+            )
+            .unwrap_or(false),
+            default_endpoint: any_endpoint && metrics_endpoint.is_none() && base_endpoint.is_none(),
             metrics_endpoint,
             base_endpoint,
-            headers,
-            protocol,
-            temporality: env
-                .get(TEMPORALITY)
-                .map(|v| parse_temporality(TEMPORALITY, &v))
-                .transpose()?,
-            interval: env
-                .get(INTERVAL)
-                .map(|v| parse_millis(INTERVAL, &v))
-                .transpose()?,
-            timeout,
-            gzip,
-            resource,
-            service_name: env.get("OTEL_SERVICE_NAME"),
+            headers: pick(
+                env,
+                &[METRICS_HEADERS, HEADERS],
+                Show::Hidden,
+                parse::headers,
+            )
+            .unwrap_or_default(),
+            protocol: pick(env, &[METRICS_PROTOCOL, PROTOCOL], Show::Value, protocol),
+            temporality: pick(env, &[TEMPORALITY], Show::Value, temporality),
+            interval: pick(env, &[INTERVAL], Show::Value, parse::millis),
+            timeout: pick(env, &[METRICS_TIMEOUT, TIMEOUT], Show::Value, parse::millis),
+            export_timeout: pick(env, &[EXPORT_TIMEOUT], Show::Value, parse::millis),
+            gzip: pick(
+                env,
+                &[METRICS_COMPRESSION, COMPRESSION],
+                Show::Value,
+                compression,
+            ),
+            resource: pick(env, &[RESOURCE_ATTRIBUTES], Show::Hidden, parse::pairs)
+                .unwrap_or_default(),
+            service_name: env.get(SERVICE_NAME),
             livekit: LiveKitEnv {
                 observability_url: env.get("LIVEKIT_OBSERVABILITY_URL"),
                 url: env.get("LIVEKIT_URL"),
@@ -202,17 +249,23 @@ impl EnvSettings {
                 agent_id: env.get("LIVEKIT_AGENT_ID"),
                 deployment_id: env.get("LIVEKIT_AGENT_DEPLOYMENT"),
             },
-        })
+        }
     }
 
     /// The metrics URL the environment asks for, and the variable it came from: the
     /// signal-specific one verbatim, else the base one with `/v1/metrics` appended (OTLP/HTTP
-    /// only: gRPC uses the base URL as it is).
+    /// only: gRPC uses the base URL as it is), else the specification's default when an endpoint
+    /// variable was set but unusable.
     pub(crate) fn endpoint(&self, protocol: Protocol) -> Option<(String, &'static str)> {
         if let Some(url) = &self.metrics_endpoint {
             return Some((url.clone(), METRICS_ENDPOINT));
         }
-        let base = self.base_endpoint.as_deref()?;
+        let base = match (&self.base_endpoint, protocol) {
+            (Some(base), _) => base.as_str(),
+            (None, _) if !self.default_endpoint => return None,
+            (None, Protocol::HttpProtobuf) => DEFAULT_HTTP_ENDPOINT,
+            (None, Protocol::Grpc) => DEFAULT_GRPC_ENDPOINT,
+        };
         Some(match protocol {
             Protocol::HttpProtobuf => (signal_url(base), ENDPOINT),
             Protocol::Grpc => (base.to_owned(), ENDPOINT),
@@ -225,149 +278,14 @@ pub(crate) fn signal_url(base: &str) -> String {
     format!("{}/v1/metrics", base.trim_end_matches('/'))
 }
 
-/// Checks that `url` is an `http://` or `https://` URL with a host, so that a typo is a build
-/// error instead of a silent export failure every 30 s.
+/// Checks that `url` (from the builder or a `LIVEKIT_*` variable) is an `http://` or `https://`
+/// URL with a host, so that a typo is a build error instead of a silent export failure every 30 s.
 pub(crate) fn check_endpoint(origin: &'static str, url: &str) -> Result<(), ExportError> {
-    let invalid = |reason: &str| ExportError::InvalidEndpoint {
+    parse::url(url).map_err(|reason| ExportError::InvalidEndpoint {
         origin,
         url: redact_url(url),
-        reason: reason.to_owned(),
-    };
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return Err(invalid("expected an http:// or https:// URL"));
-    };
-    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-        return Err(invalid("the scheme must be http or https"));
-    }
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if host.is_empty() || host.starts_with(':') {
-        return Err(invalid("the URL has no host"));
-    }
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(invalid("the URL contains whitespace"));
-    }
-    if let Some((_, port)) = host.rsplit_once(':').filter(|_| !host.ends_with(']'))
-        && port.parse::<u16>().is_err()
-    {
-        return Err(invalid("the port is not a number from 0 to 65535"));
-    }
-    Ok(())
-}
-
-fn parse_protocol(var: &'static str, value: &str) -> Result<Protocol, ExportError> {
-    match value.to_ascii_lowercase().as_str() {
-        "http/protobuf" => Ok(Protocol::HttpProtobuf),
-        "grpc" => Ok(Protocol::Grpc),
-        "http/json" => Err(ExportError::Unsupported {
-            what: format!("{var}=http/json: use http/protobuf (the default) or grpc"),
-        }),
-        _ => Err(ExportError::InvalidEnv {
-            var,
-            reason: format!("`{value}` is not one of http/protobuf, grpc"),
-        }),
-    }
-}
-
-pub(crate) fn parse_temporality(
-    var: &'static str,
-    value: &str,
-) -> Result<Temporality, ExportError> {
-    match value.to_ascii_lowercase().as_str() {
-        "delta" => Ok(Temporality::Delta),
-        "cumulative" => Ok(Temporality::Cumulative),
-        "lowmemory" => Ok(Temporality::LowMemory),
-        _ => Err(ExportError::InvalidEnv {
-            var,
-            reason: format!("`{value}` is not one of delta, cumulative, lowmemory"),
-        }),
-    }
-}
-
-fn parse_millis(var: &'static str, value: &str) -> Result<Duration, ExportError> {
-    match value.parse::<u64>() {
-        Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
-        _ => Err(ExportError::InvalidEnv {
-            var,
-            reason: format!("`{value}` is not a positive number of milliseconds"),
-        }),
-    }
-}
-
-fn parse_compression(var: &'static str, value: &str) -> Result<bool, ExportError> {
-    match value.to_ascii_lowercase().as_str() {
-        "gzip" => Ok(true),
-        "none" => Ok(false),
-        _ => Err(ExportError::InvalidEnv {
-            var,
-            reason: format!("`{value}` is not one of gzip, none"),
-        }),
-    }
-}
-
-// Header values are credentials more often than not: errors name the entry, never its content.
-fn parse_headers(var: &'static str, value: &str) -> Result<Vec<(String, Secret)>, ExportError> {
-    let pairs = parse_pairs(value).map_err(|reason| ExportError::InvalidEnv { var, reason })?;
-    pairs
-        .into_iter()
-        .enumerate()
-        .map(|(i, (name, value))| {
-            let valid_name = name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-            if !valid_name {
-                return Err(ExportError::InvalidEnv {
-                    var,
-                    reason: format!("entry {} does not have a valid header name", i + 1),
-                });
-            }
-            if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
-                return Err(ExportError::InvalidEnv {
-                    var,
-                    reason: format!("entry {} has control characters in its value", i + 1),
-                });
-            }
-            Ok((name, Secret::new(value)))
-        })
-        .collect()
-}
-
-/// `k1=v1,k2=v2` with percent-encoded keys and values (W3C baggage style, as the spec uses for
-/// `OTEL_RESOURCE_ATTRIBUTES` and `OTEL_EXPORTER_OTLP_HEADERS`). Errors never quote the input.
-pub(crate) fn parse_pairs(value: &str) -> Result<Vec<(String, String)>, String> {
-    let mut out = Vec::new();
-    for (i, entry) in value.split(',').enumerate() {
-        let entry = entry.trim();
-        if entry.is_empty() {
-            continue;
-        }
-        let Some((key, val)) = entry.split_once('=') else {
-            return Err(format!("entry {} is not key=value", i + 1));
-        };
-        let decoded = percent_decode(key.trim()).zip(percent_decode(val.trim()));
-        let Some((key, val)) = decoded.filter(|(k, _)| !k.is_empty()) else {
-            return Err(format!(
-                "entry {} has an empty key or bad percent-encoding",
-                i + 1
-            ));
-        };
-        out.push((key, val));
-    }
-    Ok(out)
-}
-
-pub(crate) fn percent_decode(s: &str) -> Option<String> {
-    let mut bytes = Vec::with_capacity(s.len());
-    let mut iter = s.bytes();
-    while let Some(b) = iter.next() {
-        if b == b'%' {
-            let hex = [iter.next()?, iter.next()?];
-            bytes.push(u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?);
-        } else {
-            bytes.push(b);
-        }
-    }
-    String::from_utf8(bytes).ok()
+        reason,
+    })
 }
 
 #[cfg(test)]

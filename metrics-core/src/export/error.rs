@@ -47,7 +47,8 @@ pub enum ExportError {
         /// What was asked for and how to get it.
         what: String,
     },
-    /// gRPC export was selected outside a tokio runtime.
+    /// gRPC export was selected outside a tokio runtime. No longer returned: gRPC runs on a
+    /// runtime of the crate's own.
     NoTokioRuntime,
     /// The exporter or its HTTP client could not be built.
     Build {

@@ -1,11 +1,15 @@
 //! Exporting: the [`Telemetry`] handle, which owns the meter provider of one export setup.
 //!
 //! Modes (see [`TelemetryBuilder`] for how one is chosen):
-//! - **OTLP** over HTTP/protobuf (default; gzip; `http://` and `https://` through rustls) or gRPC
-//!   (cargo feature `grpc`, which needs a tokio runtime: build the `Telemetry` inside one);
+//! - **OTLP** over HTTP/protobuf (default; uncompressed unless gzip is asked for; `http://` and
+//!   `https://` through rustls) or gRPC (cargo feature `grpc`; it runs on a tokio runtime of the
+//!   crate's own, so it works with no runtime and inside a current-thread or multi-thread one);
 //! - **LiveKit Cloud**: OTLP/HTTP to `{observability_url}/observability/metrics/otlp/v0` with a
 //!   Bearer JWT re-minted before it expires (`LiveKitCloud`, cargo feature `otlp`);
 //! - **Prometheus** pull endpoint (cargo feature `prometheus`), alone or next to a push target;
+//!   like every cumulative pipeline it carries no per-job attributes (`job_id`, `room_id`, ...), so
+//!   its series stay bounded however many jobs a worker runs
+//!   ([`TelemetryBuilder::cumulative_job_attributes`] keeps them);
 //! - **embedded**: an in-process reader ([`Telemetry::capture`]) when nothing is configured;
 //! - **user-provided**: [`Telemetry::from_meter`] / [`Telemetry::from_provider`] record through the
 //!   caller's pipeline, which we never shut down (LiveKit #6931);
@@ -71,8 +75,10 @@ mod health;
 mod otlp;
 #[cfg(feature = "otlp")]
 mod overflow;
+pub(crate) mod parse;
 #[cfg(feature = "prometheus")]
 mod prometheus;
+mod pull;
 mod resolve;
 mod retry;
 mod secret;
@@ -99,6 +105,7 @@ pub use error::ExportError;
 #[cfg(feature = "otlp")]
 pub use health::{EXPORT_DROPPED, EXPORT_FAILURES, EXPORT_RETRIES, ExportStats};
 pub use opentelemetry_sdk::metrics::Temporality;
+pub use pull::PER_JOB_KEYS;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use settings::{Mode, Protocol, PushSettings};
@@ -139,6 +146,8 @@ struct Inner {
     mode: Mode,
     /// A provider we built, so ours to flush and shut down; `None` for user-provided and disabled.
     provider: Option<SdkMeterProvider>,
+    /// The Prometheus reader's own provider, next to `provider` (see `pull`).
+    pull: Option<SdkMeterProvider>,
     capture: Option<Capture>,
     #[cfg(feature = "prometheus")]
     prometheus: std::sync::Mutex<Option<prometheus::PrometheusServer>>,
@@ -153,6 +162,7 @@ struct Inner {
 pub(crate) struct Parts {
     meter: Option<Meter>,
     provider: Option<SdkMeterProvider>,
+    pull: Option<SdkMeterProvider>,
     capture: Option<Capture>,
     #[cfg(feature = "prometheus")]
     prometheus: Option<prometheus::PrometheusServer>,
@@ -206,6 +216,7 @@ impl Telemetry {
                 meter,
                 mode,
                 provider: parts.provider,
+                pull: parts.pull,
                 capture: parts.capture,
                 #[cfg(feature = "prometheus")]
                 prometheus: std::sync::Mutex::new(parts.prometheus),
@@ -291,7 +302,15 @@ impl Inner {
         let result = match &self.provider {
             Some(provider) => {
                 let provider = provider.clone();
-                bounded("shutdown", timeout, move || provider.shutdown())
+                let pull = self.pull.clone();
+                bounded("shutdown", timeout, move || {
+                    let result = provider.shutdown();
+                    // A pull reader only: nothing to export, nothing that can hang.
+                    if let Some(pull) = pull {
+                        let _ = pull.shutdown();
+                    }
+                    result
+                })
             }
             None => Ok(()),
         };

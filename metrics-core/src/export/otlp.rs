@@ -24,8 +24,11 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http::{HeaderName, HeaderValue};
 use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
-use opentelemetry_otlp::{Compression, MetricExporter, WithExportConfig, WithHttpConfig};
-use opentelemetry_sdk::metrics::PeriodicReader;
+use opentelemetry_otlp::{MetricExporter, WithExportConfig, WithHttpConfig};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::metrics::data::ResourceMetrics;
+use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
+use opentelemetry_sdk::metrics::{PeriodicReader, Temporality};
 
 use super::cloud::ObservabilityTokens;
 use super::error::ExportError;
@@ -46,7 +49,7 @@ pub(crate) struct PushConfig {
 /// The periodic reader that pushes to `config`'s endpoint, and the health it reports to.
 pub(crate) fn reader(
     config: PushConfig,
-) -> Result<(PeriodicReader<Reported>, Arc<ExportHealth>), ExportError> {
+) -> Result<(PeriodicReader<OnRuntime>, Arc<ExportHealth>), ExportError> {
     let PushConfig {
         settings,
         endpoint,
@@ -61,15 +64,22 @@ pub(crate) fn reader(
         headers.push(("authorization".to_owned(), credentials));
     }
     let health = Arc::new(ExportHealth::new(settings.endpoint.clone()));
-    let exporter = match settings.protocol {
-        Protocol::HttpProtobuf => {
-            http_exporter(&settings, &endpoint, headers, tokens, Arc::clone(&health))?
+    let (exporter, runtime) = match settings.protocol {
+        Protocol::HttpProtobuf => (
+            http_exporter(&settings, &endpoint, headers, tokens, Arc::clone(&health))?,
+            None,
+        ),
+        Protocol::Grpc => {
+            let (exporter, runtime) = grpc_exporter(&settings, &endpoint, headers)?;
+            (exporter, Some(runtime))
         }
-        Protocol::Grpc => grpc_exporter(&settings, &endpoint, headers)?,
     };
-    let reported = Reported {
-        inner: exporter,
-        health: Arc::clone(&health),
+    let reported = OnRuntime {
+        inner: Reported {
+            inner: exporter,
+            health: Arc::clone(&health),
+        },
+        runtime,
     };
     let reader = PeriodicReader::builder(reported)
         .with_interval(settings.interval)
@@ -88,22 +98,95 @@ fn http_exporter(
         inner: blocking_client(settings.timeout)?,
         headers: header_values(headers)?,
         tokens,
+        gzip: settings.gzip,
         retry: settings.retry,
         budget: settings.timeout,
+        request_timeout: settings.request_timeout,
         health,
     };
-    let mut builder = MetricExporter::builder()
+    // No `with_compression`: the client compresses (see `HeaderClient::prepare`).
+    MetricExporter::builder()
         .with_temporality(settings.temporality)
         .with_http()
         .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
         .with_endpoint(endpoint)
         .with_timeout(settings.timeout)
         .with_retry_policy(opentelemetry_otlp::RetryPolicy::disabled())
-        .with_http_client(client);
-    if settings.gzip {
-        builder = builder.with_compression(Compression::Gzip);
+        .with_http_client(client)
+        .build()
+        .map_err(|e| build_error(&e, endpoint))
+}
+
+/// The tokio runtime gRPC exports run on: the crate's own, one worker thread, so that gRPC works
+/// the same with no runtime, inside a current-thread runtime (whose only thread a flush or
+/// shutdown would otherwise block while tonic's tasks need it) and inside a multi-thread one.
+pub(crate) struct GrpcRuntime(Option<tokio::runtime::Runtime>);
+
+impl GrpcRuntime {
+    #[cfg(feature = "grpc")]
+    fn new() -> Result<Self, ExportError> {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("agent-metrics-grpc")
+            .enable_all()
+            .build()
+            .map(|runtime| GrpcRuntime(Some(runtime)))
+            .map_err(|e| ExportError::Build {
+                reason: format!("cannot start the gRPC runtime: {e}"),
+            })
     }
-    builder.build().map_err(|e| build_error(&e, endpoint))
+}
+
+// Dropping a runtime blocks, which panics inside another runtime (the last `Telemetry` may be
+// dropped in async code): let its threads wind down in the background instead.
+impl Drop for GrpcRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// The exporter, run on [`GrpcRuntime`] when there is one (gRPC); HTTP runs where it is called.
+pub(crate) struct OnRuntime {
+    inner: Reported,
+    runtime: Option<GrpcRuntime>,
+}
+
+impl fmt::Debug for OnRuntime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OnRuntime")
+            .field("own_runtime", &self.runtime.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PushMetricExporter for OnRuntime {
+    async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
+        match self.runtime.as_ref().and_then(|r| r.0.as_ref()) {
+            // The SDK's reader thread is in no runtime, so blocking on ours is allowed.
+            Some(runtime) => runtime.block_on(self.inner.export(metrics)),
+            None => self.inner.export(metrics).await,
+        }
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        match self.runtime.as_ref().and_then(|r| r.0.as_ref()) {
+            Some(runtime) => {
+                let _inside = runtime.enter();
+                self.inner.shutdown_with_timeout(timeout)
+            }
+            None => self.inner.shutdown_with_timeout(timeout),
+        }
+    }
+
+    fn temporality(&self) -> Temporality {
+        self.inner.temporality()
+    }
 }
 
 #[cfg(feature = "grpc")]
@@ -111,14 +194,10 @@ fn grpc_exporter(
     settings: &PushSettings,
     endpoint: &str,
     headers: Vec<(String, Secret)>,
-) -> Result<MetricExporter, ExportError> {
-    use opentelemetry_otlp::WithTonicConfig;
+) -> Result<(MetricExporter, GrpcRuntime), ExportError> {
+    use opentelemetry_otlp::{Compression, WithTonicConfig};
     use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
 
-    // tonic's lazy channel spawns onto the current runtime and panics without one.
-    if tokio::runtime::Handle::try_current().is_err() {
-        return Err(ExportError::NoTokioRuntime);
-    }
     let mut metadata = MetadataMap::new();
     for (i, (name, value)) in headers.iter().enumerate() {
         let key = MetadataKey::from_bytes(name.to_ascii_lowercase().as_bytes());
@@ -132,13 +211,30 @@ fn grpc_exporter(
         .with_temporality(settings.temporality)
         .with_tonic()
         .with_endpoint(endpoint)
-        .with_timeout(settings.timeout)
+        .with_timeout(settings.request_timeout)
         .with_retry_policy(settings.retry.to_otlp())
-        .with_metadata(metadata);
+        // Exactly our metadata: the exporter adds `OTEL_EXPORTER_OTLP_HEADERS` from the process
+        // environment by itself before calling the interceptor, and [`Env`] is the only source.
+        .with_interceptor(move |mut request: tonic::Request<()>| {
+            *request.metadata_mut() = metadata.clone();
+            Ok(request)
+        });
     if settings.gzip {
         builder = builder.with_compression(Compression::Gzip);
     }
-    builder.build().map_err(|e| build_error(&e, endpoint))
+    // The exporter reads `OTEL_EXPORTER_OTLP_COMPRESSION` from the process environment when none
+    // is set here, and has no "none" to set: a process-wide gzip also applies to gRPC.
+    // tonic's lazy channel spawns its worker onto the runtime it is built in: ours.
+    let runtime = GrpcRuntime::new()?;
+    let exporter = match &runtime.0 {
+        Some(rt) => {
+            let _inside = rt.enter();
+            builder.build()
+        }
+        None => builder.build(),
+    };
+    let exporter = exporter.map_err(|e| build_error(&e, endpoint))?;
+    Ok((exporter, runtime))
 }
 
 #[cfg(not(feature = "grpc"))]
@@ -146,7 +242,7 @@ fn grpc_exporter(
     _: &PushSettings,
     _: &str,
     _: Vec<(String, Secret)>,
-) -> Result<MetricExporter, ExportError> {
+) -> Result<(MetricExporter, GrpcRuntime), ExportError> {
     Err(ExportError::Unsupported {
         what: "OTLP/gRPC needs the `grpc` cargo feature of agent-metrics-core".to_owned(),
     })
@@ -164,7 +260,7 @@ fn split_user_info(endpoint: &str) -> (String, Option<Secret>) {
     let Some((user_info, host)) = rest[..authority_end].rsplit_once('@') else {
         return (endpoint.to_owned(), None);
     };
-    let decoded = super::env::percent_decode(user_info).unwrap_or_else(|| user_info.to_owned());
+    let decoded = super::parse::percent_decode(user_info).unwrap_or_else(|| user_info.to_owned());
     let credentials = format!("Basic {}", STANDARD.encode(decoded));
     let stripped = format!("{scheme}://{host}{}", &rest[authority_end..]);
     (stripped, Some(Secret::new(credentials)))
@@ -252,11 +348,18 @@ pub(crate) struct HeaderClient {
     inner: reqwest::blocking::Client,
     headers: Vec<(HeaderName, HeaderValue)>,
     tokens: Option<Arc<ObservabilityTokens>>,
+    /// Whether bodies are sent gzip-compressed.
+    gzip: bool,
     retry: RetryPolicy,
     /// How long one export may take, retries included.
     budget: Duration,
+    /// How long one request may take.
+    request_timeout: Duration,
     health: Arc<ExportHealth>,
 }
+
+/// The `User-Agent` of our requests.
+const USER_AGENT_VALUE: &str = concat!("agent-metrics/", env!("CARGO_PKG_VERSION"));
 
 /// OTLP responses are a few bytes; anything much larger is not a collector talking.
 const MAX_RESPONSE_BYTES: u64 = 1 << 20;
@@ -266,17 +369,8 @@ type AttemptError = (HttpError, bool);
 
 #[async_trait]
 impl HttpClient for HeaderClient {
-    async fn send_bytes(&self, mut request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
-        let map = request.headers_mut();
-        for (name, value) in &self.headers {
-            map.insert(name.clone(), value.clone());
-        }
-        if let Some(tokens) = &self.tokens {
-            let token = tokens.current();
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))?;
-            value.set_sensitive(true);
-            map.insert(http::header::AUTHORIZATION, value);
-        }
+    async fn send_bytes(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
+        let request = self.prepare(request)?;
         // Blocking is fine here: the SDK runs exports on its own reader thread.
         let start = Instant::now();
         let result = retry::run(
@@ -301,6 +395,58 @@ impl HttpClient for HeaderClient {
 }
 
 impl HeaderClient {
+    /// The request as it goes out: exactly our headers (content type, encoding if gzip, user
+    /// agent, the configured headers and LiveKit Cloud's `Authorization`), whatever the exporter
+    /// added from the process environment (opentelemetry-otlp reads `OTEL_EXPORTER_OTLP_HEADERS`
+    /// and `OTEL_EXPORTER_OTLP_COMPRESSION` by itself), and the body compressed as configured.
+    fn prepare(&self, request: Request<Bytes>) -> Result<Request<Bytes>, HttpError> {
+        use http::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, USER_AGENT};
+        let (parts, body) = request.into_parts();
+        // Only possible if another crate turns on the exporter's `gzip-http` feature.
+        let body = match parts.headers.get(CONTENT_ENCODING) {
+            None => body,
+            Some(v) if v.as_bytes().eq_ignore_ascii_case(b"gzip") => {
+                let mut raw = Vec::new();
+                flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut raw)?;
+                Bytes::from(raw)
+            }
+            Some(_) => return Err("the exporter used an unexpected content encoding".into()),
+        };
+        let body = if self.gzip {
+            use std::io::Write as _;
+            let mut encoder = flate2::write::GzEncoder::new(
+                Vec::with_capacity(body.len() / 4 + 64),
+                flate2::Compression::default(),
+            );
+            encoder.write_all(&body)?;
+            Bytes::from(encoder.finish()?)
+        } else {
+            body
+        };
+        let mut out = Request::new(body);
+        *out.method_mut() = parts.method;
+        *out.uri_mut() = parts.uri;
+        let map = out.headers_mut();
+        map.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-protobuf"),
+        );
+        if self.gzip {
+            map.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
+        map.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        for (name, value) in &self.headers {
+            map.insert(name.clone(), value.clone());
+        }
+        if let Some(tokens) = &self.tokens {
+            let token = tokens.current();
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))?;
+            value.set_sensitive(true);
+            map.insert(AUTHORIZATION, value);
+        }
+        Ok(out)
+    }
+
     fn attempt(
         &self,
         request: &Request<Bytes>,
@@ -313,6 +459,7 @@ impl HeaderClient {
         let mut outgoing: reqwest::blocking::Request = copy
             .try_into()
             .map_err(|e| (Box::new(e) as HttpError, false))?;
+        let timeout = timeout.min(self.request_timeout);
         *outgoing.timeout_mut() = Some(timeout);
         let mut response = match self.inner.execute(outgoing) {
             Ok(response) => response,
@@ -372,6 +519,7 @@ impl fmt::Debug for HeaderClient {
         f.debug_struct("HeaderClient")
             .field("headers", &names)
             .field("bearer_token", &self.tokens.is_some())
+            .field("gzip", &self.gzip)
             .field("retry", &self.retry)
             .field("budget", &self.budget)
             .finish_non_exhaustive()

@@ -20,7 +20,7 @@ use super::error::ExportError;
 use super::secret::{Secret, redact_url};
 use super::settings::{Mode, Protocol, PushSettings};
 use super::{Parts, Telemetry, TelemetryBuilder};
-use crate::capture::Capture;
+use crate::capture::{Capture, scoped_meter};
 
 impl TelemetryBuilder {
     /// Reads the environment, checks every setting and starts the exporter.
@@ -29,7 +29,7 @@ impl TelemetryBuilder {
     /// `tracing` warning at the first failed export, and in the result of
     /// [`Telemetry::force_flush`] and [`Telemetry::shutdown`].
     pub fn build(self) -> Result<Telemetry, ExportError> {
-        let env = EnvSettings::read(&self.env)?;
+        let env = EnvSettings::read(&self.env);
         if self.disabled || env.disabled {
             return Ok(Telemetry::disabled());
         }
@@ -43,10 +43,14 @@ impl TelemetryBuilder {
             }
         }
         let push = self.push_target(&env)?;
-        let mut provider = SdkMeterProvider::builder().with_resource(self.resource(&env));
-        if let Some(view) = crate::cardinality::view(&self.catalog()) {
-            provider = provider.with_view(view);
-        }
+        let new_provider = || {
+            let provider = SdkMeterProvider::builder().with_resource(self.resource(&env));
+            match crate::cardinality::view(&self.catalog()) {
+                Some(view) => provider.with_view(view),
+                None => provider,
+            }
+        };
+        let mut provider = new_provider();
         let mut parts = Parts::default();
         let mode = match push {
             Some((cloud, config)) => {
@@ -64,36 +68,80 @@ impl TelemetryBuilder {
                 _ => Mode::Embedded,
             },
         };
+        // Cumulative pipelines get no per-job attributes (see `pull`), unless asked for: a
+        // cumulative push pipeline is fed without them (and the Prometheus reader can share its
+        // provider); otherwise the Prometheus reader gets a provider of its own.
+        let filter_primary = !self.cumulative_job_attributes
+            && matches!(&mode, Mode::Otlp(s) | Mode::LiveKitCloud(s)
+                if s.temporality == Temporality::Cumulative);
+        let mut pull = None;
         if let Some(addr) = self.prometheus {
-            provider = start_prometheus(provider, addr, &mut parts)?;
+            if self.cumulative_job_attributes || filter_primary {
+                provider = start_prometheus(provider, addr, &mut parts)?;
+            } else {
+                pull = Some(start_prometheus(new_provider(), addr, &mut parts)?.build());
+            }
         }
         let mode = match (mode, parts.prometheus_addr) {
             (Mode::Prometheus(_), Some(bound)) => Mode::Prometheus(bound),
             (mode, _) => mode,
         };
-        if mode == Mode::Embedded {
-            let temporality = self.temporality.unwrap_or(Temporality::Cumulative);
-            let capture = Capture::with_builder(provider, temporality);
-            parts.provider = Some(capture.provider().clone());
-            parts.meter = Some(capture.meter().clone());
-            parts.capture = Some(capture);
+        let alone = matches!(mode, Mode::Prometheus(_));
+        let meter = if let Some(only) = pull.take_if(|_| alone) {
+            // Prometheus alone: its provider is the only one.
+            let meter = super::pull::meter(None, scoped_meter(&only));
+            parts.provider = Some(only);
+            meter
         } else {
-            let provider = provider.build();
-            let meter = crate::capture::scoped_meter(&provider);
-            #[cfg(feature = "otlp")]
-            if let Some(health) = &parts.health {
-                health.register(&meter);
+            let primary = if mode == Mode::Embedded {
+                let temporality = self.temporality.unwrap_or(Temporality::Cumulative);
+                let capture = Capture::with_builder(provider, temporality);
+                parts.provider = Some(capture.provider().clone());
+                let meter = capture.meter().clone();
+                parts.capture = Some(capture);
+                meter
+            } else {
+                let provider = provider.build();
+                let meter = scoped_meter(&provider);
+                parts.provider = Some(provider);
+                meter
+            };
+            match (&pull, &parts.provider) {
+                (Some(pull), _) => super::pull::meter(Some(primary), scoped_meter(pull)),
+                (None, Some(provider)) if filter_primary => {
+                    super::pull::meter(None, scoped_meter(provider))
+                }
+                _ => primary,
             }
-            parts.meter = Some(meter);
-            parts.provider = Some(provider);
+        };
+        #[cfg(feature = "otlp")]
+        if let Some(health) = &parts.health {
+            health.register(&meter);
         }
+        parts.meter = Some(meter);
+        parts.pull = pull;
         Ok(Telemetry::from_parts(mode, parts))
     }
 
     /// The push exporter to build, if any: `(is LiveKit Cloud, config)`.
     fn push_target(&self, env: &EnvSettings) -> Result<Option<(bool, PushConfig)>, ExportError> {
         let protocol = self.protocol.or(env.protocol).unwrap_or_default();
-        let settings = |endpoint: &str, protocol| PushSettings {
+        // The export's budget: the builder's, else the SDK's `OTEL_METRIC_EXPORT_TIMEOUT`, else the
+        // exporter's request timeout (our documented default); each request within it is bounded
+        // by the exporter's timeout variable.
+        let timeout = self
+            .timeout
+            .or(env.export_timeout)
+            .or(env.timeout)
+            .unwrap_or(DEFAULT_EXPORT_TIMEOUT);
+        let request_timeout = match self.timeout {
+            Some(timeout) => timeout,
+            None => env.timeout.unwrap_or(DEFAULT_EXPORT_TIMEOUT).min(timeout),
+        };
+        // `cloud`: LiveKit Cloud gzips, and the OTEL compression variable is for the user's
+        // collector; generic OTLP sends uncompressed bodies unless told otherwise (the spec's
+        // default for OTEL_EXPORTER_OTLP_COMPRESSION is none).
+        let settings = |endpoint: &str, protocol, cloud: bool| PushSettings {
             endpoint: redact_url(endpoint),
             protocol,
             temporality: self
@@ -104,11 +152,12 @@ impl TelemetryBuilder {
                 .interval
                 .or(env.interval)
                 .unwrap_or(DEFAULT_EXPORT_INTERVAL),
-            timeout: self
-                .timeout
-                .or(env.timeout)
-                .unwrap_or(DEFAULT_EXPORT_TIMEOUT),
-            gzip: self.gzip.or(env.gzip).unwrap_or(true),
+            timeout,
+            request_timeout,
+            gzip: match cloud {
+                true => self.gzip.unwrap_or(true),
+                false => self.gzip.or(env.gzip).unwrap_or(false),
+            },
             retry: self.retry.unwrap_or_default(),
         };
         let otlp = |endpoint: String, origin| {
@@ -121,7 +170,7 @@ impl TelemetryBuilder {
             }
             Ok::<_, ExportError>(Some((
                 false,
-                PushConfig::otlp(settings(&endpoint, protocol), endpoint, headers),
+                PushConfig::otlp(settings(&endpoint, protocol, false), endpoint, headers),
             )))
         };
         match &self.target {
@@ -158,11 +207,11 @@ impl TelemetryBuilder {
     fn cloud(
         &self,
         cloud: &LiveKitCloud,
-        settings: &dyn Fn(&str, Protocol) -> PushSettings,
+        settings: &dyn Fn(&str, Protocol, bool) -> PushSettings,
     ) -> Result<Option<(bool, PushConfig)>, ExportError> {
         let endpoint = cloud.check()?;
         let mut config = PushConfig::otlp(
-            settings(&endpoint, Protocol::HttpProtobuf),
+            settings(&endpoint, Protocol::HttpProtobuf, true),
             endpoint,
             self.headers.clone(),
         );

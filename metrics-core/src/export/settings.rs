@@ -13,10 +13,10 @@ use super::retry::RetryPolicy;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Protocol {
-    /// OTLP/HTTP with protobuf bodies (`http/protobuf`), gzip-compressed by default.
+    /// OTLP/HTTP with protobuf bodies (`http/protobuf`).
     #[default]
     HttpProtobuf,
-    /// OTLP/gRPC (`grpc`); needs the `grpc` cargo feature and a tokio runtime.
+    /// OTLP/gRPC (`grpc`); needs the `grpc` cargo feature (and no runtime of the caller's).
     Grpc,
 }
 
@@ -48,9 +48,14 @@ pub struct PushSettings {
     pub temporality: Temporality,
     /// Time between two exports (default 30 s).
     pub interval: Duration,
-    /// Timeout of one export request, retries included (default 10 s).
+    /// Timeout of one export, retries included (default 10 s; `OTEL_METRIC_EXPORT_TIMEOUT`,
+    /// else `OTEL_EXPORTER_OTLP_[METRICS_]TIMEOUT`).
     pub timeout: Duration,
-    /// Whether request bodies are gzip-compressed (default yes).
+    /// Timeout of one request within an export: `OTEL_EXPORTER_OTLP_[METRICS_]TIMEOUT`, at most
+    /// `timeout`.
+    pub request_timeout: Duration,
+    /// Whether request bodies are gzip-compressed: no by default for OTLP, as the specification
+    /// says (`OTEL_EXPORTER_OTLP_COMPRESSION`); yes for LiveKit Cloud.
     pub gzip: bool,
     /// How transient failures are retried, within `timeout`.
     pub retry: RetryPolicy,

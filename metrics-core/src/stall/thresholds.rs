@@ -43,7 +43,8 @@ impl Thresholds {
 
     /// Thresholds from the variables `lookup` returns, by the rules of `docs/PYTHON-PARITY.md` §D7.2:
     /// - unset or blank: the default;
-    /// - not a finite number of milliseconds >= 0: the default, with a warning;
+    /// - not a finite number of milliseconds >= 0 that fits a `Duration`: the default, with a
+    ///   warning;
     /// - warn = 0: disabled (`None`);
     /// - warn below [`MIN_WARN`](Self::MIN_WARN): raised to it, with a warning;
     /// - error below warn (after raising): warn for both, with a warning.
@@ -120,27 +121,20 @@ pub(super) fn descheduled(lag: Duration, watchdog_gap: Duration) -> bool {
     watchdog_gap >= lag / 2
 }
 
-/// One threshold variable: milliseconds as a float, as Python's `float()` reads them.
+/// One threshold variable: milliseconds as a float, as Python's `float()` reads them, through
+/// the crate's environment parser family (never panics: a value too large for a [`Duration`],
+/// such as `1e30`, is unusable like any other, so the default applies with a warning).
 fn env_duration(
     lookup: &impl Fn(&str) -> Option<String>,
     key: &str,
     default: Duration,
 ) -> Duration {
-    let Some(raw) = lookup(key) else {
-        return default;
-    };
-    let text = raw.trim();
-    if text.is_empty() {
-        return default;
-    }
-    match text.parse::<f64>() {
-        Ok(ms) if ms.is_finite() && ms >= 0.0 => Duration::from_secs_f64(ms / 1e3),
-        _ => {
-            tracing::warn!(
-                "invalid {key}={raw:?}, expected a finite number of milliseconds >= 0; using {} ms",
-                default.as_millis()
-            );
-            default
-        }
-    }
+    use crate::export::parse::{self, Show};
+    parse::setting(
+        key,
+        lookup(key).as_deref(),
+        Show::Value,
+        parse::float_millis,
+    )
+    .unwrap_or(default)
 }

@@ -10,3 +10,4 @@ mod otlp;
 mod prometheus;
 mod secrets;
 mod shutdown;
+mod spec;

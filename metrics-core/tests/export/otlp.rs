@@ -49,6 +49,7 @@ fn delta_by_default_with_seconds_buckets_resource_scope_and_gzip() {
         .agent_name("my-agent")
         .resource_attribute(KeyValue::new("lk.custom", "x"))
         .export_interval(HOUR) // only flush and shutdown export
+        .gzip(true)
         .build()
         .unwrap();
     let Mode::Otlp(settings) = telemetry.mode() else {

@@ -110,18 +110,8 @@ fn config_builder_and_telemetry_types_print_no_secret() {
 fn errors_print_no_secret() {
     let mut errors: Vec<ExportError> = Vec::new();
     let mut push = |result: Result<Telemetry, ExportError>| errors.push(result.unwrap_err());
-    let header = format!("ok={HEADER_VALUE},broken{HEADER_VALUE}");
-    push(
-        Telemetry::builder()
-            .env(Env::from_pairs([("OTEL_EXPORTER_OTLP_HEADERS", header)]))
-            .build(),
-    );
-    let bad_url = format!("ftp://user:{URL_PASSWORD}@h/?token={URL_TOKEN}");
-    push(
-        Telemetry::builder()
-            .env(Env::from_pairs([("OTEL_EXPORTER_OTLP_ENDPOINT", bad_url)]))
-            .build(),
-    );
+    // Unusable environment values are warnings, not errors: export_spec.rs checks that those
+    // never show a secret either.
     let spaced = format!("http://user:{URL_PASSWORD}@h /x?token={URL_TOKEN}");
     push(
         Telemetry::builder()
@@ -166,7 +156,7 @@ fn errors_print_no_secret() {
     telemetry.meter().u64_counter("c").build().add(1, &[]);
     errors.push(telemetry.shutdown(Duration::from_secs(8)).unwrap_err());
 
-    assert_eq!(errors.len(), 7);
+    assert_eq!(errors.len(), 5);
     for error in &errors {
         both("ExportError", error);
     }
