@@ -146,6 +146,9 @@ struct Inner {
     shut_down: AtomicBool,
     #[cfg(feature = "otlp")]
     health: Option<Arc<health::ExportHealth>>,
+    /// Reports `agent_metrics.dropped_values` until shutdown begins (later drops go to another
+    /// pipeline, or wait for the next one).
+    dropped_values: std::sync::Mutex<Option<crate::invalid::Registration>>,
 }
 
 /// What the builder hands over.
@@ -198,9 +201,8 @@ impl Telemetry {
             .meter
             .unwrap_or_else(|| scoped_meter(&NoopMeterProvider::new()));
         // A user's meter gets the self-metric too: dropped values must show wherever data goes.
-        if !matches!(mode, Mode::Disabled) {
-            crate::invalid::register(&meter);
-        }
+        let dropped_values =
+            (!matches!(mode, Mode::Disabled)).then(|| crate::invalid::register_scoped(&meter));
         Telemetry {
             inner: Arc::new(Inner {
                 meter,
@@ -213,6 +215,7 @@ impl Telemetry {
                 shut_down: AtomicBool::new(false),
                 #[cfg(feature = "otlp")]
                 health: parts.health,
+                dropped_values: std::sync::Mutex::new(dropped_values),
             }),
         }
     }
@@ -281,6 +284,12 @@ impl Inner {
         if self.shut_down.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
+        drop(
+            self.dropped_values
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take(),
+        );
         #[cfg_attr(
             not(any(feature = "otlp", feature = "prometheus")),
             allow(unused_variables)
@@ -313,6 +322,19 @@ impl Inner {
 
     /// The SDK only says "Failed to shutdown": replace that with why the last attempt failed.
     fn explain(&self, result: Result<(), ExportError>) -> Result<(), ExportError> {
+        #[cfg(feature = "otlp")]
+        if let (Err(error), Some(health)) = (&result, &self.health)
+            && health.reader_stopped()
+        {
+            let operation = match error {
+                ExportError::Export { operation, .. } | ExportError::Timeout { operation, .. } => {
+                    operation
+                }
+                _ => "export",
+            };
+            let reason = health::READER_STOPPED.to_owned();
+            return Err(ExportError::Export { operation, reason });
+        }
         #[cfg(feature = "otlp")]
         if let (Err(ExportError::Export { operation, .. }), Some(health)) = (&result, &self.health)
             && let Some(reason) = health.failure_reason()

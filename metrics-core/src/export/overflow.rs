@@ -21,8 +21,13 @@ impl OverflowWatch {
     pub(crate) fn check(&self, rm: &ResourceMetrics) {
         for sm in rm.scope_metrics() {
             for metric in sm.metrics().filter(|m| has_overflow(m)) {
-                let mut warned = self.warned.lock().unwrap_or_else(|e| e.into_inner());
-                if warned.insert(metric.name().to_owned()) {
+                // The lock is released before logging: a subscriber may run anything.
+                let first = self
+                    .warned
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(metric.name().to_owned());
+                if first {
                     tracing::warn!(
                         instrument = metric.name(),
                         "metric cardinality limit reached: measurements with new attribute sets \
