@@ -113,6 +113,35 @@ fn retry_policies_out_of_range_are_refused_at_build() {
     }
 }
 
+#[test]
+fn huge_builder_durations_neither_panic_nor_hang() {
+    let _serial = serial();
+    let receiver = Receiver::start();
+    let start = Instant::now();
+    let telemetry = push_builder(receiver.url(), Duration::MAX)
+        .export_timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    record_one(&telemetry);
+    let flushed = telemetry.force_flush(Duration::MAX);
+    receiver.set(Behaviour::Fail(503, Some(u64::MAX)));
+    record_one(&telemetry);
+    let shut = within(
+        Duration::from_secs(10),
+        "shutdown(Duration::MAX)",
+        move || telemetry.shutdown(Duration::MAX),
+    );
+    let took = start.elapsed();
+    println!(
+        "Duration::MAX as interval, export timeout and flush/shutdown timeout: flush {flushed:?}, \
+         shutdown {shut:?} (503 with Retry-After u64::MAX), {took:?} in all"
+    );
+    assert_eq!(flushed, Ok(()));
+    // The final export fails (503) after retries bounded by the SDK's 5 s shutdown wait.
+    assert!(matches!(shut, Err(ExportError::Export { .. })), "{shut:?}");
+    assert!(took < Duration::from_secs(8), "{took:?}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // 4. 2xx answers: never retried, body read with a cap.
 

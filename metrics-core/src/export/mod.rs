@@ -56,6 +56,10 @@
 //!   [`DROP_SHUTDOWN_TIMEOUT`], and logs a warning if that final export fails.
 //! - A user-provided meter or provider is never flushed or shut down by us.
 //! - [`Telemetry::export_stats`] stays readable after shutdown.
+//! - If the SDK's reader thread dies anyway (a panic in an observable callback: the SDK does not
+//!   restart it), [`ExportStats::reader_stopped`] says so, one `tracing` error is logged, and
+//!   `force_flush` and `shutdown` return [`ExportError::Export`] saying so at once. A panic in
+//!   the exporter itself is caught and counted as a failed export.
 //!
 //! Secrets (API secret, JWT, header values) are held in [`Secret`] and never appear in any
 //! `Debug` or `Display` of this module's types, in errors or in log lines.
