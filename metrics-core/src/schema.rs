@@ -300,7 +300,7 @@ pub struct STTMetrics {
     #[cfg_attr(feature = "serde", serde(default))]
     pub output_tokens: u64,
     /// `input_tokens + output_tokens` unless given (when read from JSON without it, it is
-    /// derived, as the Python model's validator does).
+    /// derived, as the Python model's validator does, saturating at `u64::MAX`).
     #[metric(default)]
     #[cfg_attr(feature = "serde", serde(default))]
     pub total_tokens: u64,
@@ -354,7 +354,9 @@ struct SttJson {
 impl From<SttJson> for STTMetrics {
     fn from(j: SttJson) -> Self {
         STTMetrics {
-            total_tokens: j.total_tokens.unwrap_or(j.input_tokens + j.output_tokens),
+            total_tokens: j
+                .total_tokens
+                .unwrap_or(j.input_tokens.saturating_add(j.output_tokens)),
             label: j.label,
             request_id: j.request_id,
             timestamp: j.timestamp,
@@ -910,6 +912,11 @@ pub struct MetricsReport {
 
 /// Any metrics event, as the framework's `metrics_collected` delivers them. In JSON, the
 /// `type` field selects the variant, as in the Python union.
+///
+/// Reading any input, however malformed, returns an error rather than panicking. Limits, those
+/// of `serde_json`: nesting deeper than 127 levels is refused (so no input can overflow the
+/// stack); strings and arrays have no limit of their own and cost their length once, so cap the
+/// size of untrusted input before parsing it.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(Serialize))]
 // Each event writes its own `type` tag, so the enum adds nothing when serializing.
