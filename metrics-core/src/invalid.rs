@@ -112,6 +112,33 @@ pub(crate) fn dropped(instrument: &'static str, reason: Reason) {
     }
 }
 
+/// The self-metric's name.
+pub(crate) const DROPPED_VALUES: &str = "agent_metrics.dropped_values";
+
+/// Reports again drops whose report was lost with a failed export (delta temporality).
+#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+pub(crate) fn report_again(instrument: &str, reason: &str, count: u64) {
+    let (key, sink) = {
+        let mut ledger = lock();
+        let Some(key) = ledger
+            .total
+            .keys()
+            .find(|(i, r)| *i == instrument && r.as_str() == reason)
+            .copied()
+        else {
+            return;
+        };
+        let sink = ledger.sinks.last().map(|(_, sink)| sink.clone());
+        if sink.is_none() {
+            *ledger.unreported.entry(key).or_insert(0) += count;
+        }
+        (key, sink)
+    };
+    if let Some(sink) = sink {
+        report(&sink, key.0, key.1, count);
+    }
+}
+
 /// Values dropped since the process started, per instrument and reason.
 pub fn dropped_counts() -> BTreeMap<(&'static str, Reason), u64> {
     lock().total.clone()
@@ -137,7 +164,7 @@ pub(crate) struct Registration {
 /// [`register`], until the returned registration is dropped.
 pub(crate) fn register_scoped(meter: &Meter) -> Registration {
     let sink = meter
-        .u64_counter("agent_metrics.dropped_values")
+        .u64_counter(DROPPED_VALUES)
         .with_unit("{value}")
         .with_description("Metric values dropped as invalid (NaN, infinite, negative or too large)")
         .build();

@@ -382,6 +382,48 @@ fn each_dropped_value_is_reported_once_whatever_the_pipelines() {
     assert_eq!(user_seen, [1, 2, 3]);
 }
 
+#[test]
+fn drops_in_a_failed_export_are_reported_again() {
+    use opentelemetry_proto::tonic::metrics::v1::{metric, number_data_point};
+    let _serial = serial();
+    let receiver = Receiver::spawn(Behaviour::Fail(400, None));
+    let telemetry = push_builder(receiver.url(), Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let recorder = MetricsRecorder::new(telemetry.meter());
+    for _ in 0..3 {
+        recorder.record(&TTSMetrics {
+            audio_duration: f64::INFINITY,
+            ..fixtures::tts(fixtures::sonic())
+        });
+    }
+    assert!(telemetry.force_flush(Duration::from_secs(10)).is_err());
+    receiver.set(Behaviour::Accept);
+    assert_eq!(telemetry.force_flush(Duration::from_secs(10)), Ok(()));
+    let mut reported = 0;
+    for (_, m) in export_receiver::metrics(&receiver.accepted()) {
+        let Some(metric::Data::Sum(sum)) = &m.data else {
+            continue;
+        };
+        for dp in sum
+            .data_points
+            .iter()
+            .filter(|_| m.name == "agent_metrics.dropped_values")
+        {
+            let attrs = export_receiver::attrs(&dp.attributes);
+            if attrs.contains(&"instrument=lk.agents.usage.tts_audio_duration".to_owned())
+                && attrs.contains(&"reason=infinite".to_owned())
+                && let Some(number_data_point::Value::AsInt(v)) = dp.value
+            {
+                reported += v;
+            }
+        }
+    }
+    println!("dropped_values: 3 drops in an export refused with 400, {reported} reported after");
+    assert_eq!(reported, 3);
+    telemetry.shutdown(Duration::from_secs(5)).unwrap();
+}
+
 // ---------------------------------------------------------------------------------------------
 // 7. No lock or borrow held across logging or user code.
 

@@ -284,12 +284,33 @@ impl ExportHealth {
     }
 
     /// The data points of a failed batch, and the delta increments of our self-metrics it held
-    /// `(failures, dropped, retries)`, which are carried over instead of dropped.
+    /// `(failures, dropped, retries)`, which are carried over instead of dropped (as are those of
+    /// `agent_metrics.dropped_values`, reported again).
     fn drop_batch(&self, rm: &ResourceMetrics) -> (u64, (u64, u64, u64)) {
         let mut points = 0u64;
         let mut carried = (0, 0, 0);
         for sm in rm.scope_metrics() {
             for metric in sm.metrics() {
+                // Drops of invalid values are reported again, by the newest pipeline.
+                if metric.name() == crate::invalid::DROPPED_VALUES
+                    && let AggregatedMetrics::U64(MetricData::Sum(sum)) = metric.data()
+                    && sum.temporality() == Temporality::Delta
+                {
+                    for point in sum.data_points() {
+                        let attr = |key: &str| {
+                            point
+                                .attributes()
+                                .find(|kv| kv.key.as_str() == key)
+                                .map(|kv| kv.value.as_str())
+                        };
+                        if let (Some(instrument), Some(reason)) =
+                            (attr("instrument"), attr("reason"))
+                        {
+                            crate::invalid::report_again(&instrument, &reason, point.value());
+                        }
+                    }
+                    continue;
+                }
                 let slot = match metric.name() {
                     EXPORT_FAILURES => Some(&mut carried.0),
                     EXPORT_DROPPED => Some(&mut carried.1),
