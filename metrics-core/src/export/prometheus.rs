@@ -261,18 +261,20 @@ fn handle(stream: TcpStream, registry: &Registry, stop: &AtomicBool) -> io::Resu
 }
 
 /// Closes after an answer to a client still sending: the unread bytes would make the close a
-/// reset, which can discard the answer in flight. Reads and drops for at most [`POLL`] * 4.
+/// reset, which can discard the answer in flight. Reads and drops at most [`MAX_HEAD`] bytes
+/// for at most [`POLL`] * 4: a client that keeps sending gets its reset soon anyway.
 fn linger(stream: &TcpStream) {
     let _ = stream.shutdown(std::net::Shutdown::Write);
     let deadline = Instant::now() + POLL * 4;
-    let mut sink = [0u8; 4096];
+    let mut sink = [0u8; 1024];
+    let mut drained = 0;
     while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+        if left.is_zero() || drained >= MAX_HEAD || stream.set_read_timeout(Some(left)).is_err() {
             break;
         }
         match (&*stream).read(&mut sink) {
             Ok(0) | Err(_) => break,
-            Ok(_) => {}
+            Ok(n) => drained += n,
         }
     }
 }
