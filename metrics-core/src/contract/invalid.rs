@@ -10,16 +10,16 @@
 //!
 //! A dropped value is never silent: it is counted per instrument and reason, readable with
 //! [`dropped_counts`] and exported as the counter `agent_metrics.dropped_values` (attributes
-//! `instrument` and `reason`) by every [`Telemetry`](crate::Telemetry) (or wherever
-//! [`register`] is called), and the first drop of each instrument and reason logs a `tracing`
-//! warning. Recording never panics.
+//! `instrument` and `reason`) by a [`Telemetry`](crate::Telemetry) (or wherever [`register`] is
+//! called): each drop once, by one pipeline however many exist (the newest). The first drop of each
+//! instrument and reason logs a `tracing` warning. Recording never panics.
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use opentelemetry::KeyValue;
-use opentelemetry::metrics::Meter;
+use opentelemetry::metrics::{Counter, Meter};
 
 /// The largest magnitude recorded: beyond it a value is dropped as absurd.
 pub const MAX_VALUE: f64 = 1e12;
@@ -57,17 +57,53 @@ impl fmt::Display for Reason {
 
 type Counts = BTreeMap<(&'static str, Reason), u64>;
 
-fn counts() -> &'static Mutex<Counts> {
-    static COUNTS: OnceLock<Mutex<Counts>> = OnceLock::new();
-    COUNTS.get_or_init(Mutex::default)
+/// Drops since the process started; the pipelines that report them, newest last; the drops that
+/// came while none was registered.
+#[derive(Default)]
+struct Ledger {
+    total: Counts,
+    sinks: Vec<(u64, Counter<u64>)>,
+    unreported: Counts,
+    next_id: u64,
 }
 
-/// Counts one dropped value. Only invalid values come here, so the lock is off the fast path.
+fn lock() -> MutexGuard<'static, Ledger> {
+    static LEDGER: OnceLock<Mutex<Ledger>> = OnceLock::new();
+    LEDGER
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
+fn report(sink: &Counter<u64>, instrument: &'static str, reason: Reason, count: u64) {
+    sink.add(
+        count,
+        &[
+            KeyValue::new("instrument", instrument),
+            KeyValue::new("reason", reason.as_str()),
+        ],
+    );
+}
+
+/// Counts one dropped value, and reports it through the newest registered pipeline. Only
+/// invalid values come here, so the lock is off the fast path; it is released before the
+/// counter and the log run (a subscriber may record, and so come back here).
 pub(crate) fn dropped(instrument: &'static str, reason: Reason) {
-    let mut counts = counts().lock().unwrap_or_else(|e| e.into_inner());
-    let count = counts.entry((instrument, reason)).or_insert(0);
-    *count += 1;
-    if *count == 1 {
+    let (first, sink) = {
+        let mut ledger = lock();
+        let count = ledger.total.entry((instrument, reason)).or_insert(0);
+        *count += 1;
+        let first = *count == 1;
+        let sink = ledger.sinks.last().map(|(_, sink)| sink.clone());
+        if sink.is_none() {
+            *ledger.unreported.entry((instrument, reason)).or_insert(0) += 1;
+        }
+        (first, sink)
+    };
+    if let Some(sink) = sink {
+        report(&sink, instrument, reason, 1);
+    }
+    if first {
         tracing::warn!(
             instrument,
             %reason,
@@ -76,28 +112,83 @@ pub(crate) fn dropped(instrument: &'static str, reason: Reason) {
     }
 }
 
-/// Values dropped since the process started, per instrument and reason.
-pub fn dropped_counts() -> BTreeMap<(&'static str, Reason), u64> {
-    counts().lock().unwrap_or_else(|e| e.into_inner()).clone()
+/// The self-metric's name.
+pub(crate) const DROPPED_VALUES: &str = "agent_metrics.dropped_values";
+
+/// Reports again drops whose report was lost with a failed export (delta temporality).
+#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+pub(crate) fn report_again(instrument: &str, reason: &str, count: u64) {
+    let (key, sink) = {
+        let mut ledger = lock();
+        let Some(key) = ledger
+            .total
+            .keys()
+            .find(|(i, r)| *i == instrument && r.as_str() == reason)
+            .copied()
+        else {
+            return;
+        };
+        let sink = ledger.sinks.last().map(|(_, sink)| sink.clone());
+        if sink.is_none() {
+            *ledger.unreported.entry(key).or_insert(0) += count;
+        }
+        (key, sink)
+    };
+    if let Some(sink) = sink {
+        report(&sink, key.0, key.1, count);
+    }
 }
 
-/// Registers `agent_metrics.dropped_values` on `meter`: the counts above, read at each
-/// collection. Call it once per meter provider ([`Telemetry`](crate::Telemetry) does).
+/// Values dropped since the process started, per instrument and reason.
+pub fn dropped_counts() -> BTreeMap<(&'static str, Reason), u64> {
+    lock().total.clone()
+}
+
+/// Reports `agent_metrics.dropped_values` on `meter` from now on, for good (use it on a provider
+/// that lives as long as the process). Each drop is reported once in the process, by the newest
+/// registered pipeline, so that several pipelines never report the same drop; drops that come
+/// while no pipeline is registered are reported by the next one. A
+/// [`Telemetry`](crate::Telemetry) registers its pipeline by itself, until it is shut down or
+/// dropped.
 pub fn register(meter: &Meter) {
-    let _counter = meter
-        .u64_observable_counter("agent_metrics.dropped_values")
+    std::mem::forget(register_scoped(meter));
+}
+
+/// A registered pipeline: it reports the drops until it is dropped. A plain counter, so nothing
+/// (no callback) is left in the provider after it, and registering the same provider again
+/// continues the same series.
+pub(crate) struct Registration {
+    id: u64,
+}
+
+/// [`register`], until the returned registration is dropped.
+pub(crate) fn register_scoped(meter: &Meter) -> Registration {
+    let sink = meter
+        .u64_counter(DROPPED_VALUES)
         .with_unit("{value}")
         .with_description("Metric values dropped as invalid (NaN, infinite, negative or too large)")
-        .with_callback(|observer| {
-            for ((instrument, reason), count) in dropped_counts() {
-                observer.observe(
-                    count,
-                    &[
-                        KeyValue::new("instrument", instrument),
-                        KeyValue::new("reason", reason.as_str()),
-                    ],
-                );
-            }
-        })
         .build();
+    let (id, backlog) = {
+        let mut ledger = lock();
+        let id = ledger.next_id;
+        ledger.next_id += 1;
+        ledger.sinks.push((id, sink.clone()));
+        (id, std::mem::take(&mut ledger.unreported))
+    };
+    for ((instrument, reason), count) in backlog {
+        report(&sink, instrument, reason, count);
+    }
+    Registration { id }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let removed = {
+            let mut ledger = lock();
+            let at = ledger.sinks.iter().position(|(id, _)| *id == self.id);
+            at.map(|at| ledger.sinks.remove(at))
+        };
+        // The counter (SDK code) is released outside the lock.
+        drop(removed);
+    }
 }

@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use opentelemetry::{Key, KeyValue, StringValue, Value};
@@ -194,10 +194,16 @@ impl Job {
 
     /// Makes this job current on this thread until the guard is dropped, for code outside async
     /// tasks. Inside a [`scope`](Self::scope), the scope's job wins.
+    ///
+    /// Guards may be dropped in any order: the current job is always the most recently entered
+    /// one whose guard is still alive.
     pub fn enter(&self) -> JobGuard {
-        let previous = THREAD_JOB.with(|cell| cell.replace(Some(Arc::clone(&self.attributes))));
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        // No borrow of the cell is ever held while other code runs (see `with_job`).
+        THREAD_JOB.with(|cell| cell.borrow_mut().push((id, Arc::clone(&self.attributes))));
         JobGuard {
-            previous,
+            id,
             _active: Active::new(),
             _not_send: std::marker::PhantomData,
         }
@@ -214,18 +220,27 @@ impl Job {
     }
 }
 
-/// Restores the previous thread job when dropped. Not `Send`: it belongs to its thread.
+/// Ends its job's turn as the thread's job when dropped. Not `Send`: it belongs to its thread.
 #[must_use = "the job is current only while the guard lives"]
 pub struct JobGuard {
-    previous: Option<Arc<JobAttributes>>,
+    id: u64,
     _active: Active,
     _not_send: std::marker::PhantomData<*const ()>,
 }
 
 impl Drop for JobGuard {
     fn drop(&mut self) {
-        let previous = self.previous.take();
-        THREAD_JOB.with(|cell| *cell.borrow_mut() = previous);
+        let id = self.id;
+        // Removed wherever it is: a guard dropped out of order leaves the others' jobs current.
+        let removed = THREAD_JOB.try_with(|cell| {
+            let mut entered = cell.borrow_mut();
+            entered
+                .iter()
+                .rposition(|(entry, _)| *entry == id)
+                .map(|i| entered.remove(i))
+        });
+        // The job's attributes are dropped outside the borrow.
+        drop(removed);
     }
 }
 
@@ -260,7 +275,8 @@ tokio::task_local! {
 }
 
 thread_local! {
-    static THREAD_JOB: RefCell<Option<Arc<JobAttributes>>> = const { RefCell::new(None) };
+    /// The jobs entered on this thread and not left yet, by guard id; the last is current.
+    static THREAD_JOB: RefCell<Vec<(u64, Arc<JobAttributes>)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Runs `f` with the current job's attributes: the task's scope, else the thread's job, else
@@ -273,14 +289,17 @@ pub fn with_job<R>(f: impl FnOnce(Option<&JobAttributes>) -> R) -> R {
     if ACTIVE.load(Ordering::Relaxed) == 0 {
         return f(None);
     }
-    let mut f = Some(f);
-    if let Ok(result) = TASK_JOB.try_with(|job| (f.take().expect("called once"))(Some(&**job))) {
-        return result;
-    }
-    let f = f.take().expect("not called yet");
-    THREAD_JOB.with(|cell| match cell.try_borrow() {
-        Ok(job) => f(job.as_deref()),
-        // Only a `Job::enter` from inside a record could hold the cell: record without a job.
-        Err(_) => f(None),
-    })
+    // The job is taken out (a reference count, no allocation) before `f` runs: `f` runs user
+    // code (`AttributeValue`, `AttributeView`), which may enter or scope a job itself.
+    let job = TASK_JOB.try_with(Arc::clone).ok().or_else(|| {
+        THREAD_JOB
+            .try_with(|cell| {
+                cell.try_borrow()
+                    .ok()
+                    .and_then(|entered| entered.last().map(|(_, job)| Arc::clone(job)))
+            })
+            .ok()
+            .flatten()
+    });
+    f(job.as_deref())
 }

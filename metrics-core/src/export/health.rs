@@ -12,13 +12,15 @@
 //! dropped, so whatever a dropped batch held of them is added back for the next export: the
 //! collector eventually sees every drop once it is reachable again.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use opentelemetry::metrics::{Counter, Meter};
 use opentelemetry_otlp::MetricExporter;
-use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::metrics::Temporality;
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
@@ -45,6 +47,33 @@ pub struct ExportStats {
     pub dropped_points: u64,
     /// Requests retried after a transient failure.
     pub retries: u64,
+    /// Whether the SDK's periodic reader thread, which runs the exports, died (a panic, e.g. in
+    /// an observable callback): nothing is exported any more, and flush and shutdown say so.
+    pub reader_stopped: bool,
+}
+
+/// Why flush and shutdown fail once the reader thread is gone.
+pub(crate) const READER_STOPPED: &str = "the SDK's periodic reader thread has stopped (it \
+     panicked, see the error logged then); nothing is exported any more";
+
+/// The name the SDK gives its periodic reader thread.
+const READER_THREAD: &str = "OpenTelemetry.Metrics.PeriodicReader";
+
+thread_local! {
+    /// On a reader thread: tells its pipeline's health when the thread ends.
+    static READER_WATCH: std::cell::RefCell<Option<ReaderWatch>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Dropped when the reader thread ends (thread-local destructors run after a panic too).
+struct ReaderWatch(Weak<ExportHealth>);
+
+impl Drop for ReaderWatch {
+    fn drop(&mut self) {
+        if let Some(health) = self.0.upgrade() {
+            health.reader_exited();
+        }
+    }
 }
 
 struct SelfMetrics {
@@ -62,6 +91,7 @@ pub(crate) struct ExportHealth {
     dropped: AtomicU64,
     retries: AtomicU64,
     failing: AtomicBool,
+    reader_stopped: AtomicBool,
     /// Failures and drops of the current outage, for the recovery line.
     outage: Mutex<(u64, u64)>,
     /// Why the last attempt failed, in our words (never the client's message, which may quote
@@ -81,6 +111,7 @@ impl ExportHealth {
             dropped: AtomicU64::new(0),
             retries: AtomicU64::new(0),
             failing: AtomicBool::new(false),
+            reader_stopped: AtomicBool::new(false),
             outage: Mutex::new((0, 0)),
             last_error: Mutex::new(None),
             shutdown_deadline: OnceLock::new(),
@@ -89,8 +120,15 @@ impl ExportHealth {
         }
     }
 
-    /// Builds the self-metrics on the pipeline's own meter, once it exists.
-    pub(crate) fn register(&self, meter: &Meter) {
+    /// Builds the self-metrics on the pipeline's own meter, once it exists, and the watch on the
+    /// reader thread: a callback that observes nothing, run by the reader before any export
+    /// (ours is the first callback registered, so it runs before any of the user's).
+    pub(crate) fn register(self: &Arc<Self>, meter: &Meter) {
+        let health = Arc::downgrade(self);
+        let _watch = meter
+            .u64_observable_gauge("agent_metrics.export.reader_watch")
+            .with_callback(move |_| watch_reader(&health))
+            .build();
         let counter = |name: &'static str, unit: &'static str, description: &'static str| {
             meter
                 .u64_counter(name)
@@ -123,7 +161,27 @@ impl ExportHealth {
             failed: self.failed.load(Ordering::Relaxed),
             dropped_points: self.dropped.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
+            reader_stopped: self.reader_stopped(),
         }
+    }
+
+    /// Whether the reader thread died (see [`ExportStats::reader_stopped`]).
+    pub(crate) fn reader_stopped(&self) -> bool {
+        self.reader_stopped.load(Ordering::Acquire)
+    }
+
+    /// The reader thread ended: expected after a shutdown, otherwise it died.
+    fn reader_exited(&self) {
+        if self.shutdown_deadline.get().is_some()
+            || self.reader_stopped.swap(true, Ordering::AcqRel)
+        {
+            return;
+        }
+        tracing::error!(
+            endpoint = self.endpoint.as_str(),
+            "the metrics reader thread stopped (a panic, see above): nothing is exported any \
+             more, and flush and shutdown return an error saying so"
+        );
     }
 
     /// Retries stop at `deadline` from now on; the first call wins.
@@ -133,7 +191,7 @@ impl ExportHealth {
 
     /// When the retries of an export that started at `start` must stop.
     pub(crate) fn deadline(&self, start: Instant, budget: Duration) -> Instant {
-        let own = start + budget;
+        let own = super::retry::instant_after(start, budget);
         self.shutdown_deadline.get().map_or(own, |&d| d.min(own))
     }
 
@@ -226,12 +284,33 @@ impl ExportHealth {
     }
 
     /// The data points of a failed batch, and the delta increments of our self-metrics it held
-    /// `(failures, dropped, retries)`, which are carried over instead of dropped.
+    /// `(failures, dropped, retries)`, which are carried over instead of dropped (as are those of
+    /// `agent_metrics.dropped_values`, reported again).
     fn drop_batch(&self, rm: &ResourceMetrics) -> (u64, (u64, u64, u64)) {
         let mut points = 0u64;
         let mut carried = (0, 0, 0);
         for sm in rm.scope_metrics() {
             for metric in sm.metrics() {
+                // Drops of invalid values are reported again, by the newest pipeline.
+                if metric.name() == crate::invalid::DROPPED_VALUES
+                    && let AggregatedMetrics::U64(MetricData::Sum(sum)) = metric.data()
+                    && sum.temporality() == Temporality::Delta
+                {
+                    for point in sum.data_points() {
+                        let attr = |key: &str| {
+                            point
+                                .attributes()
+                                .find(|kv| kv.key.as_str() == key)
+                                .map(|kv| kv.value.as_str())
+                        };
+                        if let (Some(instrument), Some(reason)) =
+                            (attr("instrument"), attr("reason"))
+                        {
+                            crate::invalid::report_again(&instrument, &reason, point.value());
+                        }
+                    }
+                    continue;
+                }
                 let slot = match metric.name() {
                     EXPORT_FAILURES => Some(&mut carried.0),
                     EXPORT_DROPPED => Some(&mut carried.1),
@@ -250,6 +329,20 @@ impl ExportHealth {
         }
         (points, carried)
     }
+}
+
+/// Run by every collection: on the reader thread, arms the watch once.
+fn watch_reader(health: &Weak<ExportHealth>) {
+    if std::thread::current().name() != Some(READER_THREAD) {
+        return;
+    }
+    let _ = READER_WATCH.try_with(|watch| {
+        if let Ok(mut watch) = watch.try_borrow_mut()
+            && watch.is_none()
+        {
+            *watch = Some(ReaderWatch(Weak::clone(health)));
+        }
+    });
 }
 
 fn point_count(data: &AggregatedMetrics) -> u64 {
@@ -273,7 +366,7 @@ fn point_count(data: &AggregatedMetrics) -> u64 {
 /// The OTLP exporter, with every outcome reported to the pipeline's [`ExportHealth`].
 pub(crate) struct Reported {
     pub(crate) inner: MetricExporter,
-    pub(crate) health: std::sync::Arc<ExportHealth>,
+    pub(crate) health: Arc<ExportHealth>,
 }
 
 impl PushMetricExporter for Reported {
@@ -284,7 +377,17 @@ impl PushMetricExporter for Reported {
             .last_error
             .lock()
             .unwrap_or_else(|e| e.into_inner()) = None;
-        let result = self.inner.export(metrics).await;
+        // A panic in the exporter must not kill the reader thread, which has no restart.
+        let mut export = Box::pin(self.inner.export(metrics));
+        let result = std::future::poll_fn(|cx| {
+            match std::panic::catch_unwind(AssertUnwindSafe(|| export.as_mut().poll(cx))) {
+                Ok(poll) => poll,
+                Err(_) => Poll::Ready(Err(OTelSdkError::InternalFailure(
+                    "the exporter panicked".to_owned(),
+                ))),
+            }
+        })
+        .await;
         match &result {
             Ok(()) => self.health.succeeded(metrics),
             Err(error) => self.health.failed(metrics, error),

@@ -60,6 +60,10 @@
 //!   [`DROP_SHUTDOWN_TIMEOUT`], and logs a warning if that final export fails.
 //! - A user-provided meter or provider is never flushed or shut down by us.
 //! - [`Telemetry::export_stats`] stays readable after shutdown.
+//! - If the SDK's reader thread dies anyway (a panic in an observable callback: the SDK does not
+//!   restart it), [`ExportStats::reader_stopped`] says so, one `tracing` error is logged, and
+//!   `force_flush` and `shutdown` return [`ExportError::Export`] saying so at once. A panic in
+//!   the exporter itself is caught and counted as a failed export.
 //!
 //! Secrets (API secret, JWT, header values) are held in [`Secret`] and never appear in any
 //! `Debug` or `Display` of this module's types, in errors or in log lines.
@@ -155,6 +159,9 @@ struct Inner {
     shut_down: AtomicBool,
     #[cfg(feature = "otlp")]
     health: Option<Arc<health::ExportHealth>>,
+    /// Reports `agent_metrics.dropped_values` until shutdown begins (later drops go to another
+    /// pipeline, or wait for the next one).
+    dropped_values: std::sync::Mutex<Option<crate::invalid::Registration>>,
 }
 
 /// What the builder hands over.
@@ -208,9 +215,8 @@ impl Telemetry {
             .meter
             .unwrap_or_else(|| scoped_meter(&NoopMeterProvider::new()));
         // A user's meter gets the self-metric too: dropped values must show wherever data goes.
-        if !matches!(mode, Mode::Disabled) {
-            crate::invalid::register(&meter);
-        }
+        let dropped_values =
+            (!matches!(mode, Mode::Disabled)).then(|| crate::invalid::register_scoped(&meter));
         Telemetry {
             inner: Arc::new(Inner {
                 meter,
@@ -224,6 +230,7 @@ impl Telemetry {
                 shut_down: AtomicBool::new(false),
                 #[cfg(feature = "otlp")]
                 health: parts.health,
+                dropped_values: std::sync::Mutex::new(dropped_values),
             }),
         }
     }
@@ -292,6 +299,12 @@ impl Inner {
         if self.shut_down.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
+        drop(
+            self.dropped_values
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take(),
+        );
         #[cfg_attr(not(any(feature = "otlp", feature = "prometheus")), allow(unused_variables))]
         let start = Instant::now();
         #[cfg(feature = "otlp")]
@@ -329,6 +342,19 @@ impl Inner {
 
     /// The SDK only says "Failed to shutdown": replace that with why the last attempt failed.
     fn explain(&self, result: Result<(), ExportError>) -> Result<(), ExportError> {
+        #[cfg(feature = "otlp")]
+        if let (Err(error), Some(health)) = (&result, &self.health)
+            && health.reader_stopped()
+        {
+            let operation = match error {
+                ExportError::Export { operation, .. } | ExportError::Timeout { operation, .. } => {
+                    operation
+                }
+                _ => "export",
+            };
+            let reason = health::READER_STOPPED.to_owned();
+            return Err(ExportError::Export { operation, reason });
+        }
         #[cfg(feature = "otlp")]
         if let (Err(ExportError::Export { operation, .. }), Some(health)) = (&result, &self.health)
             && let Some(reason) = health.failure_reason()

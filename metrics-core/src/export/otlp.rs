@@ -56,6 +56,7 @@ pub(crate) fn reader(
         mut headers,
         tokens,
     } = config;
+    settings.retry.validate()?;
     let (endpoint, basic_auth) = split_user_info(&endpoint);
     let has_auth = headers
         .iter()
@@ -361,7 +362,7 @@ pub(crate) struct HeaderClient {
 /// The `User-Agent` of our requests.
 const USER_AGENT_VALUE: &str = concat!("agent-metrics/", env!("CARGO_PKG_VERSION"));
 
-/// OTLP responses are a few bytes; anything much larger is not a collector talking.
+/// OTLP responses are a few bytes: only this much of one is read (the rest is dropped unread).
 const MAX_RESPONSE_BYTES: u64 = 1 << 20;
 
 /// One attempt's failure to get a response, and whether it is worth retrying.
@@ -471,21 +472,27 @@ impl HeaderClient {
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
         let mut body = Vec::new();
-        let read = response.take(MAX_RESPONSE_BYTES + 1).read_to_end(&mut body);
+        let read = response.take(MAX_RESPONSE_BYTES).read_to_end(&mut body);
+        // The collector has accepted the batch: nothing about the body can undo that, and
+        // sending it again would count it twice. The body (a partial-success notice at most) is
+        // only worth its first MiB; past that, or on a read error, it is dropped.
+        if status.is_success() {
+            if read.is_err() {
+                tracing::debug!("the collector accepted the export; reading its answer failed");
+                body.clear();
+            }
+            let mut out = Response::new(Bytes::from(body));
+            *out.status_mut() = status;
+            *out.headers_mut() = headers;
+            return Ok(out);
+        }
         if let Err(error) = read {
             self.health
                 .attempt_failed(format!("reading the response failed: {}", error.kind()));
             return Err((Box::new(error), true));
         }
-        if body.len() as u64 > MAX_RESPONSE_BYTES {
-            self.health
-                .attempt_failed("the response is too large for an OTLP collector".to_owned());
-            return Err(("OTLP response body too large".into(), false));
-        }
-        if !status.is_success() {
-            self.health
-                .attempt_failed(format!("the collector answered HTTP {status}"));
-        }
+        self.health
+            .attempt_failed(format!("the collector answered HTTP {status}"));
         let mut out = Response::new(Bytes::from(body));
         *out.status_mut() = status;
         *out.headers_mut() = headers;

@@ -16,6 +16,8 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, Instant, SystemTime};
 
+use super::error::ExportError;
+
 /// How a push exporter retries an export that failed for a transient reason.
 ///
 /// The retries of one export all happen within its export timeout
@@ -70,25 +72,57 @@ impl RetryPolicy {
         self
     }
 
-    /// Sets the delay before the first retry.
+    /// Sets the delay before the first retry (at most 1 h, and at most `max_backoff`: checked
+    /// when the `Telemetry` is built).
     pub fn with_initial_backoff(mut self, backoff: Duration) -> Self {
         self.initial_backoff = backoff;
         self
     }
 
-    /// Sets the longest delay between two attempts.
+    /// Sets the longest delay between two attempts (at most 1 h: checked when the `Telemetry`
+    /// is built).
     pub fn with_max_backoff(mut self, backoff: Duration) -> Self {
         self.max_backoff = backoff;
         self
     }
 
+    /// Checks the policy, when the `Telemetry` is built: both delays at most
+    /// [`MAX_POLICY_BACKOFF`], and `initial_backoff <= max_backoff`.
+    pub(crate) fn validate(&self) -> Result<(), ExportError> {
+        let invalid = |reason: String| {
+            Err(ExportError::InvalidConfig {
+                setting: "retry",
+                reason,
+            })
+        };
+        for (name, value) in [
+            ("initial_backoff", self.initial_backoff),
+            ("max_backoff", self.max_backoff),
+        ] {
+            if value > MAX_POLICY_BACKOFF {
+                return invalid(format!(
+                    "{name} is {value:?}; it must be at most {MAX_POLICY_BACKOFF:?}"
+                ));
+            }
+        }
+        if self.initial_backoff > self.max_backoff {
+            return invalid(format!(
+                "initial_backoff ({:?}) must not exceed max_backoff ({:?})",
+                self.initial_backoff, self.max_backoff
+            ));
+        }
+        Ok(())
+    }
+
     /// The delay before retry number `retry` (0-based): `initial * 2^retry` capped at
-    /// `max_backoff`, then scaled by a random factor in [0.5, 1].
+    /// `max_backoff`, then scaled by a random factor in [0.5, 1]. Never panics, whatever the
+    /// (public) fields hold: the delay is also capped at [`MAX_POLICY_BACKOFF`].
     pub(crate) fn backoff(&self, retry: u32) -> Duration {
         let full = self
             .initial_backoff
             .saturating_mul(1u32 << retry.min(20))
-            .min(self.max_backoff.max(self.initial_backoff));
+            .min(self.max_backoff.max(self.initial_backoff))
+            .min(MAX_POLICY_BACKOFF);
         let jitter = (random() % 1001) as f64 / 1000.0;
         full.mul_f64(0.5 + 0.5 * jitter)
     }
@@ -103,6 +137,22 @@ impl RetryPolicy {
             .with_max_delay(self.max_backoff)
             .with_max_jitter(self.initial_backoff / 2)
     }
+}
+
+/// The longest `initial_backoff` or `max_backoff` a policy may have: longer would outlast any
+/// sensible export timeout, and is refused when the `Telemetry` is built.
+pub(crate) const MAX_POLICY_BACKOFF: Duration = Duration::from_secs(3600);
+
+/// The longest wait a server's `Retry-After` can impose, as opentelemetry-otlp caps it; the export
+/// deadline may cut it shorter.
+pub(crate) const MAX_SERVER_DELAY: Duration = Duration::from_secs(30);
+
+/// `at + d`, saturating far in the future instead of overflowing (`Instant + Duration` panics).
+pub(crate) fn instant_after(at: Instant, d: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    at.checked_add(d)
+        .or_else(|| at.checked_add(FAR))
+        .unwrap_or(at)
 }
 
 /// Time an attempt is given even when the deadline has passed, so that the final export of a
@@ -140,10 +190,10 @@ pub(crate) fn run<R>(
         }
         let delay = policy
             .backoff(retries)
-            .max(server_delay.unwrap_or_default());
+            .max(server_delay.unwrap_or_default().min(MAX_SERVER_DELAY));
         // A retry that could not start before the deadline is not worth waiting for; nor is one
         // earlier than the collector asked for.
-        let wake = Instant::now() + delay;
+        let wake = instant_after(Instant::now(), delay);
         if wake >= deadline() {
             return result;
         }
@@ -168,15 +218,24 @@ pub(crate) fn retryable_status(status: u16) -> bool {
 }
 
 #[cfg(feature = "otlp")]
-/// The delay a `Retry-After` header asks for: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
-/// Unparsable values are ignored, as the header is advisory.
+/// The delay a `Retry-After` header asks for: delay-seconds or an HTTP date (RFC 9110 §10.2.3),
+/// at most [`MAX_SERVER_DELAY`]. Unparsable values are ignored, as the header is advisory.
 pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    // Digits only (no sign): longer than u64 is just "very long".
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(Duration::from_secs(seconds).min(MAX_SERVER_DELAY));
+    }
+    if value.len() > 64 {
+        return None;
     }
     let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or_default())
+    Some(
+        at.duration_since(now)
+            .unwrap_or_default()
+            .min(MAX_SERVER_DELAY),
+    )
 }
 
 /// A random u64 without a dependency: std's per-process random hash keys, mixed with the clock.
@@ -218,6 +277,108 @@ mod tests {
         assert_eq!(parse_retry_after(past, now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-1", now), None);
+        // What a server asks for is capped, however large.
+        let max = Some(MAX_SERVER_DELAY);
+        assert_eq!(parse_retry_after("18446744073709551615", now), max);
+        assert_eq!(parse_retry_after("99999999999999999999999999", now), max);
+        assert_eq!(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now), max);
+    }
+
+    #[test]
+    fn policies_are_validated_and_never_panic() {
+        let huge = RetryPolicy::default().with_max_backoff(Duration::MAX);
+        let max_initial = RetryPolicy::default()
+            .with_initial_backoff(Duration::MAX)
+            .with_max_backoff(Duration::MAX);
+        let inverted = RetryPolicy::default().with_initial_backoff(Duration::from_secs(5));
+        for policy in [huge, max_initial, inverted] {
+            let error = policy.validate().unwrap_err().to_string();
+            assert!(error.contains("retry"), "{error}");
+            for retry in [0, 1, 31, u32::MAX] {
+                assert!(policy.backoff(retry) <= MAX_POLICY_BACKOFF);
+            }
+        }
+        assert_eq!(RetryPolicy::default().validate(), Ok(()));
+        assert_eq!(RetryPolicy::disabled().validate(), Ok(()));
+        let now = Instant::now();
+        assert!(instant_after(now, Duration::MAX) > now);
+    }
+
+    #[cfg(feature = "otlp")]
+    fn retry_after_values() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        // Dates from 1970 to 9999 (what `HttpDate` can format), in the three HTTP forms.
+        let date = (0u64..253_402_300_800, 0u32..4).prop_map(|(secs, form)| {
+            let at = SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
+            let text = httpdate::HttpDate::from(at).to_string();
+            match form {
+                0 => text,
+                1 => text.replace(" GMT", " UTC"),
+                2 => text.to_lowercase(),
+                _ => format!(" {text} "),
+            }
+        });
+        // Dates out of range, far past and far future, and impossible days and times.
+        let odd_date = (any::<i64>(), 0u32..40, 0u32..100)
+            .prop_map(|(year, day, hour)| format!("Sun, {day:02} Nov {year} {hour:02}:61:60 GMT"));
+        prop_oneof![
+            any::<u64>().prop_map(|n| n.to_string()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<f64>().prop_map(|n| n.to_string()),
+            (0u32..60, any::<u128>()).prop_map(|(d, n)| format!("{n}{}", "9".repeat(d as usize))),
+            date,
+            odd_date,
+            any::<String>(),
+            "[0-9 .eE+-]{0,40}",
+        ]
+    }
+
+    #[cfg(feature = "otlp")]
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn any_retry_after_gives_a_bounded_delay(value in retry_after_values()) {
+            let now = SystemTime::now();
+            if let Some(delay) = parse_retry_after(&value, now) {
+                proptest::prop_assert!(delay <= MAX_SERVER_DELAY, "{value:?}: {delay:?}");
+            }
+        }
+    }
+
+    #[cfg(feature = "otlp")]
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// The whole loop, with a server asking for any delay: it ends by the deadline.
+        #[test]
+        fn any_retry_after_ends_by_the_deadline(value in retry_after_values()) {
+            let budget = Duration::from_millis(30);
+            let start = Instant::now();
+            let deadline = start + budget;
+            let delay = parse_retry_after(&value, SystemTime::now());
+            let policy = RetryPolicy::default().with_initial_backoff(Duration::from_millis(1));
+            let _ = run(&policy, || deadline, |_| false, |_| Some(delay), || {});
+            let waited = start.elapsed();
+            proptest::prop_assert!(waited < budget + SLEEP_SLICE, "{value:?}: {waited:?}");
+        }
+    }
+
+    /// The figure for BENCHMARKS.md: the longest wait any `Retry-After` can cause.
+    #[cfg(feature = "otlp")]
+    #[test]
+    fn the_longest_server_delay_is_capped() {
+        let now = SystemTime::now();
+        let worst = [
+            "18446744073709551615",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+            "-1",
+            "1.5",
+        ]
+        .iter()
+        .filter_map(|v| parse_retry_after(v, now))
+        .max()
+        .unwrap();
+        println!("retry-after: longest wait any header can ask for: {worst:?}");
+        assert_eq!(worst, MAX_SERVER_DELAY);
     }
 
     #[test]

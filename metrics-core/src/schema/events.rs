@@ -105,7 +105,7 @@ pub struct STTMetrics {
     #[cfg_attr(feature = "serde", serde(default))]
     pub output_tokens: u64,
     /// `input_tokens + output_tokens` unless given (when read from JSON without it, it is
-    /// derived, as the Python model's validator does).
+    /// derived, as the Python model's validator does, saturating at `u64::MAX`).
     #[metric(default)]
     #[cfg_attr(feature = "serde", serde(default))]
     pub total_tokens: u64,

@@ -42,6 +42,11 @@ macro_rules! define_union {
     ) => {
         /// Any metrics event, as the framework's `metrics_collected` delivers them. In JSON, the
         /// `type` field selects the variant, as in the Python union.
+        ///
+        /// Reading any input, however malformed, returns an error rather than panicking. Limits,
+        /// those of `serde_json`: nesting deeper than 127 levels is refused (so no input can
+        /// overflow the stack); strings and arrays have no limit of their own and cost their
+        /// length once, so cap the size of untrusted input before parsing it.
         #[derive(Clone, Debug, PartialEq)]
         #[cfg_attr(feature = "serde", derive(serde::Serialize))]
         // Each event writes its own `type` tag, so the enum adds nothing when serializing.

@@ -6,6 +6,7 @@
 mod blackhole;
 mod cardinality;
 mod conservation;
+mod edges;
 mod fuzz;
 mod lifecycle;
 mod outage;
