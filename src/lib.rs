@@ -136,6 +136,22 @@
 //!
 //! Every misuse is a compile error on the offending token that says what to write instead
 //! (`tests/ui/fail/` holds one case of each).
+//!
+//! Some rules in detail:
+//! - `unit` is a UCUM code as OpenTelemetry writes it (`s`, `ms`, `By`, `{request}`). Everyday
+//!   spellings (`bytes`, `seconds`, `requests`) and plain words are refused, with the code to
+//!   write. A field whose type implies a unit takes no other: a `Duration` is always `s`, however
+//!   the type is spelled (alias, re-export, `Option`).
+//! - A histogram in seconds (a `Duration` field or `unit = "s"`) whose boundaries are all above
+//!   10 is refused: write seconds (`[0.05, 0.1, 0.25]`, not `[50, 100, 250]`). `Instrument`
+//!   constants follow the same rule.
+//! - Every attribute must reach a measurement: an `#[attr]` field that no `attributes(..)` lists,
+//!   a data field holding an attribute set that none lists, and struct-level `attributes` that
+//!   every measurement overrides are compile errors.
+//! - `default = expr` must be comparable with the field's type (`PartialEq`).
+//! - Every value can come from a `macro_rules!` fragment (`$name:literal`), so a macro can
+//!   generate a family of events. Raw identifiers are shown without `r#` in `Debug`, the catalog
+//!   and default attribute keys. A misspelled key or source field gets a "did you mean".
 
 pub use agent_metrics_core::*;
 

@@ -149,6 +149,11 @@ pub struct TTSMetrics {
     /// TTS audio duration
     #[metric(counter = "lk.agents.usage.tts_audio_duration", unit = "s", skip_zero)]
     pub audio_duration: f64,
+    /// Test only: a field a later release adds, compiled in by `--cfg agent_metrics_schema_probe`
+    /// so that CI proves code building events the documented way keeps compiling.
+    #[cfg(agent_metrics_schema_probe)]
+    #[metric(counter = "lk.agents.usage.tts_schema_probe", unit = "{probe}", skip_zero, default)]
+    pub schema_probe: u64,
     /// Whether the synthesis was cancelled.
     pub cancelled: bool,
     /// TTS characters synthesized
