@@ -2,6 +2,7 @@
 //! string; a crate that renames the facade; and `docs/METRICS.md` kept in step with the catalog.
 
 mod cases;
+mod debug;
 mod docs;
 mod renamed_facade;
 mod runtime;

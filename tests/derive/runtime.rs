@@ -20,7 +20,7 @@ pub(crate) struct Metadata {
     pub model_provider: Option<Arc<str>>,
 }
 
-fn metadata(provider: &str, name: &str) -> Option<Metadata> {
+pub(crate) fn metadata(provider: &str, name: &str) -> Option<Metadata> {
     Some(Metadata {
         model_name: Some(name.into()),
         model_provider: Some(provider.into()),
@@ -28,17 +28,17 @@ fn metadata(provider: &str, name: &str) -> Option<Metadata> {
 }
 
 /// The only point named `name`; panics with everything collected when there is not exactly one.
-fn point<'a>(points: &'a [Point], name: &str) -> &'a Point {
+pub(crate) fn point<'a>(points: &'a [Point], name: &str) -> &'a Point {
     let found: Vec<_> = points.iter().filter(|p| p.name == name).collect();
     assert_eq!(found.len(), 1, "one point named {name} in {points:#?}");
     found[0]
 }
 
-fn names(points: &[Point]) -> Vec<&str> {
+pub(crate) fn names(points: &[Point]) -> Vec<&str> {
     points.iter().map(|p| p.name.as_str()).collect()
 }
 
-fn attrs(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
+pub(crate) fn attrs(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), v.clone()))
@@ -274,7 +274,7 @@ fn a_duration_records_f64_seconds() {
 
 /// An attribute value that is one of a few known strings.
 #[derive(Clone, Copy, Debug, PartialEq, AttributeValue)]
-enum Stage {
+pub(crate) enum Stage {
     #[attr(value = "stt")]
     SpeechToText,
     EndOfTurn,
@@ -282,12 +282,12 @@ enum Stage {
 
 /// `skip_empty` drops `""`; without it, presence alone decides (`None` drops, `""` stays).
 #[derive(Clone, Default, PartialEq, Attributes)]
-struct Room {
+pub(crate) struct Room {
     #[attr(skip_empty)]
-    room: &'static str,
-    region: &'static str,
+    pub(crate) room: &'static str,
+    pub(crate) region: &'static str,
     #[attr(key = "room.shard")]
-    shard: Option<i64>,
+    pub(crate) shard: Option<i64>,
 }
 
 #[derive(AgentMetric)]
@@ -359,11 +359,11 @@ fn attribute_values_keys_and_presence() {
 }
 
 #[derive(Clone, Default, PartialEq, AgentMetric)]
-struct Phases {
+pub(crate) struct Phases {
     #[metric(histogram = "test.nested.ttfb", unit = "s", buckets = [0.1, 1.0])]
-    ttfb: f64,
+    pub(crate) ttfb: f64,
     #[metric(counter = "test.nested.retries", skip_zero, default)]
-    retries: u64,
+    pub(crate) retries: u64,
 }
 
 #[derive(Clone, PartialEq, AgentMetric)]
@@ -545,113 +545,6 @@ fn descriptors_describe_every_measurement() {
     assert_eq!(queue.value_type, ValueType::I64);
     assert!(queue.attributes.is_empty());
     assert_eq!(queue.instrument.cardinality_limit, None);
-}
-
-#[derive(Clone, PartialEq, AgentMetric)]
-#[metric(attributes = metadata)]
-struct SttMetrics {
-    label: String,
-    request_id: String,
-    #[metric(histogram = "test.debug.duration", unit = "s", default)]
-    duration: f64,
-    #[metric(counter = "test.debug.audio", unit = "s", default = 0.0)]
-    audio_duration: f64,
-    #[metric(default = true)]
-    streamed: bool,
-    #[metric(nested, default)]
-    phases: Phases,
-    #[metric(default)]
-    metadata: Option<Metadata>,
-}
-
-fn stt(metadata: Option<Metadata>) -> SttMetrics {
-    SttMetrics {
-        label: "stt".into(),
-        request_id: String::new(),
-        duration: 0.0,
-        audio_duration: 0.0,
-        streamed: true,
-        phases: Phases::default(),
-        metadata,
-    }
-}
-
-#[test]
-fn debug_omits_defaults_and_prints_sets_compactly() {
-    // Fields with no declared default are shown even when empty; defaults are not.
-    assert_eq!(
-        format!("{:?}", stt(None)),
-        r#"SttMetrics { label: "stt", request_id: "" }"#
-    );
-
-    let full = SttMetrics {
-        duration: 1.25,
-        audio_duration: 3.0,
-        streamed: false,
-        phases: Phases {
-            ttfb: 0.5,
-            retries: 0,
-        },
-        ..stt(metadata("deepgram", "nova-3"))
-    };
-    assert_eq!(
-        format!("{full:?}"),
-        r#"SttMetrics { label: "stt", request_id: "", duration: 1.25, audio_duration: 3.0, streamed: false, phases: {ttfb: 0.5}, metadata: {model_name: "nova-3", model_provider: "deepgram"} }"#
-    );
-
-    // `skip_empty` keys with no value are left out of the compact set too.
-    let partial = Metadata {
-        model_name: None,
-        model_provider: Some("openai".into()),
-    };
-    assert_eq!(
-        format!("{:?}", stt(Some(partial))),
-        r#"SttMetrics { label: "stt", request_id: "", metadata: {model_provider: "openai"} }"#
-    );
-
-    assert_eq!(
-        format!("{:#?}", stt(metadata("deepgram", "nova-3"))),
-        r#"SttMetrics {
-    label: "stt",
-    request_id: "",
-    metadata: {
-        model_name: "nova-3",
-        model_provider: "deepgram",
-    },
-}"#
-    );
-}
-
-#[derive(AgentMetric)]
-#[metric(attributes(room, reused, stage))]
-struct DebugAttrs {
-    #[metric(counter = "test.debug_attrs.calls")]
-    calls: u64,
-    #[attr(as_str)]
-    reused: bool,
-    #[attr]
-    stage: Stage,
-    #[metric(default)]
-    room: Room,
-}
-
-#[test]
-fn debug_prints_attribute_fields_as_their_values() {
-    let event = DebugAttrs {
-        calls: 2,
-        reused: true,
-        stage: Stage::EndOfTurn,
-        room: Room {
-            room: "lobby",
-            region: "",
-            shard: Some(1),
-        },
-    };
-    // `region` is an empty string without `skip_empty`: present, so shown.
-    assert_eq!(
-        format!("{event:?}"),
-        r#"DebugAttrs { calls: 2, reused: true, stage: EndOfTurn, room: {room: "lobby", region: "", shard: 1} }"#
-    );
 }
 
 /// `attributes()` on one measurement opts it out of the struct's default sources: it records

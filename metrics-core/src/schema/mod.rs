@@ -1,8 +1,9 @@
 //! The LiveKit schema: every event type of the voice-agent framework, the instruments they feed,
 //! and the helpers built on them.
 //!
-//! - `instruments.rs`, `attributes.rs` and `events.rs` are the table: buckets and shared
-//!   instruments, the attribute sets, and one annotated struct per event. Read them to review
+//! - `instruments.rs`, `attributes.rs`, `events.rs` and `report.rs` are the table: buckets and
+//!   shared instruments, the attribute sets, one annotated struct per event, and the per-turn
+//!   report. Read them to review
 //!   names, units, buckets and attributes.
 //! - `list.rs` is the one list of event types; the [`AgentMetrics`] union, the JSON tags, the
 //!   [`MetricsRecorder`](crate::MetricsRecorder) and the catalog are generated from it.
@@ -53,6 +54,7 @@ mod json;
 mod list;
 mod metadata;
 pub(crate) mod recorder;
+mod report;
 pub mod usage;
 
 pub use attributes::*;
@@ -61,3 +63,4 @@ pub use instruments::*;
 pub use list::AgentMetrics;
 pub(crate) use list::with_event_types;
 pub use metadata::GenAiModel;
+pub use report::MetricsReport;

@@ -125,6 +125,59 @@ fn defaulted_fields_may_be_missing_as_in_older_python_releases() {
     assert_eq!(rt.ttft, -1.0);
 }
 
+/// JSON from a newer Python release: fields this crate does not know yet are ignored, and the
+/// rest reads as usual; JSON from an older one lacks fields added since, which take their
+/// defaults. Either way the event records the same values.
+#[test]
+fn events_from_newer_and_older_releases_read_into_the_current_types() {
+    let current = json!({
+        "type": "llm_metrics", "label": "openai.LLM", "request_id": "r", "timestamp": 1.0,
+        "duration": 1.5, "ttft": 0.3, "cancelled": false, "completion_tokens": 20,
+        "prompt_tokens": 100, "prompt_cached_tokens": 10, "cache_creation_tokens": 0,
+        "reasoning_tokens": 5, "total_tokens": 120, "tokens_per_second": 13.3,
+        "speech_id": "sp", "metadata": {"model_name": "gpt-4o", "model_provider": "openai"}
+    });
+    let expected: AgentMetrics = serde_json::from_value(current.clone()).unwrap();
+
+    let mut newer = current.clone();
+    newer["thinking_budget_tokens"] = json!(64);
+    newer["metadata"]["model_region"] = json!("eu");
+    assert_eq!(
+        serde_json::from_value::<AgentMetrics>(newer).unwrap(),
+        expected
+    );
+
+    let mut older = current.as_object().unwrap().clone();
+    for added_later in ["reasoning_tokens", "cache_creation_tokens", "speech_id"] {
+        older.remove(added_later);
+    }
+    let AgentMetrics::Llm(llm) =
+        serde_json::from_value::<AgentMetrics>(Value::Object(older)).unwrap()
+    else {
+        panic!("not an LLM event")
+    };
+    let AgentMetrics::Llm(want) = &expected else {
+        unreachable!()
+    };
+    assert_eq!(
+        (
+            llm.reasoning_tokens,
+            llm.cache_creation_tokens,
+            llm.speech_id
+        ),
+        (0, 0, None)
+    );
+    assert_eq!(
+        (llm.prompt_tokens, llm.completion_tokens, &llm.metadata),
+        (100, 20, &want.metadata)
+    );
+
+    // A field every release requires is still required: its absence is an error, not a zero.
+    let mut broken = current.as_object().unwrap().clone();
+    broken.remove("prompt_tokens");
+    assert!(serde_json::from_value::<AgentMetrics>(Value::Object(broken)).is_err());
+}
+
 #[test]
 fn a_wrong_tag_is_rejected() {
     let wrong = json!({"type": "llm_metrics", "label": "v", "timestamp": 1.0, "idle_time": 0.5,
