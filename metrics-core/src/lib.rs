@@ -29,7 +29,6 @@ pub mod schema;
 pub mod stall;
 
 #[doc(hidden)]
-#[path = "private.rs"]
 pub mod __private;
 
 pub use agent_metrics_derive::{AgentMetric, AttributeValue, Attributes};

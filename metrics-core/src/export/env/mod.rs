@@ -289,5 +289,4 @@ pub(crate) fn check_endpoint(origin: &'static str, url: &str) -> Result<(), Expo
 }
 
 #[cfg(test)]
-#[path = "env_tests.rs"]
 mod tests;
