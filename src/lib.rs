@@ -45,6 +45,16 @@
 //! Downstream crates depend on this crate only: generated code reaches the runtime through
 //! `agent_metrics::__private`, which also re-exports `opentelemetry`.
 //!
+//! # Where things are
+//!
+//! This facade re-exports three crates, which downstream code never names:
+//!
+//! | crate (folder) | what it holds |
+//! |---|---|
+//! | `agent-metrics-core` (`metrics-core/`) | the runtime, by layer: `contract/` (what the derive implements and calls), `schema/` (the LiveKit event table, its JSON shape, the recorder, usage, connection timing), `catalog/`, `readers/` ([`capture`], [`summary`]), `export/` ([`Telemetry`]), `pool/` ([`ConnectionPool`]), `stall/` |
+//! | `agent-metrics-derive` (`metrics-derive/`) | the derives: `ast.rs` builds the model, `check.rs` validates it, `expand/` generates |
+//! | `agent-metrics-rules` (`metrics-rules/`) | the name, unit and bucket rules both of them apply |
+//!
 //! # The derive, key by key
 //!
 //! On the struct, `#[metric(..)]` takes:

@@ -7,11 +7,13 @@
 //!   accept it: the export tests run against those too);
 //! - [`fixtures`] and [`events`]: complete, valid events, adjusted per test with struct update
 //!   syntax;
-//! - [`reliability_support`]: pipelines, totals and log capture for the fault tests.
+//! - [`reliability_support`]: pipelines, totals and log capture for the fault tests;
+//! - [`promtool`]: generated PromQL checked by Prometheus' own `promtool`.
 
 pub mod events;
 pub mod exit;
 pub mod export_receiver;
 pub mod fixtures;
+pub mod promtool;
 pub mod reliability_support;
 pub mod sim;

@@ -246,3 +246,42 @@ fn every_histogram_has_buckets_for_its_unit() {
         }
     }
 }
+
+/// Every panel of the generated Grafana dashboard is valid PromQL to Prometheus' own parser, and
+/// names the metric and labels a scrape shows (`gen_ai_operation_name`, never the dotted key).
+#[cfg(feature = "serde")]
+#[test]
+fn every_grafana_panel_is_promql_over_the_scraped_names() {
+    use agent_metrics_core::catalog::panel_queries;
+    use agent_metrics_test_support::promtool;
+
+    let catalog = Catalog::schema();
+    let queries = panel_queries(&catalog.grafana_dashboard());
+    let histograms = catalog
+        .entries()
+        .iter()
+        .filter(|e| e.instrument.kind == InstrumentKind::Histogram)
+        .count();
+    assert_eq!(
+        queries.len(),
+        catalog.entries().len() + histograms,
+        "p50 and p95 per histogram"
+    );
+    for e in catalog.entries() {
+        let name = e.prometheus_name();
+        assert!(
+            queries.iter().any(|q| q.contains(&name)),
+            "no panel queries {name}"
+        );
+        for label in e.prometheus_labels() {
+            assert!(!label.contains('.'), "{label}");
+        }
+    }
+    assert!(
+        queries.iter().all(|q| !q.contains("gen_ai.")),
+        "{queries:#?}"
+    );
+    if let Some(promtool) = promtool::binary() {
+        promtool::check_queries(&promtool, &queries).unwrap();
+    }
+}

@@ -1,0 +1,115 @@
+//! The catalog as JSON: the instrument list, and a Grafana dashboard over a Prometheus data
+//! source. Both take any [`Catalog`], so a plugin that adds its own types gets them for its
+//! instruments too.
+
+use serde_json::{Value, json};
+
+use super::{Catalog, CatalogEntry};
+use crate::InstrumentKind;
+
+impl Catalog {
+    /// Every instrument as a JSON array: name, kind, value type, unit, description, buckets,
+    /// attribute keys and the fields that feed it.
+    pub fn to_json(&self) -> Value {
+        self.entries()
+            .iter()
+            .map(|e| {
+                json!({
+                    "name": e.instrument.name,
+                    "kind": e.instrument.kind.as_str(),
+                    "value_type": e.value_type.as_str(),
+                    "unit": e.instrument.unit,
+                    "description": e.instrument.description,
+                    "buckets": e.instrument.buckets,
+                    "attributes": e.attributes,
+                    "sources": e.sources.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                })
+            })
+            .collect()
+    }
+
+    /// A Grafana dashboard with one panel per instrument, querying the names and labels a
+    /// Prometheus scrape shows ([`CatalogEntry::prometheus_name`],
+    /// [`CatalogEntry::prometheus_labels`]): histograms as p50 and p95 by their attributes,
+    /// counters and the rest as rates by their attributes.
+    pub fn grafana_dashboard(&self) -> Value {
+        let panels: Vec<Value> = self
+            .entries()
+            .iter()
+            .enumerate()
+            .map(|(i, e)| panel(i, e))
+            .collect();
+        json!({
+            "title": "Voice agents: latency, usage and connections",
+            "uid": "agent-metrics",
+            "schemaVersion": 39,
+            "time": {"from": "now-6h", "to": "now"},
+            "templating": {"list": [{
+                "name": "datasource", "type": "datasource", "query": "prometheus",
+                "label": "Prometheus"
+            }]},
+            "panels": panels,
+        })
+    }
+}
+
+fn panel(index: usize, e: &CatalogEntry) -> Value {
+    let metric = e.prometheus_name();
+    let labels = e.prometheus_labels();
+    let legend: Vec<String> = labels.iter().map(|l| format!("{{{{{l}}}}}")).collect();
+    let legend = legend.join(" ");
+    let targets: Vec<Value> = match e.instrument.kind {
+        InstrumentKind::Histogram => {
+            let by: Vec<&str> = std::iter::once("le")
+                .chain(labels.iter().map(String::as_str))
+                .collect();
+            let by = by.join(", ");
+            ["0.5", "0.95"]
+                .iter()
+                .map(|q| {
+                    json!({
+                        "expr": format!("histogram_quantile({q}, sum by ({by}) (rate({metric}_bucket[$__rate_interval])))"),
+                        "legendFormat": format!("p{} {legend}", &q[2..]).trim_end().to_owned(),
+                    })
+                })
+                .collect()
+        }
+        InstrumentKind::Gauge | InstrumentKind::UpDownCounter => vec![json!({
+            "expr": format!("sum by ({}) ({metric})", labels.join(", ")),
+            "legendFormat": legend,
+        })],
+        InstrumentKind::Counter => vec![json!({
+            "expr": format!("sum by ({}) (rate({metric}[$__rate_interval]))", labels.join(", ")),
+            "legendFormat": legend,
+        })],
+    };
+    let unit = match e.instrument.unit {
+        "s" => "s",
+        "ms" => "ms",
+        "By" => "bytes",
+        _ => "short",
+    };
+    json!({
+        "id": index + 1,
+        "type": "timeseries",
+        "title": e.instrument.name,
+        "description": e.instrument.description,
+        "datasource": {"type": "prometheus", "uid": "${datasource}"},
+        "gridPos": {"h": 8, "w": 12, "x": (index % 2) * 12, "y": (index / 2) * 8},
+        "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
+        "targets": targets,
+    })
+}
+
+/// Every PromQL expression of a dashboard's panels, with Grafana's `$__rate_interval` replaced by
+/// `5m` so that Prometheus' own tools (`promtool check rules`) can check them.
+pub fn panel_queries(dashboard: &Value) -> Vec<String> {
+    dashboard["panels"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p["targets"].as_array().into_iter().flatten())
+        .filter_map(|t| t["expr"].as_str())
+        .map(|e| e.replace("$__rate_interval", "5m"))
+        .collect()
+}
