@@ -215,7 +215,7 @@ pub struct VADMetrics {
 }
 
 /// End-of-utterance timing of one user turn (`eou_metrics`). Feeds no instrument: the same
-/// delays are recorded from the turn's [`MetricsReport`].
+/// delays are recorded from the turn's [`MetricsReport`](super::MetricsReport).
 #[derive(Clone, Default, PartialEq, AgentMetric)]
 #[metric(attributes = metadata)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
