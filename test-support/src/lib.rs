@@ -8,12 +8,14 @@
 //! - [`fixtures`] and [`events`]: complete, valid events, adjusted per test with struct update
 //!   syntax;
 //! - [`reliability_support`]: pipelines, totals and log capture for the fault tests;
-//! - [`promtool`]: generated PromQL checked by Prometheus' own `promtool`.
+//! - [`promtool`]: generated PromQL checked by Prometheus' own `promtool`;
+//! - [`on_event`]: a `tracing` subscriber that hands each event to a closure.
 
 pub mod events;
 pub mod exit;
 pub mod export_receiver;
 pub mod fixtures;
+pub mod on_event;
 pub mod promtool;
 pub mod reliability_support;
 pub mod sim;

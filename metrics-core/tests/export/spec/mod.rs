@@ -11,6 +11,7 @@
 use agent_metrics_test_support::export_receiver;
 #[cfg(feature = "prometheus")]
 use agent_metrics_test_support::fixtures;
+use agent_metrics_test_support::on_event::OnEvent;
 
 use std::fmt::{Debug, Write as _};
 use std::sync::{Arc, Mutex};
@@ -21,8 +22,7 @@ use agent_metrics_core::stall::{ERROR_ENV, Thresholds, WARN_ENV};
 use export_receiver::{Behaviour, Receiver, Request, attrs};
 use proptest::prelude::*;
 use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Level, Metadata, Subscriber};
+use tracing::{Event, Level, Subscriber};
 
 const WAIT: Duration = Duration::from_secs(10);
 const HOUR: Duration = Duration::from_secs(3600);
@@ -40,29 +40,23 @@ impl Visit for Message {
     }
 }
 
-impl Subscriber for Logs {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
+impl Logs {
+    /// A subscriber that appends every event, with its level, to these logs.
+    fn subscriber(&self) -> impl Subscriber {
+        let lines = Arc::clone(&self.0);
+        OnEvent(move |event: &Event<'_>| {
+            let mut text = Message(String::new());
+            event.record(&mut text);
+            let level = *event.metadata().level();
+            lines.lock().unwrap().push((level, text.0));
+        })
     }
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
-    }
-    fn record(&self, _: &Id, _: &Record<'_>) {}
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, event: &Event<'_>) {
-        let mut text = Message(String::new());
-        event.record(&mut text);
-        let level = *event.metadata().level();
-        self.0.lock().unwrap().push((level, text.0));
-    }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
 }
 
 /// `f`'s result and the warnings logged on this thread while it ran.
 fn warnings<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
     let logs = Logs::default();
-    let result = tracing::subscriber::with_default(logs.clone(), f);
+    let result = tracing::subscriber::with_default(logs.subscriber(), f);
     let lines = logs.0.lock().unwrap();
     let warned = lines.iter().filter(|(level, _)| *level == Level::WARN);
     (result, warned.map(|(_, text)| text.clone()).collect())

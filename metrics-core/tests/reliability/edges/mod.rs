@@ -4,6 +4,7 @@
 //! borrows held while user or logging code runs. Every test prints the figure it measures.
 #![cfg(feature = "otlp")]
 
+use agent_metrics_test_support::on_event::OnEvent;
 use agent_metrics_test_support::{export_receiver, fixtures, reliability_support};
 
 use std::io::{Read, Write};
@@ -427,35 +428,23 @@ fn drops_in_a_failed_export_are_reported_again() {
 
 /// A `tracing` subscriber that records a metric from inside the event it is given, as a
 /// subscriber exporting logs as metrics would.
-struct RecordingSubscriber {
+fn recording_subscriber(
     recorder: MetricsRecorder,
     events: Arc<AtomicUsize>,
-}
-
-impl tracing::Subscriber for RecordingSubscriber {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
+) -> impl tracing::Subscriber {
+    OnEvent(move |event: &tracing::Event<'_>| {
         let meta = event.metadata();
         if *meta.level() != Level::WARN || !meta.target().starts_with("agent_metrics_core") {
             return;
         }
         // Once: a NaN on another instrument, dropped and warned about in turn.
-        if self.events.fetch_add(1, Ordering::SeqCst) == 0 {
-            self.recorder.record(&MetricsReport {
+        if events.fetch_add(1, Ordering::SeqCst) == 0 {
+            recorder.record(&MetricsReport {
                 llm_node_ttft: Some(f64::NAN),
                 ..MetricsReport::default()
             });
         }
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
+    })
 }
 
 #[test]
@@ -469,10 +458,7 @@ fn a_subscriber_that_records_a_metric_does_not_deadlock() {
         move || {
             let capture = Capture::cumulative();
             let recorder = MetricsRecorder::new(capture.meter());
-            let subscriber = RecordingSubscriber {
-                recorder: recorder.clone(),
-                events: count,
-            };
+            let subscriber = recording_subscriber(recorder.clone(), count);
             tracing::subscriber::with_default(subscriber, || {
                 // The first negative value of this instrument: warned about, under no lock.
                 recorder.record(&MetricsReport {

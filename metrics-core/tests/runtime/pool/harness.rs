@@ -1,5 +1,6 @@
 //! The pool the tests drive: numbered connections, scripted handshakes, counters.
 
+use agent_metrics_test_support::on_event::OnEvent;
 use std::fmt::{Debug, Write as _};
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
@@ -112,25 +113,13 @@ pub(super) async fn acquire(pool: &ConnectionPool<Conn>) -> Acquired<Conn> {
     pool.acquire().await.expect("acquire")
 }
 
-/// A `tracing` subscriber that keeps each event's fields as one line.
-pub(super) struct Logs(pub Arc<Mutex<Vec<String>>>);
-
-impl tracing::Subscriber for Logs {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
+/// A `tracing` subscriber that keeps each event's fields as one line in `logs`.
+pub(super) fn logs(logs: Arc<Mutex<Vec<String>>>) -> impl tracing::Subscriber {
+    OnEvent(move |event: &tracing::Event<'_>| {
         let mut line = String::new();
         event.record(&mut |field: &tracing::field::Field, value: &dyn Debug| {
             let _ = write!(line, "{field}={value:?} ");
         });
-        self.0.lock().unwrap().push(line);
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
+        logs.lock().unwrap().push(line);
+    })
 }

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use agent_metrics_core::PoolError;
-use harness::{Logs, acquire, assert_took, ms, one_second, pool, pool_with, settle};
+use harness::{acquire, assert_took, ms, one_second, pool, pool_with, settle};
 use tokio::time::{sleep, timeout};
 
 #[tokio::test(start_paused = true)]
@@ -112,7 +112,7 @@ async fn acquire_racing_prewarm_waits_for_it_instead_of_connecting() {
 #[tokio::test(start_paused = true)]
 async fn failed_prewarm_logs_type_only_and_the_waiting_acquire_connects_itself() {
     let logs = Arc::new(Mutex::new(Vec::new()));
-    let _guard = tracing::subscriber::set_default(Logs(logs.clone()));
+    let _guard = tracing::subscriber::set_default(harness::logs(logs.clone()));
     let (pool, counts) = pool(|n| {
         if n == 0 {
             Err("token=hunter2")
