@@ -10,7 +10,8 @@ use super::*;
 
 /// `STTMetrics` as JSON carries it: `total_tokens` may be absent, and is then derived (an
 /// explicit value, even 0, is kept, as the Python model's validator does). A field added to
-/// `STTMetrics` is added here too; the round-trip test below fails until it is.
+/// `STTMetrics` is added here too: the `From` impl below names every field, so the build fails
+/// until it is.
 #[derive(Default, Deserialize)]
 #[serde(default)]
 pub(super) struct SttJson {
