@@ -1,7 +1,7 @@
 //! The main job: a simulated voice-agent session, recorded through the schema and exported.
 //!
 //! ```text
-//! cargo run --example agent_session -- [--turns N] [--seed S]
+//! cargo run --example agent_session -- [--turns N] [--seed S] [--prices PRICES.json]
 //! ```
 //!
 //! Each turn a user speaks (STT), the agent thinks (LLM) and answers (TTS), across two providers
@@ -16,10 +16,15 @@
 //!   final flush before exit;
 //! - `LIVEKIT_URL` / `LIVEKIT_OBSERVABILITY_URL` with `LIVEKIT_API_KEY` and `LIVEKIT_API_SECRET`:
 //!   LiveKit Cloud.
+//!
+//! With `--prices examples/prices.json` (a price table of the user's: see `cost::PriceTable`),
+//! the session's usage is also printed as an estimated cost per model and for the session; a
+//! model the table does not list is reported as not priced.
 
 use std::process::ExitCode;
 
 use agent_metrics::MetricsRecorder;
+use agent_metrics::cost::PriceTable;
 use agent_metrics::export::Telemetry;
 use agent_metrics::summary::summary_table;
 use agent_metrics_test_support::{exit, sim};
@@ -27,10 +32,15 @@ use agent_metrics_test_support::{exit, sim};
 struct Args {
     turns: u32,
     seed: u64,
+    prices: Option<(String, PriceTable)>,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args { turns: 8, seed: 7 };
+    let mut args = Args {
+        turns: 8,
+        seed: 7,
+        prices: None,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
@@ -45,6 +55,13 @@ fn parse_args() -> Result<Args, String> {
                     .parse()
                     .map_err(|_| "--seed takes a whole number".to_owned())?
             }
+            "--prices" => {
+                let path = value("--prices")?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read the price table {path}: {e}"))?;
+                let table = PriceTable::from_json(&text).map_err(|e| format!("{path}: {e}"))?;
+                args.prices = Some((path, table));
+            }
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -58,7 +75,7 @@ fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(args) => args,
         Err(why) => {
-            eprintln!("agent_session: {why}\nusage: agent_session [--turns N] [--seed S]");
+            eprintln!("agent_session: {why}\nusage: agent_session [--turns N] [--seed S] [--prices PRICES.json]");
             return ExitCode::from(2);
         }
     };
@@ -87,6 +104,11 @@ fn main() -> ExitCode {
     println!("\nSession usage:");
     for usage in session.usage.flatten() {
         println!("  {usage:?}");
+    }
+    if let Some((path, prices)) = &args.prices {
+        let as_of = prices.as_of.as_deref().unwrap_or("an unstated date");
+        println!("\nEstimated cost ({path}, prices as of {as_of}):");
+        print!("{}", prices.estimate(&session.usage));
     }
     // The agent's work is done whatever happens to the export: report, and exit normally.
     if let Some(message) = exit::finish(&telemetry) {

@@ -47,7 +47,7 @@ pub use export::{ExportError, Telemetry, TelemetryBuilder};
 pub use pool::{Acquired, ConnectionPool, PoolBuilder, PoolError, PoolStatus};
 pub use readers::{capture, summary};
 pub use schema::recorder::{MetricsRecorder, Recordable};
-pub use schema::{connection, genai, usage};
+pub use schema::{connection, cost, genai, usage};
 
 /// The rules every instrument definition follows (names, units, buckets), as `const fn`s.
 pub use agent_metrics_rules as rules;

@@ -1,5 +1,6 @@
 //! The `agent_session` example's simulation end to end: exported over OTLP/HTTP to a receiver,
-//! and against a collector that cannot be reached.
+//! against a collector that cannot be reached, and its cost from the shipped price table.
 
+mod cost;
 mod e2e_otlp;
 mod unreachable;

@@ -9,7 +9,7 @@
 //!   [`MetricsRecorder`](crate::MetricsRecorder) and the catalog are generated from it.
 //! - `json.rs` holds what the Python framework's JSON shape needs beyond serde's derives,
 //!   `metadata.rs` the constructors, non-zero defaults and the GenAI view of [`Metadata`].
-//! - [`genai`], [`usage`] and [`connection`] are the helpers plugins and sessions use.
+//! - [`genai`], [`usage`], [`cost`] and [`connection`] are the helpers plugins and sessions use.
 //!
 //! # Building an event
 //!
@@ -46,6 +46,7 @@
 
 mod attributes;
 pub mod connection;
+pub mod cost;
 mod events;
 pub mod genai;
 mod instruments;
