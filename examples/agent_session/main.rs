@@ -75,7 +75,9 @@ fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(args) => args,
         Err(why) => {
-            eprintln!("agent_session: {why}\nusage: agent_session [--turns N] [--seed S] [--prices PRICES.json]");
+            eprintln!(
+                "agent_session: {why}\nusage: agent_session [--turns N] [--seed S] [--prices PRICES.json]"
+            );
             return ExitCode::from(2);
         }
     };

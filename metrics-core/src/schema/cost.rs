@@ -586,7 +586,10 @@ mod tests {
             cached_input_per_million: Some(0.1),
             ..plain.clone()
         };
-        assert!(close(table(vec![plain]).estimate(&usage).total(), 1.0 + 0.001));
+        assert!(close(
+            table(vec![plain]).estimate(&usage).total(),
+            1.0 + 0.001
+        ));
         let estimate = table(vec![discounted]).estimate(&usage);
         assert!(close(estimate.total(), 0.6 + 0.04 + 0.001));
         assert!(estimate.is_complete());
@@ -652,7 +655,10 @@ mod tests {
         };
         // Without audio prices every token is a text token, and the session seconds are unbilled.
         let estimate = table(vec![text_only]).estimate(&usage);
-        assert!(close(estimate.total(), (700.0 * 4.0 + 300.0 * 0.4 + 500.0 * 16.0) / 1e6));
+        assert!(close(
+            estimate.total(),
+            (700.0 * 4.0 + 300.0 * 0.4 + 500.0 * 16.0) / 1e6
+        ));
         assert_eq!(
             estimate.models[0].unpriced,
             vec![(Quantity::SessionSeconds, 10.0)]
@@ -685,9 +691,14 @@ mod tests {
         assert_eq!(missing, ["ears-1"]);
         let text = estimate.to_string();
         assert!(text.contains("  llm p/m"), "{text}");
-        assert!(text.contains("session total (priced models only)"), "{text}");
         assert!(
-            text.contains("not priced: stt acme/ears-1: not in the price table (12.500 audio seconds)"),
+            text.contains("session total (priced models only)"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "not priced: stt acme/ears-1: not in the price table (12.500 audio seconds)"
+            ),
             "{text}"
         );
         assert!(!text.contains("stt acme/ears-1  "), "{text}");
@@ -723,7 +734,10 @@ mod tests {
             }]);
             assert!(matches!(
                 prices.validate(),
-                Err(PriceError::Invalid { field: "per_request", .. })
+                Err(PriceError::Invalid {
+                    field: "per_request",
+                    ..
+                })
             ));
         }
         let twice = table(vec![ModelPrice::new("p", "m"), ModelPrice::new("p", "m")]);
