@@ -9,6 +9,8 @@
 //!   syntax;
 //! - [`reliability_support`]: pipelines, totals and log capture for the fault tests;
 //! - [`promtool`]: generated PromQL checked by Prometheus' own `promtool`;
+//! - [`python_otlp`]: a third-party OTLP/gRPC receiver (the OpenTelemetry Python protobuf
+//!   bindings served by `grpcio`);
 //! - [`on_event`]: a `tracing` subscriber that hands each event to a closure.
 
 pub mod events;
@@ -17,5 +19,6 @@ pub mod export_receiver;
 pub mod fixtures;
 pub mod on_event;
 pub mod promtool;
+pub mod python_otlp;
 pub mod reliability_support;
 pub mod sim;

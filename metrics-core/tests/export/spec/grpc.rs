@@ -13,6 +13,12 @@ use opentelemetry_proto::tonic::collector::metrics::v1::{
 use opentelemetry_proto::tonic::metrics::v1::{metric, number_data_point};
 use tokio::sync::oneshot;
 
+use agent_metrics_core::MetricsRecorder;
+use agent_metrics_core::catalog::Catalog;
+use agent_metrics_core::usage::ModelUsage;
+use agent_metrics_test_support::python_otlp::PythonGrpcReceiver;
+use agent_metrics_test_support::sim;
+
 use super::{HOUR, WAIT};
 
 type Received = Arc<Mutex<Vec<(Vec<(String, String)>, ExportMetricsServiceRequest)>>>;
@@ -129,17 +135,45 @@ enum Setting {
     MultiThread,
 }
 
+const SETTINGS: [Setting; 3] = [
+    Setting::NoRuntime,
+    Setting::CurrentThread,
+    Setting::MultiThread,
+];
+
+impl Setting {
+    /// Runs `body` with no runtime, or inside `block_on` of a new runtime of this kind.
+    fn run<T: Send + 'static>(self, body: impl FnOnce() -> T + Send + 'static) -> T {
+        let runtime = match self {
+            Setting::NoRuntime => return body(),
+            Setting::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+            Setting::MultiThread => {
+                let mut builder = tokio::runtime::Builder::new_multi_thread();
+                builder.worker_threads(2);
+                builder
+            }
+        }
+        .enable_all()
+        .build()
+        .unwrap();
+        runtime.block_on(async move { body() })
+    }
+}
+
+fn grpc_env(addr: SocketAddr) -> Env {
+    Env::from_pairs([
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{addr}")),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc".to_owned()),
+        ("OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=acme".to_owned()),
+    ])
+}
+
 /// Builds, records, flushes, records again and shuts down, all from the caller's context
 /// (inside the runtime's `block_on` for the runtime settings: a flush or shutdown there
 /// blocks the runtime's thread, the case that deadlocked a current-thread runtime).
 fn session(addr: SocketAddr) -> (Duration, Duration) {
-    let env = Env::from_pairs([
-        ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{addr}")),
-        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc".to_owned()),
-        ("OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=acme".to_owned()),
-    ]);
     let telemetry = Telemetry::builder()
-        .env(env)
+        .env(grpc_env(addr))
         .export_interval(HOUR)
         .build()
         .expect("gRPC builds in every setting");
@@ -162,27 +196,10 @@ fn session(addr: SocketAddr) -> (Duration, Duration) {
 
 #[test]
 fn grpc_delivers_with_no_runtime_and_on_current_and_multi_thread_runtimes() {
-    for setting in [
-        Setting::NoRuntime,
-        Setting::CurrentThread,
-        Setting::MultiThread,
-    ] {
+    for setting in SETTINGS {
         let server = Server::start();
         let addr = server.addr;
-        let (flushed, shut) = match setting {
-            Setting::NoRuntime => session(addr),
-            Setting::CurrentThread => tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(async move { session(addr) }),
-            Setting::MultiThread => tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(async move { session(addr) }),
-        };
+        let (flushed, shut) = setting.run(move || session(addr));
         println!("gRPC {setting:?}: flush {flushed:?}, shutdown {shut:?}");
         let received = server.received();
         assert_eq!(
@@ -208,5 +225,75 @@ fn grpc_delivers_with_no_runtime_and_on_current_and_multi_thread_runtimes() {
             "{setting:?}: {headers:?}"
         );
         assert!(flushed < WAIT && shut < WAIT, "{setting:?}");
+    }
+}
+
+/// TTS characters in the session's usage so far: what the delta counter must add up to.
+fn tts_characters(session: &sim::Session) -> i64 {
+    let usage = session.usage.flatten();
+    let tts = usage.iter().filter_map(|u| match u {
+        ModelUsage::Tts(u) => Some(u.characters_count as i64),
+        _ => None,
+    });
+    tts.sum()
+}
+
+/// The main job (the `agent_session` example's simulated session, which records every
+/// instrument of the schema) over gRPC: flushed after the first session, then shut down after
+/// a second. Returns the TTS characters recorded before the flush and in all.
+fn main_job(addr: SocketAddr) -> (i64, i64) {
+    let telemetry = Telemetry::builder()
+        .env(grpc_env(addr))
+        .export_interval(HOUR)
+        .build()
+        .expect("gRPC builds in every setting");
+    let mut session = sim::Session::new(7, MetricsRecorder::new(telemetry.meter()));
+    session.run(8, |_, _| {});
+    // The stall monitor needs a runtime of its own, which cannot be started inside another.
+    std::thread::scope(|s| {
+        s.spawn(|| sim::blocking_call(telemetry.meter()));
+    });
+    telemetry.force_flush(WAIT).expect("flush");
+    let flushed = tts_characters(&session);
+    session.run(2, |_, _| {});
+    telemetry.shutdown(WAIT).expect("shutdown");
+    (flushed, tts_characters(&session))
+}
+
+#[test]
+fn the_main_job_reaches_a_third_party_grpc_receiver_in_every_setting() {
+    let schema: Vec<&str> = Catalog::schema()
+        .entries()
+        .iter()
+        .map(|e| e.instrument.name)
+        .collect();
+    for setting in SETTINGS {
+        let Some(mut receiver) = PythonGrpcReceiver::start() else {
+            return;
+        };
+        let addr = receiver.addr;
+        let (flushed, total) = setting.run(move || main_job(addr));
+        let exports = receiver.exports(2, WAIT);
+        assert_eq!(
+            exports.len(),
+            2,
+            "{setting:?}: one export per flush and at shutdown"
+        );
+        let names: Vec<&str> = exports[0].metrics().iter().map(|(n, _)| *n).collect();
+        let missing: Vec<_> = schema.iter().filter(|n| !names.contains(n)).collect();
+        assert!(
+            missing.is_empty(),
+            "{setting:?}: not delivered: {missing:?}"
+        );
+        let chars = "lk.agents.usage.tts_characters";
+        assert_eq!(exports[0].int_total(chars), Some(flushed), "{setting:?}");
+        assert_eq!(
+            exports[1].int_total(chars),
+            Some(total - flushed),
+            "{setting:?}: the second export holds only what came after the flush (delta)"
+        );
+        for export in exports {
+            assert_eq!(export.header("x-tenant"), Some("acme"), "{setting:?}");
+        }
     }
 }

@@ -1,0 +1,176 @@
+//! A third-party OTLP/gRPC receiver: `receivers/otlp_grpc_receiver.py`, which serves the
+//! OpenTelemetry project's Python protobuf bindings (`opentelemetry-proto`) with `grpcio`, both
+//! from PyPI (`.ci/run` installs them). Nothing of it is shared with the Rust exporter, so what
+//! it decodes is what any OTLP receiver would.
+
+use std::io::{BufRead, BufReader, Write as _};
+use std::net::SocketAddr;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Set to `1` (as CI does) to fail, rather than skip, when Python or its packages are missing.
+pub const REQUIRE: &str = "AGENT_METRICS_REQUIRE_THIRD_PARTY";
+
+const SCRIPT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/receivers/otlp_grpc_receiver.py"
+);
+
+/// One export request as the receiver saw it.
+#[derive(Clone, Debug)]
+pub struct Export {
+    /// The gRPC metadata (request headers), in arrival order.
+    pub headers: Vec<(String, String)>,
+    /// The `ExportMetricsServiceRequest`, as protobuf's JSON mapping with the .proto field
+    /// names (`resource_metrics`, `data_points`, `as_int` as a string).
+    pub request: Value,
+}
+
+impl Export {
+    /// Every metric of the request, as `(name, metric object)`.
+    pub fn metrics(&self) -> Vec<(&str, &Value)> {
+        let mut out = Vec::new();
+        for rm in array(&self.request, "resource_metrics") {
+            for sm in array(rm, "scope_metrics") {
+                for m in array(sm, "metrics") {
+                    out.push((m["name"].as_str().unwrap_or(""), m));
+                }
+            }
+        }
+        out
+    }
+
+    /// The sum of the integer points of the sum `name`; `None` when the request has none.
+    pub fn int_total(&self, name: &str) -> Option<i64> {
+        let mut total = None;
+        for (_, m) in self.metrics().into_iter().filter(|(n, _)| *n == name) {
+            for p in array(&m["sum"], "data_points") {
+                // int64 is a JSON string in protobuf's mapping.
+                if let Some(v) = p["as_int"].as_str().and_then(|v| v.parse::<i64>().ok()) {
+                    *total.get_or_insert(0) += v;
+                }
+            }
+        }
+        total
+    }
+
+    /// The value of header `key`, if sent.
+    pub fn header(&self, key: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn array<'a>(value: &'a Value, key: &str) -> &'a [Value] {
+    value[key].as_array().map_or(&[], Vec::as_slice)
+}
+
+/// The running receiver; stopped (stdin closed, then killed) on drop.
+pub struct PythonGrpcReceiver {
+    /// Where it listens, on 127.0.0.1.
+    pub addr: SocketAddr,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    exports: Vec<Export>,
+}
+
+impl PythonGrpcReceiver {
+    /// Starts the receiver. `None` (the test skips) when `python3`, `grpcio` or
+    /// `opentelemetry-proto` is missing and [`REQUIRE`] is not set; panics when it is.
+    pub fn start() -> Option<Self> {
+        let mut child = match Command::new("python3")
+            .arg(SCRIPT)
+            .args(["--timeout", "120"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+        {
+            Ok(child) => child,
+            Err(e) => return skip(&format!("cannot run python3: {e}")),
+        };
+        let stdout = child.stdout.take().expect("piped");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let port = lines
+            .recv_timeout(Duration::from_secs(20))
+            .ok()
+            .and_then(|line| serde_json::from_str::<Value>(&line).ok())
+            .and_then(|v| v["listening"].as_u64());
+        let Some(port) = port else {
+            let _ = child.kill();
+            let out = child
+                .wait_with_output()
+                .map(|o| o.stderr)
+                .unwrap_or_default();
+            return skip(&format!(
+                "the Python OTLP receiver did not start (pip install grpcio opentelemetry-proto):\n{}",
+                String::from_utf8_lossy(&out)
+            ));
+        };
+        let stdin = child.stdin.take();
+        Some(PythonGrpcReceiver {
+            addr: SocketAddr::from(([127, 0, 0, 1], port as u16)),
+            child,
+            stdin,
+            lines,
+            exports: Vec::new(),
+        })
+    }
+
+    /// Every export received so far, waiting up to `wait` for at least `at_least` of them.
+    pub fn exports(&mut self, at_least: usize, wait: Duration) -> &[Export] {
+        let deadline = Instant::now() + wait;
+        loop {
+            while let Ok(line) = self.lines.try_recv() {
+                let v: Value = serde_json::from_str(&line).expect("the receiver prints JSON");
+                let headers = array(&v, "headers")
+                    .iter()
+                    .map(|kv| {
+                        let s = |i: usize| kv[i].as_str().unwrap_or("").to_owned();
+                        (s(0), s(1))
+                    })
+                    .collect();
+                self.exports.push(Export {
+                    headers,
+                    request: v["request"].clone(),
+                });
+            }
+            if self.exports.len() >= at_least || Instant::now() >= deadline {
+                return &self.exports;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for PythonGrpcReceiver {
+    fn drop(&mut self) {
+        if let Some(mut stdin) = self.stdin.take() {
+            let _ = stdin.flush();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn skip<T>(why: &str) -> Option<T> {
+    assert!(
+        std::env::var(REQUIRE).map_or(true, |v| v != "1"),
+        "{REQUIRE}=1 but {why}"
+    );
+    eprintln!("skipped: {why} (set {REQUIRE}=1 to fail instead)");
+    None
+}
