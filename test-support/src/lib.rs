@@ -9,8 +9,8 @@
 //!   syntax;
 //! - [`reliability_support`]: pipelines, totals and log capture for the fault tests;
 //! - [`promtool`]: generated PromQL checked by Prometheus' own `promtool`;
-//! - [`python_otlp`]: a third-party OTLP/gRPC receiver (the OpenTelemetry Python protobuf
-//!   bindings served by `grpcio`);
+//! - [`python_otlp`]: a third-party OTLP receiver, gRPC or HTTP (the OpenTelemetry Python
+//!   protobuf bindings served by `grpcio` or Python's HTTP server);
 //! - [`on_event`]: a `tracing` subscriber that hands each event to a closure.
 
 pub mod events;

@@ -1,7 +1,8 @@
-//! A third-party OTLP/gRPC receiver: `receivers/otlp_grpc_receiver.py`, which serves the
-//! OpenTelemetry project's Python protobuf bindings (`opentelemetry-proto`) with `grpcio`, both
-//! from PyPI (`.ci/run` installs them). Nothing of it is shared with the Rust exporter, so what
-//! it decodes is what any OTLP receiver would.
+//! A third-party OTLP receiver, over gRPC or HTTP/protobuf: `receivers/otlp_receiver.py`, the
+//! OpenTelemetry project's Python protobuf bindings (`opentelemetry-proto`) served by `grpcio` or
+//! Python's HTTP server, from PyPI (`.ci/run` installs them). Nothing of it is shared with the
+//! Rust exporter, so what it decodes is what any OTLP receiver would. Over HTTP it refuses
+//! compressed bodies (415), as several receivers do.
 
 use std::io::{BufRead, BufReader, Write as _};
 use std::net::SocketAddr;
@@ -14,15 +15,12 @@ use serde_json::Value;
 /// Set to `1` (as CI does) to fail, rather than skip, when Python or its packages are missing.
 pub const REQUIRE: &str = "AGENT_METRICS_REQUIRE_THIRD_PARTY";
 
-const SCRIPT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/receivers/otlp_grpc_receiver.py"
-);
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/receivers/otlp_receiver.py");
 
 /// One export request as the receiver saw it.
 #[derive(Clone, Debug)]
 pub struct Export {
-    /// The gRPC metadata (request headers), in arrival order.
+    /// The gRPC metadata or HTTP headers, names in lower case, in arrival order.
     pub headers: Vec<(String, String)>,
     /// The `ExportMetricsServiceRequest`, as protobuf's JSON mapping with the .proto field
     /// names (`resource_metrics`, `data_points`, `as_int` as a string).
@@ -70,8 +68,17 @@ fn array<'a>(value: &'a Value, key: &str) -> &'a [Value] {
     value[key].as_array().map_or(&[], Vec::as_slice)
 }
 
+/// The receiver's wire protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wire {
+    /// OTLP/gRPC, on `http://ADDR`.
+    Grpc,
+    /// OTLP/HTTP with protobuf bodies, on `http://ADDR/v1/metrics`; compressed bodies refused.
+    Http,
+}
+
 /// The running receiver; stopped (stdin closed, then killed) on drop.
-pub struct PythonGrpcReceiver {
+pub struct PythonReceiver {
     /// Where it listens, on 127.0.0.1.
     pub addr: SocketAddr,
     child: Child,
@@ -80,13 +87,17 @@ pub struct PythonGrpcReceiver {
     exports: Vec<Export>,
 }
 
-impl PythonGrpcReceiver {
-    /// Starts the receiver. `None` (the test skips) when `python3`, `grpcio` or
+impl PythonReceiver {
+    /// Starts the receiver for `wire`. `None` (the test skips) when `python3`, `grpcio` or
     /// `opentelemetry-proto` is missing and [`REQUIRE`] is not set; panics when it is.
-    pub fn start() -> Option<Self> {
+    pub fn start(wire: Wire) -> Option<Self> {
+        let protocol = match wire {
+            Wire::Grpc => "grpc",
+            Wire::Http => "http",
+        };
         let mut child = match Command::new("python3")
             .arg(SCRIPT)
-            .args(["--timeout", "120"])
+            .args(["--protocol", protocol, "--timeout", "120"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -121,7 +132,7 @@ impl PythonGrpcReceiver {
             ));
         };
         let stdin = child.stdin.take();
-        Some(PythonGrpcReceiver {
+        Some(PythonReceiver {
             addr: SocketAddr::from(([127, 0, 0, 1], port as u16)),
             child,
             stdin,
@@ -156,7 +167,7 @@ impl PythonGrpcReceiver {
     }
 }
 
-impl Drop for PythonGrpcReceiver {
+impl Drop for PythonReceiver {
     fn drop(&mut self) {
         if let Some(mut stdin) = self.stdin.take() {
             let _ = stdin.flush();

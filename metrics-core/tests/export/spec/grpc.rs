@@ -13,11 +13,9 @@ use opentelemetry_proto::tonic::collector::metrics::v1::{
 use opentelemetry_proto::tonic::metrics::v1::{metric, number_data_point};
 use tokio::sync::oneshot;
 
-use agent_metrics_core::MetricsRecorder;
-use agent_metrics_core::catalog::Catalog;
-use agent_metrics_core::usage::ModelUsage;
-use agent_metrics_test_support::python_otlp::PythonGrpcReceiver;
-use agent_metrics_test_support::sim;
+use agent_metrics_test_support::python_otlp::{PythonReceiver, Wire};
+
+use super::main_job;
 
 use super::{HOUR, WAIT};
 
@@ -228,70 +226,18 @@ fn grpc_delivers_with_no_runtime_and_on_current_and_multi_thread_runtimes() {
     }
 }
 
-/// TTS characters in the session's usage so far: what the delta counter must add up to.
-fn tts_characters(session: &sim::Session) -> i64 {
-    let usage = session.usage.flatten();
-    let tts = usage.iter().filter_map(|u| match u {
-        ModelUsage::Tts(u) => Some(u.characters_count as i64),
-        _ => None,
-    });
-    tts.sum()
-}
-
-/// The main job (the `agent_session` example's simulated session, which records every
-/// instrument of the schema) over gRPC: flushed after the first session, then shut down after
-/// a second. Returns the TTS characters recorded before the flush and in all.
-fn main_job(addr: SocketAddr) -> (i64, i64) {
-    let telemetry = Telemetry::builder()
-        .env(grpc_env(addr))
-        .export_interval(HOUR)
-        .build()
-        .expect("gRPC builds in every setting");
-    let mut session = sim::Session::new(7, MetricsRecorder::new(telemetry.meter()));
-    session.run(8, |_, _| {});
-    // The stall monitor needs a runtime of its own, which cannot be started inside another.
-    std::thread::scope(|s| {
-        s.spawn(|| sim::blocking_call(telemetry.meter()));
-    });
-    telemetry.force_flush(WAIT).expect("flush");
-    let flushed = tts_characters(&session);
-    session.run(2, |_, _| {});
-    telemetry.shutdown(WAIT).expect("shutdown");
-    (flushed, tts_characters(&session))
-}
-
+/// The main job over gRPC, to a receiver we did not write, with no runtime and inside
+/// `block_on` of both runtime kinds.
 #[test]
 fn the_main_job_reaches_a_third_party_grpc_receiver_in_every_setting() {
-    let schema: Vec<&str> = Catalog::schema()
-        .entries()
-        .iter()
-        .map(|e| e.instrument.name)
-        .collect();
     for setting in SETTINGS {
-        let Some(mut receiver) = PythonGrpcReceiver::start() else {
+        let Some(mut receiver) = PythonReceiver::start(Wire::Grpc) else {
             return;
         };
         let addr = receiver.addr;
-        let (flushed, total) = setting.run(move || main_job(addr));
+        let job = setting.run(move || main_job::run(grpc_env(addr)));
         let exports = receiver.exports(2, WAIT);
-        assert_eq!(
-            exports.len(),
-            2,
-            "{setting:?}: one export per flush and at shutdown"
-        );
-        let names: Vec<&str> = exports[0].metrics().iter().map(|(n, _)| *n).collect();
-        let missing: Vec<_> = schema.iter().filter(|n| !names.contains(n)).collect();
-        assert!(
-            missing.is_empty(),
-            "{setting:?}: not delivered: {missing:?}"
-        );
-        let chars = "lk.agents.usage.tts_characters";
-        assert_eq!(exports[0].int_total(chars), Some(flushed), "{setting:?}");
-        assert_eq!(
-            exports[1].int_total(chars),
-            Some(total - flushed),
-            "{setting:?}: the second export holds only what came after the flush (delta)"
-        );
+        job.assert_delivered(exports, &format!("{setting:?}"));
         for export in exports {
             assert_eq!(export.header("x-tenant"), Some("acme"), "{setting:?}");
         }

@@ -167,6 +167,8 @@ fn observe(pairs: &[(&str, &str)]) -> (Observed, Vec<String>) {
 
 mod cloud_headers;
 mod cumulative;
+mod main_job;
+mod third_party_http;
 mod variables;
 
 // --- item 6 of issue 13: bounded series on the Prometheus endpoint ---
