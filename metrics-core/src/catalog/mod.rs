@@ -4,11 +4,18 @@
 
 pub mod cardinality;
 #[cfg(feature = "serde")]
+pub mod diff;
+#[cfg(feature = "serde")]
 mod json;
 pub mod prometheus;
+pub mod rules;
+pub mod self_metrics;
 
 #[cfg(feature = "serde")]
+pub use diff::{Change, Diff, DiffError};
+#[cfg(feature = "serde")]
 pub use json::panel_queries;
+pub use rules::{RulesConfig, RulesError};
 
 use std::fmt::Write as _;
 
