@@ -91,7 +91,8 @@ impl fmt::Display for RulesError {
             RulesError::TargetTooLow { target, needed } => write!(
                 f,
                 "the turn latency target {target} is too low: the fast-burn alert would need \
-                 {needed} of turns to be slow, more than all of them"
+                 {}% of turns to be slow, more than all of them",
+                round(needed * 100.0)
             ),
             RulesError::ThresholdNotABucket { threshold, buckets } => write!(
                 f,

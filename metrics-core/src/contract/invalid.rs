@@ -112,9 +112,6 @@ pub(crate) fn dropped(instrument: &'static str, reason: Reason) {
     }
 }
 
-/// The self-metric's name.
-pub(crate) const DROPPED_VALUES: &str = crate::catalog::self_metrics::DROPPED_VALUES.name;
-
 /// Reports again drops whose report was lost with a failed export (delta temporality).
 #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
 pub(crate) fn report_again(instrument: &str, reason: &str, count: u64) {

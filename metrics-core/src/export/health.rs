@@ -282,7 +282,7 @@ impl ExportHealth {
         for sm in rm.scope_metrics() {
             for metric in sm.metrics() {
                 // Drops of invalid values are reported again, by the newest pipeline.
-                if metric.name() == crate::invalid::DROPPED_VALUES
+                if metric.name() == self_metrics::DROPPED_VALUES.name
                     && let AggregatedMetrics::U64(MetricData::Sum(sum)) = metric.data()
                     && sum.temporality() == Temporality::Delta
                 {
