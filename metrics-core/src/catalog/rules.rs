@@ -1,5 +1,5 @@
 //! Prometheus rule groups generated from a [`Catalog`], over the names and labels a scrape shows
-//! ([`prometheus`](super::prometheus)):
+//! ([`prometheus`]):
 //!
 //! - recording rules: p50, p95 and p99 of every histogram and the rate of every counter, over
 //!   5 minutes, by `job` and every attribute of the instrument (the model and provider, for the
@@ -11,7 +11,7 @@
 //!   the multi-window, multi-burn-rate conditions of the Google SRE workbook (2% of a 30-day
 //!   budget in an hour, 5% in six hours);
 //! - alerts on the library's own health: exports that failed, data points they dropped (both
-//!   are reported once exports succeed again, see [`self_metrics`](super::self_metrics)), and
+//!   are reported once exports succeed again, see [`self_metrics`]), and
 //!   event-loop blocks of severity `error`.
 //!
 //! The YAML is written by hand: every value is a single-quoted scalar, which YAML reads
@@ -450,10 +450,10 @@ mod tests {
     fn the_config_is_checked() {
         let schema = Catalog::schema();
         let with = |target, threshold| {
-            let mut c = RulesConfig::default();
-            c.turn_latency_target = target;
-            c.turn_latency_threshold = threshold;
-            schema.prometheus_rules(&c)
+            schema.prometheus_rules(&RulesConfig {
+                turn_latency_target: target,
+                turn_latency_threshold: threshold,
+            })
         };
         assert!(with(0.99, 2.0).is_ok());
         assert!(with(0.95, 0.5).is_ok());
@@ -500,9 +500,10 @@ mod tests {
 
     #[test]
     fn the_slo_counts_turns_above_the_threshold_bucket() {
-        let mut config = RulesConfig::default();
-        config.turn_latency_threshold = 0.75;
-        config.turn_latency_target = 0.95;
+        let config = RulesConfig {
+            turn_latency_target: 0.95,
+            turn_latency_threshold: 0.75,
+        };
         let yaml = Catalog::schema().prometheus_rules(&config).unwrap();
         assert!(
             yaml.contains("rate(lk_agents_turn_e2e_latency_seconds_bucket{le=\"0.75\"}[1h])"),
