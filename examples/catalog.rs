@@ -1,33 +1,70 @@
-//! Prints every instrument of the schema.
+//! Prints every instrument of the schema, or an artifact generated from it.
 //!
-//! `cargo run --example catalog` prints a Markdown table; `-- --format json` a JSON array;
-//! `-- --format grafana` a Grafana dashboard over a Prometheus data source (histograms as p50/p95
-//! by their attributes, counters as rates), with the names and labels Prometheus shows. The
-//! output comes from the catalog's own API (`Catalog::to_json`, `Catalog::grafana_dashboard`),
-//! which a plugin calls on its extended catalog the same way.
+//! - `cargo run --example catalog`: the Markdown reference (`docs/METRICS.md`);
+//! - `-- --format json`: the JSON instrument list (`docs/catalog.json` is the released one);
+//! - `-- --format grafana`: a Grafana dashboard over a Prometheus data source;
+//! - `-- --format prometheus-rules [--slo-target 0.99] [--slo-threshold 2]`: Prometheus
+//!   recording rules and alerts, with the turn latency SLO's target and threshold (seconds, a
+//!   bucket bound of `lk.agents.turn.e2e_latency`);
+//! - `-- --diff OLD.json`: the changes from an earlier `--format json` output, each breaking or
+//!   additive; exits with 1 when one is breaking.
+//!
+//! Everything comes from the catalog's own API (`Catalog::to_json`, `grafana_dashboard`,
+//! `prometheus_rules`, `diff`), which a plugin calls on its extended catalog the same way.
 
-use agent_metrics::catalog::Catalog;
+use agent_metrics::catalog::{Catalog, RulesConfig};
 use serde_json::Value;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let format = match args.as_slice() {
-        [] => "markdown",
-        [flag, value] if flag == "--format" => value.as_str(),
-        _ => usage(),
-    };
+    let mut args = std::env::args().skip(1);
+    let mut format = String::from("markdown");
+    let mut diff = None;
+    let mut config = RulesConfig::default();
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().unwrap_or_else(|| usage());
+        match flag.as_str() {
+            "--format" => format = value(),
+            "--diff" => diff = Some(value()),
+            "--slo-target" => config.turn_latency_target = number(&value()),
+            "--slo-threshold" => config.turn_latency_threshold = number(&value()),
+            _ => usage(),
+        }
+    }
     let catalog = Catalog::schema();
-    match format {
+    if let Some(old) = diff {
+        let old = std::fs::read_to_string(&old).unwrap_or_else(|e| fail(&format!("{old}: {e}")));
+        let diff = catalog.diff(&old).unwrap_or_else(|e| fail(&e.to_string()));
+        print!("{diff}");
+        std::process::exit(i32::from(diff.is_breaking()));
+    }
+    match format.as_str() {
         "markdown" | "md" => print!("{}", catalog.docs_markdown()),
         "json" => println!("{}", pretty(&catalog.to_json())),
         "grafana" => println!("{}", pretty(&catalog.grafana_dashboard())),
+        "prometheus-rules" => match catalog.prometheus_rules(&config) {
+            Ok(rules) => print!("{rules}"),
+            Err(e) => fail(&e.to_string()),
+        },
         _ => usage(),
     }
 }
 
 fn usage() -> ! {
-    eprintln!("usage: catalog [--format markdown|json|grafana]");
+    eprintln!(
+        "usage: catalog [--format markdown|json|grafana|prometheus-rules] \
+         [--slo-target SHARE] [--slo-threshold SECONDS] [--diff OLD.json]"
+    );
     std::process::exit(2)
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("catalog: {message}");
+    std::process::exit(2)
+}
+
+fn number(s: &str) -> f64 {
+    s.parse()
+        .unwrap_or_else(|_| fail(&format!("not a number: {s}")))
 }
 
 fn pretty(value: &Value) -> String {

@@ -1,7 +1,7 @@
 //! Checks PromQL with Prometheus' own `promtool` (Debian's `prometheus` package ships it), so that
 //! generated dashboards and rules are judged by the parser users' Prometheus runs.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Set to `1` (as CI does) to fail, rather than skip, when `promtool` is missing.
@@ -27,7 +27,7 @@ pub fn binary() -> Option<PathBuf> {
 }
 
 /// Runs `promtool check rules` on one recording rule per query; the error is promtool's output.
-pub fn check_queries(promtool: &PathBuf, queries: &[String]) -> Result<(), String> {
+pub fn check_queries(promtool: &Path, queries: &[String]) -> Result<(), String> {
     let mut rules = String::from("groups:\n  - name: generated\n    rules:\n");
     for (i, q) in queries.iter().enumerate() {
         let quoted = q.replace('\'', "''");
@@ -35,23 +35,40 @@ pub fn check_queries(promtool: &PathBuf, queries: &[String]) -> Result<(), Strin
             "      - record: generated:query_{i}\n        expr: '{quoted}'\n"
         ));
     }
+    check_rules(promtool, &rules).map(drop)
+}
+
+/// Runs `promtool check rules` on the rules file `yaml`; the output, or the error with the file.
+pub fn check_rules(promtool: &Path, yaml: &str) -> Result<String, String> {
     let dir = std::env::temp_dir().join(format!("agent-metrics-promtool-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let file = dir.join(format!("rules-{}.yml", fastrand::u64(..)));
-    std::fs::write(&file, &rules).map_err(|e| e.to_string())?;
+    std::fs::write(&file, yaml).map_err(|e| e.to_string())?;
+    let out = run(promtool, &["check", "rules"], &file);
+    let _ = std::fs::remove_file(&file);
+    out.map_err(|e| format!("{e}\n--- rules ---\n{yaml}"))
+}
+
+/// Runs `promtool test rules` on the unit-test file `tests` (its `rule_files` are relative to
+/// it); promtool's output, as the error when a test fails.
+pub fn test_rules(promtool: &Path, tests: &Path) -> Result<String, String> {
+    run(promtool, &["test", "rules"], tests)
+}
+
+fn run(promtool: &Path, args: &[&str], file: &Path) -> Result<String, String> {
     let out = Command::new(promtool)
-        .args(["check", "rules"])
-        .arg(&file)
+        .args(args)
+        .arg(file)
         .output()
         .map_err(|e| format!("cannot run promtool: {e}"))?;
-    let _ = std::fs::remove_file(&file);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     if out.status.success() {
-        Ok(())
+        Ok(text)
     } else {
-        Err(format!(
-            "{}{}\n--- rules ---\n{rules}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ))
+        Err(text)
     }
 }

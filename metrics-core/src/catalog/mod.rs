@@ -1,14 +1,22 @@
 //! The catalog: every instrument of the schema (and of any plugin type added to it), merged by
-//! name, with the fields that feed it. The docs (`docs/METRICS.md`), the `catalog` example and
-//! the conflict check are built from it.
+//! name, with the fields that feed it. The docs (`docs/METRICS.md`), the JSON list, the Grafana
+//! dashboard, the Prometheus rules ([`rules`]), the compatibility gate (`diff`, with the `serde`
+//! feature), the `catalog` example and the conflict check are built from it.
 
 pub mod cardinality;
 #[cfg(feature = "serde")]
+pub mod diff;
+#[cfg(feature = "serde")]
 mod json;
 pub mod prometheus;
+pub mod rules;
+pub mod self_metrics;
 
 #[cfg(feature = "serde")]
+pub use diff::{Change, Diff, DiffError};
+#[cfg(feature = "serde")]
 pub use json::panel_queries;
+pub use rules::{RulesConfig, RulesError};
 
 use std::fmt::Write as _;
 

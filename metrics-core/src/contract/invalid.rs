@@ -112,9 +112,6 @@ pub(crate) fn dropped(instrument: &'static str, reason: Reason) {
     }
 }
 
-/// The self-metric's name.
-pub(crate) const DROPPED_VALUES: &str = "agent_metrics.dropped_values";
-
 /// Reports again drops whose report was lost with a failed export (delta temporality).
 #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
 pub(crate) fn report_again(instrument: &str, reason: &str, count: u64) {
@@ -163,10 +160,11 @@ pub(crate) struct Registration {
 
 /// [`register`], until the returned registration is dropped.
 pub(crate) fn register_scoped(meter: &Meter) -> Registration {
+    let definition = crate::catalog::self_metrics::DROPPED_VALUES;
     let sink = meter
-        .u64_counter(DROPPED_VALUES)
-        .with_unit("{value}")
-        .with_description("Metric values dropped as invalid (NaN, infinite, negative or too large)")
+        .u64_counter(definition.name)
+        .with_unit(definition.unit)
+        .with_description(definition.description)
         .build();
     let (id, backlog) = {
         let mut ledger = lock();

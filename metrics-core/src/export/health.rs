@@ -26,13 +26,15 @@ use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMe
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 
 use super::overflow::OverflowWatch;
+use crate::Instrument;
+use crate::catalog::self_metrics;
 
 /// Counter of exports that failed after their retries: `{export}`.
-pub const EXPORT_FAILURES: &str = "agent_metrics.export.failures";
+pub const EXPORT_FAILURES: &str = self_metrics::EXPORT_FAILURES.name;
 /// Counter of data points in those failed exports, i.e. dropped: `{data_point}`.
-pub const EXPORT_DROPPED: &str = "agent_metrics.export.dropped";
+pub const EXPORT_DROPPED: &str = self_metrics::EXPORT_DROPPED.name;
 /// Counter of export requests retried after a transient failure: `{retry}`.
-pub const EXPORT_RETRIES: &str = "agent_metrics.export.retries";
+pub const EXPORT_RETRIES: &str = self_metrics::EXPORT_RETRIES.name;
 
 /// Totals since a push [`Telemetry`](super::Telemetry) was built.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -129,29 +131,17 @@ impl ExportHealth {
             .u64_observable_gauge("agent_metrics.export.reader_watch")
             .with_callback(move |_| watch_reader(&health))
             .build();
-        let counter = |name: &'static str, unit: &'static str, description: &'static str| {
+        let counter = |i: Instrument| {
             meter
-                .u64_counter(name)
-                .with_unit(unit)
-                .with_description(description)
+                .u64_counter(i.name)
+                .with_unit(i.unit)
+                .with_description(i.description)
                 .build()
         };
         let _ = self.metrics.set(SelfMetrics {
-            failures: counter(
-                EXPORT_FAILURES,
-                "{export}",
-                "Metric exports that failed after their retries; their data points were dropped",
-            ),
-            dropped: counter(
-                EXPORT_DROPPED,
-                "{data_point}",
-                "Data points dropped because their export failed",
-            ),
-            retries: counter(
-                EXPORT_RETRIES,
-                "{retry}",
-                "Export requests retried after a transient failure",
-            ),
+            failures: counter(self_metrics::EXPORT_FAILURES),
+            dropped: counter(self_metrics::EXPORT_DROPPED),
+            retries: counter(self_metrics::EXPORT_RETRIES),
         });
     }
 
@@ -292,7 +282,7 @@ impl ExportHealth {
         for sm in rm.scope_metrics() {
             for metric in sm.metrics() {
                 // Drops of invalid values are reported again, by the newest pipeline.
-                if metric.name() == crate::invalid::DROPPED_VALUES
+                if metric.name() == self_metrics::DROPPED_VALUES.name
                     && let AggregatedMetrics::U64(MetricData::Sum(sum)) = metric.data()
                     && sum.temporality() == Temporality::Delta
                 {

@@ -1,0 +1,37 @@
+//! The instruments the library records about itself: what a push pipeline lost, and what the
+//! recorder refused. They are fed by no event field, so they are not in [`Catalog::schema`];
+//! they are declared here once, for the export code that builds them and for the alert rules
+//! that watch them ([`Catalog::prometheus_rules`]), which must agree on every name and unit.
+//!
+//! [`Catalog::schema`]: super::Catalog::schema
+//! [`Catalog::prometheus_rules`]: super::Catalog::prometheus_rules
+
+use crate::Instrument;
+
+/// Exports that failed after their retries: their data points were dropped.
+pub const EXPORT_FAILURES: Instrument = Instrument::counter("agent_metrics.export.failures")
+    .unit("{export}")
+    .description("Metric exports that failed after their retries; their data points were dropped");
+
+/// Data points in the failed exports: what the collector never received.
+pub const EXPORT_DROPPED: Instrument = Instrument::counter("agent_metrics.export.dropped")
+    .unit("{data_point}")
+    .description("Data points dropped because their export failed");
+
+/// Export requests retried after a transient failure.
+pub const EXPORT_RETRIES: Instrument = Instrument::counter("agent_metrics.export.retries")
+    .unit("{retry}")
+    .description("Export requests retried after a transient failure");
+
+/// Metric values dropped as invalid, by instrument and reason.
+pub const DROPPED_VALUES: Instrument = Instrument::counter("agent_metrics.dropped_values")
+    .unit("{value}")
+    .description("Metric values dropped as invalid (NaN, infinite, negative or too large)");
+
+/// Every self-metric.
+pub const ALL: [Instrument; 4] = [
+    EXPORT_FAILURES,
+    EXPORT_DROPPED,
+    EXPORT_RETRIES,
+    DROPPED_VALUES,
+];
