@@ -2,6 +2,7 @@
 //! behaves when the server misbehaves.
 
 mod dashboard;
+mod docs;
 mod resilience;
 mod server;
 mod tts;
