@@ -9,6 +9,7 @@
 //!   syntax;
 //! - [`reliability_support`]: pipelines, totals and log capture for the fault tests;
 //! - [`promtool`]: generated PromQL checked by Prometheus' own `promtool`;
+//! - [`scrape`]: a Prometheus endpoint read as Prometheus reads it, against the catalog's names;
 //! - [`on_event`]: a `tracing` subscriber that hands each event to a closure.
 
 pub mod events;
@@ -18,4 +19,5 @@ pub mod fixtures;
 pub mod on_event;
 pub mod promtool;
 pub mod reliability_support;
+pub mod scrape;
 pub mod sim;
