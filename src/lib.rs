@@ -167,3 +167,9 @@ pub use agent_metrics_core::*;
 
 #[doc(hidden)]
 pub use agent_metrics_core::__private;
+
+/// The README's examples, compiled and run as doctests (`cargo test --doc`), so that what it
+/// shows is code that exists.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

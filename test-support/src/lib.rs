@@ -11,6 +11,7 @@
 //! - [`promtool`]: generated PromQL checked by Prometheus' own `promtool`;
 //! - [`python_otlp`]: a third-party OTLP receiver, gRPC or HTTP (the OpenTelemetry Python
 //!   protobuf bindings served by `grpcio` or Python's HTTP server);
+//! - [`scrape`]: a Prometheus endpoint read as Prometheus reads it, against the catalog's names;
 //! - [`on_event`]: a `tracing` subscriber that hands each event to a closure.
 
 pub mod events;
@@ -21,4 +22,5 @@ pub mod on_event;
 pub mod promtool;
 pub mod python_otlp;
 pub mod reliability_support;
+pub mod scrape;
 pub mod sim;

@@ -12,6 +12,6 @@ fn metrics_md_matches_the_catalog() {
     let actual = std::fs::read_to_string(path).unwrap_or_default();
     assert!(
         actual == expected,
-        "docs/METRICS.md is stale: run `UPDATE_DOCS=1 cargo test --test docs`"
+        "docs/METRICS.md is stale: run `UPDATE_DOCS=1 cargo test --test derive docs`"
     );
 }

@@ -9,7 +9,9 @@
 //!   reported too, with their measured time, unlike Python's `0.0`.
 //! - It records schema events through the framework's
 //!   [`MetricsRecorder`](agent_metrics::MetricsRecorder), and its own [`PluginMetrics`] under
-//!   its own prefix (`exampletts.*`), which [`catalog`] lists next to the schema's.
+//!   its own prefix (`exampletts.*`), which [`catalog`] lists next to the schema's; its
+//!   reference page ([`docs_markdown`], shipped as `docs/METRICS.md`) and Grafana dashboard
+//!   (`docs/dashboard.json`) are generated from that catalog by the catalog's own API.
 //!
 //! # Protocol
 //!
@@ -44,5 +46,5 @@ mod stream;
 
 pub use client::{LABEL, PROVIDER, Socket, TtsClient, TtsOptions};
 pub use error::TtsError;
-pub use metrics::{FRAME_SIZE_BUCKETS, PluginMetrics, catalog};
+pub use metrics::{FRAME_SIZE_BUCKETS, PluginMetrics, catalog, docs_markdown};
 pub use stream::{Synthesis, SynthesizeStream};

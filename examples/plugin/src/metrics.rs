@@ -55,3 +55,15 @@ pub fn catalog() -> Catalog {
     catalog.add::<PluginMetrics>();
     catalog
 }
+
+/// The reference page the plugin ships as `docs/METRICS.md`: [`catalog`] through the catalog's
+/// own docs API, with the plugin's title and how to regenerate it.
+pub fn docs_markdown() -> String {
+    catalog().docs_page(
+        "Metrics of agent-metrics-plugin-example",
+        "Every instrument an agent using this plugin exports: the schema's, then the plugin's \
+         own `exampletts.*`. The plugin's tests fail when this file or `dashboard.json` is \
+         stale; regenerate both with `UPDATE_DOCS=1 cargo test -p agent-metrics-plugin-example \
+         docs`.",
+    )
+}

@@ -64,12 +64,12 @@ fn panel(index: usize, e: &CatalogEntry) -> Value {
                 .chain(labels.iter().map(String::as_str))
                 .collect();
             let by = by.join(", ");
-            ["0.5", "0.95"]
+            [("0.5", "p50"), ("0.95", "p95")]
                 .iter()
-                .map(|q| {
+                .map(|(q, name)| {
                     json!({
                         "expr": format!("histogram_quantile({q}, sum by ({by}) (rate({metric}_bucket[$__rate_interval])))"),
-                        "legendFormat": format!("p{} {legend}", &q[2..]).trim_end().to_owned(),
+                        "legendFormat": format!("{name} {legend}").trim_end().to_owned(),
                     })
                 })
                 .collect()

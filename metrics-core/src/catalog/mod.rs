@@ -1,7 +1,12 @@
 //! The catalog: every instrument of the schema (and of any plugin type added to it), merged by
-//! name, with the fields that feed it. The docs (`docs/METRICS.md`), the JSON list, the Grafana
-//! dashboard, the Prometheus rules ([`rules`]), the compatibility gate (`diff`, with the `serde`
-//! feature), the `catalog` example and the conflict check are built from it.
+//! name, with the fields that feed it, and the artifacts generated from it: a Markdown reference
+//! page ([`Catalog::docs_page`]; `docs/METRICS.md` is the schema's), the instrument list as JSON
+//! and a Grafana dashboard (`Catalog::to_json`, `Catalog::grafana_dashboard`, feature `serde`),
+//! the Prometheus rules ([`rules`]), the compatibility gate (`Catalog::diff`, feature `serde`),
+//! the Prometheus names ([`CatalogEntry::prometheus_name`]), the cardinality views
+//! ([`cardinality`]) and the conflict check ([`Catalog::conflicts`]). Every artifact is a method
+//! on any catalog, so a plugin that adds its types gets them for its instruments too; the
+//! `catalog` example only prints the schema's.
 
 pub mod cardinality;
 #[cfg(feature = "serde")]
@@ -75,6 +80,8 @@ pub struct Conflict {
 pub struct Catalog {
     entries: Vec<CatalogEntry>,
     conflicts: Vec<Conflict>,
+    /// Sentences for the docs page, in the order added.
+    notes: Vec<&'static str>,
 }
 
 impl Catalog {
@@ -111,6 +118,7 @@ impl Catalog {
             let group = GROUPS.iter().position(|g| name.starts_with(g));
             (group.unwrap_or(GROUPS.len()), name)
         });
+        c.note("The schema's counters skip zero values; `lk.agents.connection.acquire_time` is recorded only when greater than 0; turn histograms are recorded when each turn completes.");
         c
     }
 
@@ -187,17 +195,40 @@ impl Catalog {
         out
     }
 
-    /// The whole of `docs/METRICS.md`: the table, the buckets and how names map to Prometheus.
+    /// A reference page for this catalog, titled "Metrics": see [`docs_page`](Self::docs_page).
+    /// `docs/METRICS.md` is `Catalog::schema().docs_markdown()`.
     pub fn docs_markdown(&self) -> String {
-        let mut out = String::from(
-            "# Metrics\n\n\
-             Generated from the catalog (`Catalog::docs_markdown`, printed by `cargo run --example \
-             catalog`); the workspace's test fails when this file is stale (regenerate with \
-             `UPDATE_DOCS=1 cargo test --test derive docs`).\n\n\
-             Every instrument, with the event fields that feed it. Counters skip zero values; \
-             `lk.agents.connection.acquire_time` is recorded only when greater than 0; turn \
-             histograms are recorded when each turn completes.\n\n",
+        self.docs_page("Metrics", "")
+    }
+
+    /// A Markdown reference page: `# title`, `intro` (a paragraph of the caller's, e.g. how the
+    /// file is regenerated; nothing when empty), the catalog's notes, the instrument table
+    /// ([`to_markdown`](Self::to_markdown)), the histograms' buckets grouped by unit
+    /// ([`buckets_markdown`](Self::buckets_markdown)) and the series names a Prometheus scrape
+    /// shows. A plugin calls it on its extended catalog to ship a page of its own.
+    ///
+    /// ```
+    /// use agent_metrics_core::catalog::Catalog;
+    /// let page = Catalog::schema().docs_page("Acme agent metrics", "Regenerate with `make docs`.");
+    /// assert!(page.starts_with("# Acme agent metrics\n\nRegenerate with `make docs`.\n\n"));
+    /// assert!(page.contains("### `s` (seconds)"));
+    /// assert!(page.contains("| `lk.agents.turn.e2e_latency` | `lk_agents_turn_e2e_latency_seconds` |"));
+    /// ```
+    pub fn docs_page(&self, title: &str, intro: &str) -> String {
+        let mut out = format!("# {title}\n\n");
+        if !intro.is_empty() {
+            let _ = write!(out, "{}\n\n", intro.trim_end());
+        }
+        out.push_str(
+            "Generated from the catalog (`Catalog::docs_page`): every instrument with the fields \
+             that feed it, the histograms' buckets by unit, and the series names a Prometheus \
+             scrape shows.",
         );
+        for note in &self.notes {
+            out.push(' ');
+            out.push_str(note);
+        }
+        out.push_str("\n\n");
         out.push_str(&self.to_markdown());
         out.push_str("\n## Histogram buckets\n\n");
         out.push_str(&self.buckets_markdown());
@@ -213,18 +244,47 @@ impl Catalog {
         out
     }
 
-    /// The histograms' bucket boundaries, one line each with their unit, for the docs.
+    /// The histograms' bucket boundaries, grouped by unit (in the order units first appear),
+    /// one line per histogram, for the docs: a list in bytes never sits under a seconds heading.
     pub fn buckets_markdown(&self) -> String {
-        let mut out = String::new();
-        for e in &self.entries {
-            if e.instrument.kind == InstrumentKind::Histogram && !e.instrument.buckets.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "- `{}` (`{}`): {:?}",
-                    e.instrument.name, e.instrument.unit, e.instrument.buckets
-                );
+        let histograms: Vec<&CatalogEntry> = self
+            .entries
+            .iter()
+            .filter(|e| {
+                e.instrument.kind == InstrumentKind::Histogram && !e.instrument.buckets.is_empty()
+            })
+            .collect();
+        let mut units: Vec<&str> = Vec::new();
+        for e in &histograms {
+            if !units.contains(&e.instrument.unit) {
+                units.push(e.instrument.unit);
             }
         }
+        let mut out = String::new();
+        for unit in units {
+            let _ = match (unit, prometheus::unit_suffix(unit)) {
+                ("", _) => writeln!(out, "### No unit\n"),
+                (unit, Some(words)) => {
+                    writeln!(out, "### `{unit}` ({})\n", words.replace('_', " "))
+                }
+                (unit, None) => writeln!(out, "### `{unit}`\n"),
+            };
+            for e in histograms.iter().filter(|e| e.instrument.unit == unit) {
+                let _ = writeln!(out, "- `{}`: {:?}", e.instrument.name, e.instrument.buckets);
+            }
+            out.push('\n');
+        }
+        out.truncate(out.trim_end().len());
+        if !out.is_empty() {
+            out.push('\n');
+        }
         out
+    }
+
+    /// Adds a sentence the docs page prints above the table: a recording rule that holds for
+    /// the catalog's instruments (which values are skipped, when they are recorded).
+    pub fn note(&mut self, sentence: &'static str) -> &mut Self {
+        self.notes.push(sentence);
+        self
     }
 }

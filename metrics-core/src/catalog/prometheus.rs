@@ -45,7 +45,7 @@ fn sanitize(s: &str, is_name: bool) -> String {
 }
 
 /// The name suffix of a UCUM unit, if Prometheus gives it one.
-fn unit_suffix(unit: &str) -> Option<String> {
+pub(crate) fn unit_suffix(unit: &str) -> Option<String> {
     if let Some(word) = unit_word(unit) {
         return Some(word.to_owned());
     }

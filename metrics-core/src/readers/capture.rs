@@ -1,8 +1,12 @@
 //! An in-process metric reader that turns what the SDK aggregated into plain data points.
 //!
-//! The embedded default exporter prints its summary from it, and tests assert on it. It wraps
-//! the SDK's `ManualReader`, so nothing runs in the background and a collection happens exactly
-//! when [`Capture::collect`] is called.
+//! [`Telemetry`](crate::Telemetry) falls back to it when no exporter is configured (the
+//! embedded mode, [`Telemetry::capture`](crate::Telemetry::capture)); it prints nothing itself.
+//! Tests read what they recorded through it (`Capture::cumulative()`, build handles from
+//! [`Capture::meter`], then [`Capture::collect`]), and a program can print the points with
+//! [`summary_table`](crate::summary::summary_table), as the `agent_session` example does. It
+//! wraps the SDK's `ManualReader`, so nothing runs in the background and a collection happens
+//! exactly when [`Capture::collect`] is called.
 
 use std::collections::BTreeMap;
 use std::fmt;

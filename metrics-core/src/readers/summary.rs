@@ -1,5 +1,6 @@
-//! A readable table of collected points: what the embedded default prints at the end of a run
-//! when no collector is configured.
+//! A readable table of collected points, for a program to print what its in-process reader
+//! collected (the `agent_session` example prints it at the end of a run when no collector is
+//! configured). The library never prints it on its own.
 
 use std::fmt::Write as _;
 

@@ -3,6 +3,7 @@
 
 mod artifacts;
 mod dashboard;
+mod docs;
 mod resilience;
 mod server;
 mod tts;
