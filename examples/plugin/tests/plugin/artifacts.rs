@@ -1,8 +1,7 @@
-//! The plugin's own instruments get the schema's other artifacts through the same catalog API:
-//! recording rules promtool accepts (its docs and dashboard: `docs.rs`), and the compatibility
-//! gate against
-//! the plugin's released catalog (`examples/plugin/catalog.json`), which a breaking change to
-//! its instruments fails. At a release, `RELEASE_CATALOG=1 cargo test -p
+//! The plugin's own instruments get the schema's other artifacts through the same catalog API
+//! (its docs and dashboard: `docs.rs`): recording rules promtool accepts, and the compatibility
+//! gate against the plugin's released catalog (`examples/plugin/catalog.json`), which a breaking
+//! change to its instruments fails. At a release, `RELEASE_CATALOG=1 cargo test -p
 //! agent-metrics-plugin-example --test plugin artifacts` refreshes it.
 
 use agent_metrics::catalog::{Catalog, RulesConfig};
