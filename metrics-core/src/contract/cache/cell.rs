@@ -1,0 +1,281 @@
+//! One instrument's accumulator inside a cache entry: what a record writes instead of calling
+//! the SDK, and what a collection drains into the SDK.
+//!
+//! Each entry belongs to one recording thread, so a record touches only lines that thread owns:
+//! counters are one uncontended atomic add, histogram values go to a small ring that the thread
+//! itself replays into the SDK when it is full (so two threads on one series take the SDK's
+//! lock once per ring, not once per value). Collection drains whatever is left, so a value lands
+//! in exactly one collection interval: the one whose collection starts after it was written.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use opentelemetry::KeyValue;
+use opentelemetry::metrics::{Counter, Gauge, Histogram, UpDownCounter};
+
+/// Histogram values kept per entry before the recording thread replays them into the SDK.
+pub(crate) const RING: usize = 32;
+
+/// The accumulator of one instrument in one cached attribute set. Built by generated code on a
+/// cache miss, through [`IntoCell`]; written through [`CellValue`].
+pub struct Cell {
+    kind: Kind,
+    /// The full attributes (the job's included) this instrument records with.
+    attrs: Box<[KeyValue]>,
+}
+
+enum Kind {
+    CounterU64(Counter<u64>, AtomicU64),
+    CounterF64(Counter<f64>, AtomicU64),
+    UpDownI64(UpDownCounter<i64>, AtomicU64),
+    UpDownF64(UpDownCounter<f64>, AtomicU64),
+    HistogramU64(Ring<u64>),
+    HistogramF64(Ring<f64>),
+    GaugeU64(Gauge<u64>),
+    GaugeI64(Gauge<i64>),
+    GaugeF64(Gauge<f64>),
+}
+
+impl Cell {
+    /// Moves what was recorded since the last drain into the SDK. Runs on the collecting thread
+    /// (serialized by the registry's lock) or when the entry's owner is gone.
+    pub(crate) fn drain(&self) {
+        let attrs = &self.attrs[..];
+        match &self.kind {
+            Kind::CounterU64(c, total) => {
+                let v = total.swap(0, Ordering::AcqRel);
+                if v != 0 {
+                    c.add(v, attrs);
+                }
+            }
+            Kind::CounterF64(c, total) => {
+                let v = f64::from_bits(total.swap(0, Ordering::AcqRel));
+                if v != 0.0 {
+                    c.add(v, attrs);
+                }
+            }
+            Kind::UpDownI64(c, total) => {
+                let v = total.swap(0, Ordering::AcqRel) as i64;
+                if v != 0 {
+                    c.add(v, attrs);
+                }
+            }
+            Kind::UpDownF64(c, total) => {
+                let v = f64::from_bits(total.swap(0, Ordering::AcqRel));
+                if v != 0.0 {
+                    c.add(v, attrs);
+                }
+            }
+            Kind::HistogramU64(ring) => ring.drain(attrs, true),
+            Kind::HistogramF64(ring) => ring.drain(attrs, true),
+            Kind::GaugeU64(_) | Kind::GaugeI64(_) | Kind::GaugeF64(_) => {}
+        }
+    }
+}
+
+/// Adds `v` to an f64 kept as bits. The line is the owner's, so the loop runs once.
+#[inline]
+fn add_f64(total: &AtomicU64, v: f64) {
+    let mut current = total.load(Ordering::Relaxed);
+    loop {
+        let next = (f64::from_bits(current) + v).to_bits();
+        match total.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Relaxed) {
+            Ok(_) => return,
+            Err(seen) => current = seen,
+        }
+    }
+}
+
+/// A number a histogram ring stores as bits.
+trait RingNumber: Copy {
+    fn to_bits(self) -> u64;
+    fn from_bits(bits: u64) -> Self;
+}
+
+impl RingNumber for u64 {
+    fn to_bits(self) -> u64 {
+        self
+    }
+    fn from_bits(bits: u64) -> Self {
+        bits
+    }
+}
+
+impl RingNumber for f64 {
+    fn to_bits(self) -> u64 {
+        f64::to_bits(self)
+    }
+    fn from_bits(bits: u64) -> Self {
+        f64::from_bits(bits)
+    }
+}
+
+/// Histogram values not yet in the SDK: one writer (the entry's thread) pushes at `head`; a
+/// consumer (the writer when the ring is full, or a collection) replays `tail..head` under
+/// `replay`'s lock and then moves `tail`. The writer reuses a slot only once `tail` has passed
+/// it, so no value is replayed twice or lost.
+struct Ring<T> {
+    head: AtomicU64,
+    tail: AtomicU64,
+    slots: Box<[AtomicU64; RING]>,
+    replay: Mutex<Replay<T>>,
+}
+
+/// The consumer side of a ring.
+struct Replay<T> {
+    histogram: Histogram<T>,
+    /// The SDK's bound instrument for these attributes, while the series is in use.
+    #[cfg(feature = "bound")]
+    bound: Option<opentelemetry::metrics::BoundHistogram<T>>,
+    /// `head` at the previous collection: equal to it now means the series was idle.
+    seen: u64,
+}
+
+impl<T: RingNumber> Ring<T> {
+    fn new(histogram: &Histogram<T>, attrs: &[KeyValue]) -> Self {
+        #[cfg(not(feature = "bound"))]
+        let _ = attrs;
+        Ring {
+            head: AtomicU64::new(0),
+            tail: AtomicU64::new(0),
+            slots: Box::new(std::array::from_fn(|_| AtomicU64::new(0))),
+            replay: Mutex::new(Replay {
+                histogram: histogram.clone(),
+                #[cfg(feature = "bound")]
+                bound: Some(histogram.bind(attrs)),
+                seen: 0,
+            }),
+        }
+    }
+
+    #[inline]
+    fn push(&self, value: T, attrs: &[KeyValue]) {
+        let head = self.head.load(Ordering::Relaxed);
+        if head.wrapping_sub(self.tail.load(Ordering::Acquire)) >= RING as u64 {
+            self.drain(attrs, false);
+        }
+        self.slots[head as usize % RING].store(value.to_bits(), Ordering::Relaxed);
+        self.head.store(head.wrapping_add(1), Ordering::Release);
+    }
+
+    /// Replays the ring into the SDK. At a collection, a series that saw no value since the
+    /// previous one gives its SDK binding back, so that the SDK can evict it as it evicts any
+    /// idle series under delta temporality; it binds again when next used.
+    #[cold]
+    fn drain(&self, attrs: &[KeyValue], collecting: bool) {
+        let mut replay = self.replay.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let head = self.head.load(Ordering::Acquire);
+        let tail = self.tail.load(Ordering::Relaxed);
+        #[cfg(feature = "bound")]
+        if replay.bound.is_none() && head != tail {
+            replay.bound = Some(replay.histogram.bind(attrs));
+        }
+        let mut at = tail;
+        while at != head {
+            let value = T::from_bits(self.slots[at as usize % RING].load(Ordering::Relaxed));
+            replay.record(value, attrs);
+            at = at.wrapping_add(1);
+        }
+        self.tail.store(head, Ordering::Release);
+        if collecting {
+            #[cfg(feature = "bound")]
+            if head == replay.seen {
+                replay.bound = None;
+            }
+            replay.seen = head;
+        }
+    }
+}
+
+impl<T: Copy> Replay<T> {
+    #[inline]
+    fn record(&self, value: T, attrs: &[KeyValue]) {
+        #[cfg(feature = "bound")]
+        if let Some(bound) = &self.bound {
+            bound.record(value);
+            return;
+        }
+        self.histogram.record(value, attrs);
+    }
+}
+
+/// An instrument handle a cache entry can hold: every handle type the derive generates.
+pub trait IntoCell {
+    /// The accumulator for this instrument, recording with `attrs`.
+    fn cell(&self, attrs: &[KeyValue]) -> Cell;
+}
+
+macro_rules! into_cell {
+    ($($ty:ty => |$i:ident, $a:ident| $kind:expr;)*) => {$(
+        impl IntoCell for $ty {
+            fn cell(&self, attrs: &[KeyValue]) -> Cell {
+                let ($i, $a) = (self, attrs);
+                Cell { kind: $kind, attrs: attrs.into() }
+            }
+        }
+    )*};
+}
+
+into_cell! {
+    Counter<u64> => |i, _a| Kind::CounterU64(i.clone(), AtomicU64::new(0));
+    Counter<f64> => |i, _a| Kind::CounterF64(i.clone(), AtomicU64::new(0));
+    UpDownCounter<i64> => |i, _a| Kind::UpDownI64(i.clone(), AtomicU64::new(0));
+    UpDownCounter<f64> => |i, _a| Kind::UpDownF64(i.clone(), AtomicU64::new(0));
+    Histogram<u64> => |i, a| Kind::HistogramU64(Ring::new(i, a));
+    Histogram<f64> => |i, a| Kind::HistogramF64(Ring::new(i, a));
+    Gauge<u64> => |i, _a| Kind::GaugeU64(i.clone());
+    Gauge<i64> => |i, _a| Kind::GaugeI64(i.clone());
+    Gauge<f64> => |i, _a| Kind::GaugeF64(i.clone());
+}
+
+/// A number generated code writes into a [`Cell`]. A cell of another number type cannot be
+/// reached (each cell is built from the handle its measurement records into); such a write
+/// is ignored rather than a panic.
+pub trait CellValue: Copy {
+    /// Records `self` into `cell`.
+    fn put(self, cell: &Cell);
+}
+
+impl CellValue for u64 {
+    #[inline]
+    fn put(self, cell: &Cell) {
+        match &cell.kind {
+            // A zero creates the series in the SDK at once, as the unbound path does.
+            Kind::CounterU64(c, _) if self == 0 => c.add(0, &cell.attrs),
+            Kind::CounterU64(_, total) => {
+                total.fetch_add(self, Ordering::AcqRel);
+            }
+            Kind::HistogramU64(ring) => ring.push(self, &cell.attrs),
+            Kind::GaugeU64(g) => g.record(self, &cell.attrs),
+            _ => {}
+        }
+    }
+}
+
+impl CellValue for i64 {
+    #[inline]
+    fn put(self, cell: &Cell) {
+        match &cell.kind {
+            Kind::UpDownI64(c, _) if self == 0 => c.add(0, &cell.attrs),
+            Kind::UpDownI64(_, total) => {
+                total.fetch_add(self as u64, Ordering::AcqRel);
+            }
+            Kind::GaugeI64(g) => g.record(self, &cell.attrs),
+            _ => {}
+        }
+    }
+}
+
+impl CellValue for f64 {
+    #[inline]
+    fn put(self, cell: &Cell) {
+        match &cell.kind {
+            Kind::CounterF64(c, _) if self == 0.0 => c.add(self, &cell.attrs),
+            Kind::UpDownF64(c, _) if self == 0.0 => c.add(self, &cell.attrs),
+            Kind::CounterF64(_, total) | Kind::UpDownF64(_, total) => add_f64(total, self),
+            Kind::HistogramF64(ring) => ring.push(self, &cell.attrs),
+            Kind::GaugeF64(g) => g.record(self, &cell.attrs),
+            _ => {}
+        }
+    }
+}
