@@ -183,13 +183,17 @@ fn cached(
 ) -> TokenStream {
     let receiver = quote!(self);
     let family_id = proc_macro2::Literal::u32_suffixed(family_index as u32);
-    let key_fill = attr_sources::fill_buffer(c, &receiver, root_sources, &plans[family_index].plain, &[]);
+    let key_fill =
+        attr_sources::fill_buffer(c, &receiver, root_sources, &plans[family_index].plain, &[]);
     let order: Vec<&Member> = family
         .iter()
         .flat_map(|&g| groups[g].members.iter().map(|&i| &members[i]))
         .collect();
     let puts = order.iter().enumerate().map(|(k, m)| {
-        let (value, _) = m.value.as_ref().expect("cached families hold measurements only");
+        let (value, _) = m
+            .value
+            .as_ref()
+            .expect("cached families hold measurements only");
         quote! {
             if let (__p::Some(v), __p::Some(cell)) = (#value, __cells.get(#k)) {
                 __p::CellValue::put(v, cell);
@@ -200,7 +204,11 @@ fn cached(
     let lets = family.iter().map(|&g| {
         let group = &groups[g];
         let sources = group.sources.expect("cached families have sources");
-        let vars: Vec<syn::Ident> = group.members.iter().map(|&i| cell_var(&members[i])).collect();
+        let vars: Vec<syn::Ident> = group
+            .members
+            .iter()
+            .map(|&i| cell_var(&members[i]))
+            .collect();
         let inits = group.members.iter().map(|&i| {
             let name = &members[i].name;
             quote!(__p::IntoCell::cell(&handles.#name, __attrs))

@@ -163,7 +163,10 @@ impl<T: RingNumber> Ring<T> {
     /// idle series under delta temporality; it binds again when next used.
     #[cold]
     fn drain(&self, attrs: &[KeyValue], collecting: bool) {
-        let mut replay = self.replay.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut replay = self
+            .replay
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let head = self.head.load(Ordering::Acquire);
         let tail = self.tail.load(Ordering::Relaxed);
         #[cfg(feature = "bound")]

@@ -150,7 +150,13 @@ impl Front {
     /// Records through this thread's entry for (`family`, `job`, `key`): runs `put` on its
     /// cells and returns `true`, or returns `false` when there is no such entry yet.
     #[inline]
-    pub fn record(&self, family: u32, job: u64, key: &[KeyValue], put: impl FnOnce(&[Cell])) -> bool {
+    pub fn record(
+        &self,
+        family: u32,
+        job: u64,
+        key: &[KeyValue],
+        put: impl FnOnce(&[Cell]),
+    ) -> bool {
         let probe = local::Probe {
             front: self.id,
             family,
@@ -177,7 +183,11 @@ impl Front {
     /// records with these attributes. Nothing when there is no room (counted).
     pub fn insert(&self, family: u32, job: u64, key: &[KeyValue], cells: Vec<Cell>) {
         let entry = {
-            let mut entries = self.registry.entries.lock().unwrap_or_else(|p| p.into_inner());
+            let mut entries = self
+                .registry
+                .entries
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             if entries.len() >= MAX_ENTRIES {
                 drop(entries);
                 FALLBACKS.fetch_add(1, Ordering::Relaxed);
