@@ -282,3 +282,54 @@ impl CellValue for f64 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Capture;
+
+    /// A writer pushing through many ring wraps while another thread drains as fast as it can:
+    /// every value reaches the SDK exactly once.
+    #[test]
+    fn racing_drains_neither_lose_nor_repeat_a_value() {
+        const VALUES: u64 = 50_000;
+        let capture = Capture::delta();
+        let histogram = capture.meter().u64_histogram("test.ring").build();
+        let counter = capture.meter().u64_counter("test.total").build();
+        let attrs = [KeyValue::new("k", "v")];
+        let (ring, total) = (histogram.cell(&attrs), counter.cell(&attrs));
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let mut exported_count = 0;
+        let mut exported_sum = 0.0;
+        let mut exported_total = 0;
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for v in 1..=VALUES {
+                    v.put(&ring);
+                    v.put(&total);
+                }
+                done.store(true, Ordering::Release);
+            });
+            loop {
+                let finished = done.load(Ordering::Acquire);
+                ring.drain();
+                total.drain();
+                for p in capture.collect() {
+                    if let Some(h) = p.value.as_histogram() {
+                        exported_count += h.count;
+                        exported_sum += h.sum;
+                    } else if let Some(v) = p.value.as_u64() {
+                        exported_total += v;
+                    }
+                }
+                if finished {
+                    break;
+                }
+            }
+        });
+        let expected = VALUES * (VALUES + 1) / 2;
+        assert_eq!(exported_count, VALUES);
+        assert_eq!(exported_sum, expected as f64);
+        assert_eq!(exported_total, expected);
+    }
+}
