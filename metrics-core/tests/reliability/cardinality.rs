@@ -217,5 +217,8 @@ fn the_attribute_cache_stays_bounded_and_conserves_totals() {
     assert_eq!(exported, 500_000, "every character exported once");
     // Other tests of this binary hold entries too; this set of handles adds at most its bound.
     assert!(peak <= 4 * MAX_ENTRIES, "{peak} entries at the peak");
-    assert!(cache::stats().fallbacks > fallbacks, "a full cache is counted");
+    assert!(
+        cache::stats().fallbacks > fallbacks,
+        "a full cache is counted"
+    );
 }
