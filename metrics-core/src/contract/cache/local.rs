@@ -63,11 +63,11 @@ pub(super) fn with_entry(probe: &Probe<'_>, f: impl FnOnce(&Entry)) -> bool {
             };
             let home = probe.hash as usize;
             for i in 0..PROBE {
-                if let Some(Some(entry)) = table.slots.get((home + i) % SLOTS) {
-                    if probe.matches(entry) {
-                        f(entry);
-                        return true;
-                    }
+                if let Some(Some(entry)) = table.slots.get((home + i) % SLOTS)
+                    && probe.matches(entry)
+                {
+                    f(entry);
+                    return true;
                 }
             }
             false
