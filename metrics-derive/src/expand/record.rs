@@ -211,7 +211,11 @@ fn cached(
             .collect();
         let inits = group.members.iter().map(|&i| {
             let name = &members[i].name;
-            quote!(__p::IntoCell::cell(&handles.#name, __attrs))
+            let (value, _) = members[i]
+                .value
+                .as_ref()
+                .expect("cached families hold measurements only");
+            quote!(__p::IntoCell::cell(&handles.#name, __attrs, #value.is_some()))
         });
         let tuple = quote!((#(#inits,)*));
         let plain = attr_sources::fill_buffer(c, &receiver, sources, &plans[g].plain, &[]);

@@ -132,9 +132,12 @@ struct Replay<T> {
 }
 
 impl<T: RingNumber> Ring<T> {
-    fn new(histogram: &Histogram<T>, attrs: &[KeyValue]) -> Self {
+    /// `used`: whether the record that makes the entry has a value for this histogram. Only
+    /// then is it bound at once (the SDK exports a bound series even if it never gets a value);
+    /// otherwise it is bound when its first values are replayed.
+    fn new(histogram: &Histogram<T>, attrs: &[KeyValue], used: bool) -> Self {
         #[cfg(not(feature = "bound"))]
-        let _ = attrs;
+        let _ = (attrs, used);
         Ring {
             head: AtomicU64::new(0),
             tail: AtomicU64::new(0),
@@ -142,7 +145,7 @@ impl<T: RingNumber> Ring<T> {
             replay: Mutex::new(Replay {
                 histogram: histogram.clone(),
                 #[cfg(feature = "bound")]
-                bound: Some(histogram.bind(attrs)),
+                bound: used.then(|| histogram.bind(attrs)),
                 seen: 0,
             }),
         }
@@ -204,15 +207,16 @@ impl<T: Copy> Replay<T> {
 
 /// An instrument handle a cache entry can hold: every handle type the derive generates.
 pub trait IntoCell {
-    /// The accumulator for this instrument, recording with `attrs`.
-    fn cell(&self, attrs: &[KeyValue]) -> Cell;
+    /// The accumulator for this instrument, recording with `attrs`; `used` says whether the
+    /// record that makes it has a value for this instrument.
+    fn cell(&self, attrs: &[KeyValue], used: bool) -> Cell;
 }
 
 macro_rules! into_cell {
-    ($($ty:ty => |$i:ident, $a:ident| $kind:expr;)*) => {$(
+    ($($ty:ty => |$i:ident, $a:ident, $u:ident| $kind:expr;)*) => {$(
         impl IntoCell for $ty {
-            fn cell(&self, attrs: &[KeyValue]) -> Cell {
-                let ($i, $a) = (self, attrs);
+            fn cell(&self, attrs: &[KeyValue], used: bool) -> Cell {
+                let ($i, $a, $u) = (self, attrs, used);
                 Cell { kind: $kind, attrs: attrs.into() }
             }
         }
@@ -220,15 +224,15 @@ macro_rules! into_cell {
 }
 
 into_cell! {
-    Counter<u64> => |i, _a| Kind::CounterU64(i.clone(), AtomicU64::new(0));
-    Counter<f64> => |i, _a| Kind::CounterF64(i.clone(), AtomicU64::new(0));
-    UpDownCounter<i64> => |i, _a| Kind::UpDownI64(i.clone(), AtomicU64::new(0));
-    UpDownCounter<f64> => |i, _a| Kind::UpDownF64(i.clone(), AtomicU64::new(0));
-    Histogram<u64> => |i, a| Kind::HistogramU64(Ring::new(i, a));
-    Histogram<f64> => |i, a| Kind::HistogramF64(Ring::new(i, a));
-    Gauge<u64> => |i, _a| Kind::GaugeU64(i.clone());
-    Gauge<i64> => |i, _a| Kind::GaugeI64(i.clone());
-    Gauge<f64> => |i, _a| Kind::GaugeF64(i.clone());
+    Counter<u64> => |i, _a, _u| Kind::CounterU64(i.clone(), AtomicU64::new(0));
+    Counter<f64> => |i, _a, _u| Kind::CounterF64(i.clone(), AtomicU64::new(0));
+    UpDownCounter<i64> => |i, _a, _u| Kind::UpDownI64(i.clone(), AtomicU64::new(0));
+    UpDownCounter<f64> => |i, _a, _u| Kind::UpDownF64(i.clone(), AtomicU64::new(0));
+    Histogram<u64> => |i, a, u| Kind::HistogramU64(Ring::new(i, a, u));
+    Histogram<f64> => |i, a, u| Kind::HistogramF64(Ring::new(i, a, u));
+    Gauge<u64> => |i, _a, _u| Kind::GaugeU64(i.clone());
+    Gauge<i64> => |i, _a, _u| Kind::GaugeI64(i.clone());
+    Gauge<f64> => |i, _a, _u| Kind::GaugeF64(i.clone());
 }
 
 /// A number generated code writes into a [`Cell`]. A cell of another number type cannot be
@@ -297,7 +301,7 @@ mod tests {
         let histogram = capture.meter().u64_histogram("test.ring").build();
         let counter = capture.meter().u64_counter("test.total").build();
         let attrs = [KeyValue::new("k", "v")];
-        let (ring, total) = (histogram.cell(&attrs), counter.cell(&attrs));
+        let (ring, total) = (histogram.cell(&attrs, true), counter.cell(&attrs, true));
         let done = std::sync::atomic::AtomicBool::new(false);
         let mut exported_count = 0;
         let mut exported_sum = 0.0;
