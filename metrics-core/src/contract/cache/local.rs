@@ -9,9 +9,9 @@ use opentelemetry::{KeyValue, Value};
 use super::Entry;
 
 /// Slots per thread; a power of two.
-const SLOTS: usize = 64;
+const SLOTS: usize = 256;
 /// How many slots from the home slot a lookup checks.
-const PROBE: usize = 4;
+const PROBE: usize = 8;
 
 /// What identifies a cached attribute set: the handles it belongs to, the family of
 /// measurements within them, the current job and the attributes the event wrote.

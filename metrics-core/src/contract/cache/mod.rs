@@ -13,7 +13,7 @@
 //!   SDK instruments, so each value lands in exactly one collection interval, and the SDK's
 //!   cardinality limit and overflow series apply to what is drained, as they did to what was
 //!   recorded.
-//! - The cache is bounded: at most [`MAX_ENTRIES`] entries per set of handles and 64 per
+//! - The cache is bounded: at most [`MAX_ENTRIES`] entries per set of handles and 256 per
 //!   thread. A record that finds no room takes the unbound path, and is counted
 //!   ([`stats`]). An entry a thread drops (replaced, or the thread ended) is drained by the next
 //!   collection and then freed.
