@@ -2,9 +2,10 @@
 //! the SDK, and what a collection drains into the SDK.
 //!
 //! Each entry belongs to one recording thread, so a record touches only lines that thread owns:
-//! counters are one uncontended atomic add, histogram values go to a small ring that the thread
-//! itself replays into the SDK when it is full (so two threads on one series take the SDK's
-//! lock once per ring, not once per value). Collection drains whatever is left, so a value lands
+//! integer sums are one uncontended atomic add; histogram values and f64 sums go to a small ring
+//! that the thread itself replays into the SDK, value by value, when it is full (so two threads
+//! on one series take the SDK's lock once per ring, not once per value, and floats are added in
+//! recording order, as the unbound path adds them). Collection drains whatever is left, so a value lands
 //! in exactly one collection interval: the one whose collection starts after it was written.
 
 use std::sync::Mutex;
@@ -26,11 +27,11 @@ pub struct Cell {
 
 enum Kind {
     CounterU64(Counter<u64>, AtomicU64),
-    CounterF64(Counter<f64>, AtomicU64),
+    CounterF64(Ring<f64, Counter<f64>>),
     UpDownI64(UpDownCounter<i64>, AtomicU64),
-    UpDownF64(UpDownCounter<f64>, AtomicU64),
-    HistogramU64(Ring<u64>),
-    HistogramF64(Ring<f64>),
+    UpDownF64(Ring<f64, UpDownCounter<f64>>),
+    HistogramU64(Ring<u64, Histogram<u64>>),
+    HistogramF64(Ring<f64, Histogram<f64>>),
     GaugeU64(Gauge<u64>),
     GaugeI64(Gauge<i64>),
     GaugeF64(Gauge<f64>),
@@ -48,40 +49,17 @@ impl Cell {
                     c.add(v, attrs);
                 }
             }
-            Kind::CounterF64(c, total) => {
-                let v = f64::from_bits(total.swap(0, Ordering::AcqRel));
-                if v != 0.0 {
-                    c.add(v, attrs);
-                }
-            }
             Kind::UpDownI64(c, total) => {
                 let v = total.swap(0, Ordering::AcqRel) as i64;
                 if v != 0 {
                     c.add(v, attrs);
                 }
             }
-            Kind::UpDownF64(c, total) => {
-                let v = f64::from_bits(total.swap(0, Ordering::AcqRel));
-                if v != 0.0 {
-                    c.add(v, attrs);
-                }
-            }
             Kind::HistogramU64(ring) => ring.drain(attrs, true),
             Kind::HistogramF64(ring) => ring.drain(attrs, true),
+            Kind::CounterF64(ring) => ring.drain(attrs, true),
+            Kind::UpDownF64(ring) => ring.drain(attrs, true),
             Kind::GaugeU64(_) | Kind::GaugeI64(_) | Kind::GaugeF64(_) => {}
-        }
-    }
-}
-
-/// Adds `v` to an f64 kept as bits. The line is the owner's, so the loop runs once.
-#[inline]
-fn add_f64(total: &AtomicU64, v: f64) {
-    let mut current = total.load(Ordering::Relaxed);
-    loop {
-        let next = (f64::from_bits(current) + v).to_bits();
-        match total.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Relaxed) {
-            Ok(_) => return,
-            Err(seen) => current = seen,
         }
     }
 }
@@ -114,28 +92,69 @@ impl RingNumber for f64 {
 /// consumer (the writer when the ring is full, or a collection) replays `tail..head` under
 /// `replay`'s lock and then moves `tail`. The writer reuses a slot only once `tail` has passed
 /// it, so no value is replayed twice or lost.
-struct Ring<T> {
+struct Ring<T, S: Sink<T>> {
     head: AtomicU64,
     tail: AtomicU64,
     slots: Box<[AtomicU64; RING]>,
-    replay: Mutex<Replay<T>>,
+    replay: Mutex<Replay<T, S>>,
 }
+
+/// The SDK instrument a ring replays into: a histogram, or an f64 sum (replayed value by value,
+/// so that the SDK adds the floats in recording order and the sum is the one the unbound path
+/// gives, to the last bit).
+trait Sink<T> {
+    /// The SDK's bound form of the instrument.
+    #[cfg(feature = "bound")]
+    type Bound;
+    fn record(&self, value: T, attrs: &[KeyValue]);
+    #[cfg(feature = "bound")]
+    fn bind(&self, attrs: &[KeyValue]) -> Self::Bound;
+    #[cfg(feature = "bound")]
+    fn record_bound(bound: &Self::Bound, value: T);
+}
+
+macro_rules! sink {
+    ($ty:ident, $bound:ident, $method:ident) => {
+        impl<T> Sink<T> for $ty<T> {
+            #[cfg(feature = "bound")]
+            type Bound = opentelemetry::metrics::$bound<T>;
+            #[inline]
+            fn record(&self, value: T, attrs: &[KeyValue]) {
+                self.$method(value, attrs);
+            }
+            #[cfg(feature = "bound")]
+            fn bind(&self, attrs: &[KeyValue]) -> Self::Bound {
+                $ty::bind(self, attrs)
+            }
+            #[cfg(feature = "bound")]
+            #[inline]
+            fn record_bound(bound: &Self::Bound, value: T) {
+                bound.$method(value);
+            }
+        }
+    };
+}
+
+sink!(Histogram, BoundHistogram, record);
+sink!(Counter, BoundCounter, add);
+sink!(UpDownCounter, BoundUpDownCounter, add);
 
 /// The consumer side of a ring.
-struct Replay<T> {
-    histogram: Histogram<T>,
+struct Replay<T, S: Sink<T>> {
+    sink: S,
     /// The SDK's bound instrument for these attributes, while the series is in use.
     #[cfg(feature = "bound")]
-    bound: Option<opentelemetry::metrics::BoundHistogram<T>>,
+    bound: Option<S::Bound>,
     /// `head` at the previous collection: equal to it now means the series was idle.
     seen: u64,
+    _number: std::marker::PhantomData<fn(T)>,
 }
 
-impl<T: RingNumber> Ring<T> {
+impl<T: RingNumber, S: Sink<T> + Clone> Ring<T, S> {
     /// `used`: whether the record that makes the entry has a value for this histogram. Only
     /// then is it bound at once (the SDK exports a bound series even if it never gets a value);
     /// otherwise it is bound when its first values are replayed.
-    fn new(histogram: &Histogram<T>, attrs: &[KeyValue], used: bool) -> Self {
+    fn new(sink: &S, attrs: &[KeyValue], used: bool) -> Self {
         #[cfg(not(feature = "bound"))]
         let _ = (attrs, used);
         Ring {
@@ -143,10 +162,11 @@ impl<T: RingNumber> Ring<T> {
             tail: AtomicU64::new(0),
             slots: Box::new(std::array::from_fn(|_| AtomicU64::new(0))),
             replay: Mutex::new(Replay {
-                histogram: histogram.clone(),
+                sink: sink.clone(),
                 #[cfg(feature = "bound")]
-                bound: used.then(|| histogram.bind(attrs)),
+                bound: used.then(|| sink.bind(attrs)),
                 seen: 0,
+                _number: std::marker::PhantomData,
             }),
         }
     }
@@ -174,7 +194,7 @@ impl<T: RingNumber> Ring<T> {
         let tail = self.tail.load(Ordering::Relaxed);
         #[cfg(feature = "bound")]
         if replay.bound.is_none() && head != tail {
-            replay.bound = Some(replay.histogram.bind(attrs));
+            replay.bound = Some(replay.sink.bind(attrs));
         }
         let mut at = tail;
         while at != head {
@@ -193,15 +213,15 @@ impl<T: RingNumber> Ring<T> {
     }
 }
 
-impl<T: Copy> Replay<T> {
+impl<T: Copy, S: Sink<T>> Replay<T, S> {
     #[inline]
     fn record(&self, value: T, attrs: &[KeyValue]) {
         #[cfg(feature = "bound")]
         if let Some(bound) = &self.bound {
-            bound.record(value);
+            S::record_bound(bound, value);
             return;
         }
-        self.histogram.record(value, attrs);
+        self.sink.record(value, attrs);
     }
 }
 
@@ -225,9 +245,9 @@ macro_rules! into_cell {
 
 into_cell! {
     Counter<u64> => |i, _a, _u| Kind::CounterU64(i.clone(), AtomicU64::new(0));
-    Counter<f64> => |i, _a, _u| Kind::CounterF64(i.clone(), AtomicU64::new(0));
+    Counter<f64> => |i, a, u| Kind::CounterF64(Ring::new(i, a, u));
     UpDownCounter<i64> => |i, _a, _u| Kind::UpDownI64(i.clone(), AtomicU64::new(0));
-    UpDownCounter<f64> => |i, _a, _u| Kind::UpDownF64(i.clone(), AtomicU64::new(0));
+    UpDownCounter<f64> => |i, a, u| Kind::UpDownF64(Ring::new(i, a, u));
     Histogram<u64> => |i, a, u| Kind::HistogramU64(Ring::new(i, a, u));
     Histogram<f64> => |i, a, u| Kind::HistogramF64(Ring::new(i, a, u));
     Gauge<u64> => |i, _a, _u| Kind::GaugeU64(i.clone());
@@ -277,9 +297,8 @@ impl CellValue for f64 {
     #[inline]
     fn put(self, cell: &Cell) {
         match &cell.kind {
-            Kind::CounterF64(c, _) if self == 0.0 => c.add(self, &cell.attrs),
-            Kind::UpDownF64(c, _) if self == 0.0 => c.add(self, &cell.attrs),
-            Kind::CounterF64(_, total) | Kind::UpDownF64(_, total) => add_f64(total, self),
+            Kind::CounterF64(ring) => ring.push(self, &cell.attrs),
+            Kind::UpDownF64(ring) => ring.push(self, &cell.attrs),
             Kind::HistogramF64(ring) => ring.push(self, &cell.attrs),
             Kind::GaugeF64(g) => g.record(self, &cell.attrs),
             _ => {}
@@ -301,7 +320,11 @@ mod tests {
         let histogram = capture.meter().u64_histogram("test.ring").build();
         let counter = capture.meter().u64_counter("test.total").build();
         let attrs = [KeyValue::new("k", "v")];
+        // Cumulative, so that its last point is the SDK's own running sum.
+        let cumulative = Capture::cumulative();
+        let seconds = cumulative.meter().f64_counter("test.seconds").build();
         let (ring, total) = (histogram.cell(&attrs, true), counter.cell(&attrs, true));
+        let float = seconds.cell(&attrs, true);
         let done = std::sync::atomic::AtomicBool::new(false);
         let mut exported_count = 0;
         let mut exported_sum = 0.0;
@@ -311,6 +334,7 @@ mod tests {
                 for v in 1..=VALUES {
                     v.put(&ring);
                     v.put(&total);
+                    (v as f64 * 0.1).put(&float);
                 }
                 done.store(true, Ordering::Release);
             });
@@ -318,6 +342,7 @@ mod tests {
                 let finished = done.load(Ordering::Acquire);
                 ring.drain();
                 total.drain();
+                float.drain();
                 for p in capture.collect() {
                     if let Some(h) = p.value.as_histogram() {
                         exported_count += h.count;
@@ -331,9 +356,13 @@ mod tests {
                 }
             }
         });
+        let exported_float = cumulative.collect()[0].value.as_f64();
         let expected = VALUES * (VALUES + 1) / 2;
         assert_eq!(exported_count, VALUES);
         assert_eq!(exported_sum, expected as f64);
         assert_eq!(exported_total, expected);
+        // Added in recording order, as the unbound path adds them: equal to the last bit.
+        let sequential = (1..=VALUES).fold(0.0, |sum, v| sum + v as f64 * 0.1);
+        assert_eq!(exported_float, Some(sequential));
     }
 }
