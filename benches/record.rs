@@ -11,8 +11,8 @@
 //! since the machine is shared and noisy.
 //!
 //! RESULTS (2 shared vCPUs, AMD EPYC, rustc 1.95.0; one run, medians, default features):
-//! handwritten 272.4 ns, derived 73.2 ns (0.269x: the attribute cache), bound 31.3 ns,
-//! mix/turn 2.16 µs for 10 events. See BENCHMARKS.md.
+//! handwritten 259.8 ns, derived 70.5 ns (0.271x: the attribute cache), bound 28.4 ns,
+//! mix/turn 1.97 µs for 10 events. See BENCHMARKS.md.
 
 use std::hint::black_box;
 use std::time::Duration;
