@@ -2,7 +2,7 @@
 //! path, with all threads on one attribute set (contended) and each on its own.
 //!
 //! ```text
-//! cargo run --release --example stress --features bound -- [--seconds S] [--threads N]
+//! cargo run --release --example stress -- [--seconds S] [--threads N]
 //! ```
 //!
 //! One event is one `TTSMetrics` record: two counters and the acquire-time histogram.

@@ -13,6 +13,7 @@ pub use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, UpDownCounter
 pub use opentelemetry::{Key, KeyValue, Value};
 
 pub use crate::bound::{BoundCounter, BoundGauge, BoundHistogram, BoundUpDownCounter};
+pub use crate::cache::{Cell, CellValue, Front, IntoCell};
 pub use crate::contract::attributes::{
     AttrBuf, AttributeSet, AttributeValue, AttributeView, BoolAsStr,
 };
@@ -24,7 +25,7 @@ pub use crate::contract::value::{
     CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber,
     check_field_unit, check_seconds_buckets, unit_or,
 };
-pub use crate::job::{JOB_KEY_COUNT, JobAttributes, with_job};
+pub use crate::job::{JOB_KEY_COUNT, JobAttributes, current_job_id, job_id, with_job};
 
 // Generated code names a field's trait facts only through fully qualified paths on the field's
 // own type (`<T as MetricValue>::number(..)`), never through helpers generic over the field type:

@@ -6,7 +6,7 @@
 //!
 //! | folder | what it holds |
 //! |---|---|
-//! | `contract/` | the derive's runtime contract: [`AgentMetric`], [`Instrument`], [`MetricValue`], attribute sets, [`bound`], [`invalid`], [`job`] |
+//! | `contract/` | the derive's runtime contract: [`AgentMetric`], [`Instrument`], [`MetricValue`], attribute sets, the attribute [`cache`], [`bound`], [`invalid`], [`job`] |
 //! | `schema/` | the LiveKit [`schema`]: the event table, the [`AgentMetrics`](schema::AgentMetrics) union, [`MetricsRecorder`], [`usage`], [`connection`], [`genai`] |
 //! | `catalog/` | every instrument of the schema and of plugin types ([`catalog`]), and the [`cardinality`] views |
 //! | `readers/` | in-process readers: [`capture`] and [`summary`] |
@@ -42,7 +42,7 @@ pub use contract::metric::{AgentMetric, Bound, Handles};
 pub use contract::value::{
     CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber,
 };
-pub use contract::{bound, invalid, job};
+pub use contract::{bound, cache, invalid, job};
 pub use export::{ExportError, Telemetry, TelemetryBuilder};
 pub use pool::{Acquired, ConnectionPool, PoolBuilder, PoolError, PoolStatus};
 pub use readers::{capture, summary};

@@ -50,9 +50,23 @@ pub const JOB_KEY_COUNT: usize = KEYS.len();
 pub const JOB_FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The attributes of one job, indexed like `KEYS`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct JobAttributes {
     values: [Option<Value>; KEYS.len()],
+    /// Names these values for the attribute cache: given anew whenever the values change, never
+    /// reused, never 0 (0 is "no job").
+    id: u64,
+}
+
+impl PartialEq for JobAttributes {
+    fn eq(&self, other: &Self) -> bool {
+        self.values == other.values
+    }
+}
+
+fn next_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl AttributeSet for JobAttributes {
@@ -121,13 +135,16 @@ impl Job {
         let mut attributes = JobAttributes::default();
         attributes.values[ROOM_ID] = text(room_id);
         attributes.values[JOB_ID] = text(job_id);
+        attributes.id = next_id();
         Job {
             attributes: Arc::new(attributes),
         }
     }
 
     fn with(mut self, index: usize, value: Option<Value>) -> Self {
-        Arc::make_mut(&mut self.attributes).values[index] = value;
+        let attributes = Arc::make_mut(&mut self.attributes);
+        attributes.values[index] = value;
+        attributes.id = next_id();
         self
     }
 
@@ -302,4 +319,32 @@ pub fn with_job<R>(f: impl FnOnce(Option<&JobAttributes>) -> R) -> R {
             .flatten()
     });
     f(job.as_deref())
+}
+
+/// The cache's name for the current job's attributes (the job [`with_job`] would give), or 0
+/// outside any job. Reads the job in place: no reference count is taken.
+#[doc(hidden)]
+#[inline]
+pub fn current_job_id() -> u64 {
+    if ACTIVE.load(Ordering::Relaxed) == 0 {
+        return 0;
+    }
+    TASK_JOB.try_with(|job| job.id).ok().unwrap_or_else(|| {
+        THREAD_JOB
+            .try_with(|cell| {
+                cell.try_borrow()
+                    .ok()
+                    .and_then(|entered| entered.last().map(|(_, job)| job.id))
+            })
+            .ok()
+            .flatten()
+            .unwrap_or(0)
+    })
+}
+
+/// The cache's name for `job`: what [`current_job_id`] gives while `job` is current.
+#[doc(hidden)]
+#[inline]
+pub fn job_id(job: Option<&JobAttributes>) -> u64 {
+    job.map_or(0, |job| job.id)
 }

@@ -186,3 +186,39 @@ fn a_declared_limit_is_applied_by_telemetry_and_by_the_public_view() {
             .any(|p| p.attr(OVERFLOW_KEY).as_deref() == Some("true"))
     );
 }
+
+/// The attribute cache behind `record` under 100k distinct model names, collected as it goes:
+/// it never holds more than its bound, the records it has no room for take the unbound path and
+/// are counted, and every character is exported.
+#[test]
+fn the_attribute_cache_stays_bounded_and_conserves_totals() {
+    use agent_metrics_core::cache::{self, MAX_ENTRIES};
+    let capture = Capture::delta();
+    let handles = TTSMetrics::handles(capture.meter());
+    let fallbacks = cache::stats().fallbacks;
+    let (mut exported, mut peak) = (0u64, 0usize);
+    let mut add = |points: Vec<agent_metrics_core::capture::Point>| {
+        exported += points
+            .iter()
+            .filter(|p| p.name == "lk.agents.usage.tts_characters")
+            .filter_map(|p| p.value.as_u64())
+            .sum::<u64>();
+    };
+    for i in 0..100_000u64 {
+        tts(format!("model-{i}"), 3).record(&handles);
+        // Each name again, so that the cache is used and not only filled.
+        tts(format!("model-{i}"), 2).record(&handles);
+        if i % 10_000 == 9_999 {
+            peak = peak.max(cache::stats().entries);
+            add(capture.collect());
+        }
+    }
+    add(capture.collect());
+    assert_eq!(exported, 500_000, "every character exported once");
+    // Other tests of this binary hold entries too; this set of handles adds at most its bound.
+    assert!(peak <= 4 * MAX_ENTRIES, "{peak} entries at the peak");
+    assert!(
+        cache::stats().fallbacks > fallbacks,
+        "a full cache is counted"
+    );
+}

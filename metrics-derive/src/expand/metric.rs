@@ -136,6 +136,7 @@ fn expand(c: &Container) -> TokenStream {
             /// The instrument handles of the metric type.
             pub struct #handles {
                 #(#handle_fields,)*
+                __front: __p::Front,
             }
 
             /// The instruments of the metric type, bound to one attribute set.
@@ -150,7 +151,7 @@ fn expand(c: &Container) -> TokenStream {
                 const INSTRUMENTS: &'static [__p::InstrumentDescriptor] = &[#(#descriptors),*];
 
                 fn handles(meter: &__p::Meter) -> #handles {
-                    #handles { #(#handle_inits,)* }
+                    #handles { #(#handle_inits,)* __front: __p::Front::new(meter) }
                 }
 
                 #[inline]

@@ -142,6 +142,14 @@ pub(super) fn record_body(
                     }
                 }
             };
+            let cacheable =
+                groups[r].sources.is_some() && family_members().all(|m| m.value.is_some());
+            let body = if cacheable {
+                let sources = groups[r].sources.expect("checked above");
+                cached(c, r, sources, &family, groups, plans, members, &body)
+            } else {
+                quote!(__p::with_job(|__job| { #body });)
+            };
             quote! {
                 {
                     #(#values)*
@@ -152,9 +160,100 @@ pub(super) fn record_body(
             }
         });
     quote! {
-        __p::with_job(|__job| {
-            #(#blocks)*
-        })
+        let __job_id = __p::current_job_id();
+        #(#blocks)*
+    }
+}
+
+/// A family of measurements through the attribute cache (`crate::cache` in the runtime): the
+/// event's attributes, without the job's, are the key; a hit writes into the entry's cells. A
+/// miss records through `uncached`, the unbound path, which creates the SDK's series exactly as
+/// before, and makes the entry for the next record (unless the cache has no room, or the job
+/// changed while the attributes were read).
+#[allow(clippy::too_many_arguments)]
+fn cached(
+    c: &Container,
+    family_index: usize,
+    root_sources: &crate::ast::AttrSources,
+    family: &[usize],
+    groups: &[Group],
+    plans: &[Plans],
+    members: &[Member],
+    uncached: &TokenStream,
+) -> TokenStream {
+    let receiver = quote!(self);
+    let family_id = proc_macro2::Literal::u32_suffixed(family_index as u32);
+    let key_fill =
+        attr_sources::fill_buffer(c, &receiver, root_sources, &plans[family_index].plain, &[]);
+    let order: Vec<&Member> = family
+        .iter()
+        .flat_map(|&g| groups[g].members.iter().map(|&i| &members[i]))
+        .collect();
+    let puts = order.iter().enumerate().map(|(k, m)| {
+        let (value, _) = m
+            .value
+            .as_ref()
+            .expect("cached families hold measurements only");
+        quote! {
+            if let (__p::Some(v), __p::Some(cell)) = (#value, __cells.get(#k)) {
+                __p::CellValue::put(v, cell);
+            }
+        }
+    });
+    let cell_var = |m: &Member| format_ident!("__c_{}", m.name);
+    let lets = family.iter().map(|&g| {
+        let group = &groups[g];
+        let sources = group.sources.expect("cached families have sources");
+        let vars: Vec<syn::Ident> = group
+            .members
+            .iter()
+            .map(|&i| cell_var(&members[i]))
+            .collect();
+        let inits = group.members.iter().map(|&i| {
+            let name = &members[i].name;
+            let (value, _) = members[i]
+                .value
+                .as_ref()
+                .expect("cached families hold measurements only");
+            quote!(__p::IntoCell::cell(&handles.#name, __attrs, #value.is_some()))
+        });
+        let tuple = quote!((#(#inits,)*));
+        let plain = attr_sources::fill_buffer(c, &receiver, sources, &plans[g].plain, &[]);
+        let job = attr_sources::fill_buffer(c, &receiver, sources, &plans[g].job, &[]);
+        quote! {
+            let (#(#vars,)*) = match __job {
+                __p::None => {
+                    #plain
+                    let __attrs: &[__p::KeyValue] = __buf.as_slice();
+                    #tuple
+                }
+                __p::Some(__job) => {
+                    #job
+                    let __attrs: &[__p::KeyValue] = __buf.as_slice();
+                    #tuple
+                }
+            };
+        }
+    });
+    let cells = order.iter().map(|m| cell_var(m));
+    quote! {
+        #key_fill
+        let __key: &[__p::KeyValue] = __buf.as_slice();
+        let __put = |__cells: &[__p::Cell]| { #(#puts)* };
+        if !handles.__front.record(#family_id, __job_id, __key, &__put) {
+            __p::with_job(|__job| {
+                if __p::job_id(__job) == __job_id && handles.__front.has_room() {
+                    #(#lets)*
+                    handles.__front.insert(
+                        #family_id,
+                        __job_id,
+                        __key,
+                        __p::Vec::from([#(#cells),*]),
+                    );
+                }
+                #uncached
+            });
+        }
     }
 }
 

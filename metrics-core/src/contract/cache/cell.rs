@@ -1,0 +1,368 @@
+//! One instrument's accumulator inside a cache entry: what a record writes instead of calling
+//! the SDK, and what a collection drains into the SDK.
+//!
+//! Each entry belongs to one recording thread, so a record touches only lines that thread owns:
+//! integer sums are one uncontended atomic add; histogram values and f64 sums go to a small ring
+//! that the thread itself replays into the SDK, value by value, when it is full (so two threads
+//! on one series take the SDK's lock once per ring, not once per value, and floats are added in
+//! recording order, as the unbound path adds them). Collection drains whatever is left, so a value lands
+//! in exactly one collection interval: the one whose collection starts after it was written.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use opentelemetry::KeyValue;
+use opentelemetry::metrics::{Counter, Gauge, Histogram, UpDownCounter};
+
+/// Histogram values kept per entry before the recording thread replays them into the SDK.
+pub(crate) const RING: usize = 32;
+
+/// The accumulator of one instrument in one cached attribute set. Built by generated code on a
+/// cache miss, through [`IntoCell`]; written through [`CellValue`].
+pub struct Cell {
+    kind: Kind,
+    /// The full attributes (the job's included) this instrument records with.
+    attrs: Box<[KeyValue]>,
+}
+
+enum Kind {
+    CounterU64(Counter<u64>, AtomicU64),
+    CounterF64(Ring<f64, Counter<f64>>),
+    UpDownI64(UpDownCounter<i64>, AtomicU64),
+    UpDownF64(Ring<f64, UpDownCounter<f64>>),
+    HistogramU64(Ring<u64, Histogram<u64>>),
+    HistogramF64(Ring<f64, Histogram<f64>>),
+    GaugeU64(Gauge<u64>),
+    GaugeI64(Gauge<i64>),
+    GaugeF64(Gauge<f64>),
+}
+
+impl Cell {
+    /// Moves what was recorded since the last drain into the SDK. Runs on the collecting thread
+    /// (serialized by the registry's lock) or when the entry's owner is gone.
+    pub(crate) fn drain(&self) {
+        let attrs = &self.attrs[..];
+        match &self.kind {
+            Kind::CounterU64(c, total) => {
+                let v = total.swap(0, Ordering::AcqRel);
+                if v != 0 {
+                    c.add(v, attrs);
+                }
+            }
+            Kind::UpDownI64(c, total) => {
+                let v = total.swap(0, Ordering::AcqRel) as i64;
+                if v != 0 {
+                    c.add(v, attrs);
+                }
+            }
+            Kind::HistogramU64(ring) => ring.drain(attrs, true),
+            Kind::HistogramF64(ring) => ring.drain(attrs, true),
+            Kind::CounterF64(ring) => ring.drain(attrs, true),
+            Kind::UpDownF64(ring) => ring.drain(attrs, true),
+            Kind::GaugeU64(_) | Kind::GaugeI64(_) | Kind::GaugeF64(_) => {}
+        }
+    }
+}
+
+/// A number a histogram ring stores as bits.
+trait RingNumber: Copy {
+    fn to_bits(self) -> u64;
+    fn from_bits(bits: u64) -> Self;
+}
+
+impl RingNumber for u64 {
+    fn to_bits(self) -> u64 {
+        self
+    }
+    fn from_bits(bits: u64) -> Self {
+        bits
+    }
+}
+
+impl RingNumber for f64 {
+    fn to_bits(self) -> u64 {
+        f64::to_bits(self)
+    }
+    fn from_bits(bits: u64) -> Self {
+        f64::from_bits(bits)
+    }
+}
+
+/// Histogram values not yet in the SDK: one writer (the entry's thread) pushes at `head`; a
+/// consumer (the writer when the ring is full, or a collection) replays `tail..head` under
+/// `replay`'s lock and then moves `tail`. The writer reuses a slot only once `tail` has passed
+/// it, so no value is replayed twice or lost.
+struct Ring<T, S: Sink<T>> {
+    head: AtomicU64,
+    tail: AtomicU64,
+    slots: Box<[AtomicU64; RING]>,
+    replay: Mutex<Replay<T, S>>,
+}
+
+/// The SDK instrument a ring replays into: a histogram, or an f64 sum (replayed value by value,
+/// so that the SDK adds the floats in recording order and the sum is the one the unbound path
+/// gives, to the last bit).
+trait Sink<T> {
+    /// The SDK's bound form of the instrument.
+    #[cfg(feature = "bound")]
+    type Bound;
+    fn record(&self, value: T, attrs: &[KeyValue]);
+    #[cfg(feature = "bound")]
+    fn bind(&self, attrs: &[KeyValue]) -> Self::Bound;
+    #[cfg(feature = "bound")]
+    fn record_bound(bound: &Self::Bound, value: T);
+}
+
+macro_rules! sink {
+    ($ty:ident, $bound:ident, $method:ident) => {
+        impl<T> Sink<T> for $ty<T> {
+            #[cfg(feature = "bound")]
+            type Bound = opentelemetry::metrics::$bound<T>;
+            #[inline]
+            fn record(&self, value: T, attrs: &[KeyValue]) {
+                self.$method(value, attrs);
+            }
+            #[cfg(feature = "bound")]
+            fn bind(&self, attrs: &[KeyValue]) -> Self::Bound {
+                $ty::bind(self, attrs)
+            }
+            #[cfg(feature = "bound")]
+            #[inline]
+            fn record_bound(bound: &Self::Bound, value: T) {
+                bound.$method(value);
+            }
+        }
+    };
+}
+
+sink!(Histogram, BoundHistogram, record);
+sink!(Counter, BoundCounter, add);
+sink!(UpDownCounter, BoundUpDownCounter, add);
+
+/// The consumer side of a ring.
+struct Replay<T, S: Sink<T>> {
+    sink: S,
+    /// The SDK's bound instrument for these attributes, while the series is in use.
+    #[cfg(feature = "bound")]
+    bound: Option<S::Bound>,
+    /// `head` at the previous collection: equal to it now means the series was idle.
+    seen: u64,
+    _number: std::marker::PhantomData<fn(T)>,
+}
+
+impl<T: RingNumber, S: Sink<T> + Clone> Ring<T, S> {
+    /// `used`: whether the record that makes the entry has a value for this histogram. Only
+    /// then is it bound at once (the SDK exports a bound series even if it never gets a value);
+    /// otherwise it is bound when its first values are replayed.
+    fn new(sink: &S, attrs: &[KeyValue], used: bool) -> Self {
+        #[cfg(not(feature = "bound"))]
+        let _ = (attrs, used);
+        Ring {
+            head: AtomicU64::new(0),
+            tail: AtomicU64::new(0),
+            slots: Box::new(std::array::from_fn(|_| AtomicU64::new(0))),
+            replay: Mutex::new(Replay {
+                sink: sink.clone(),
+                #[cfg(feature = "bound")]
+                bound: used.then(|| sink.bind(attrs)),
+                seen: 0,
+                _number: std::marker::PhantomData,
+            }),
+        }
+    }
+
+    #[inline]
+    fn push(&self, value: T, attrs: &[KeyValue]) {
+        let head = self.head.load(Ordering::Relaxed);
+        if head.wrapping_sub(self.tail.load(Ordering::Acquire)) >= RING as u64 {
+            self.drain(attrs, false);
+        }
+        self.slots[head as usize % RING].store(value.to_bits(), Ordering::Relaxed);
+        self.head.store(head.wrapping_add(1), Ordering::Release);
+    }
+
+    /// Replays the ring into the SDK. At a collection, a series that saw no value since the
+    /// previous one gives its SDK binding back, so that the SDK can evict it as it evicts any
+    /// idle series under delta temporality; it binds again when next used.
+    #[cold]
+    fn drain(&self, attrs: &[KeyValue], collecting: bool) {
+        let mut replay = self
+            .replay
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let head = self.head.load(Ordering::Acquire);
+        let tail = self.tail.load(Ordering::Relaxed);
+        #[cfg(feature = "bound")]
+        if replay.bound.is_none() && head != tail {
+            replay.bound = Some(replay.sink.bind(attrs));
+        }
+        let mut at = tail;
+        while at != head {
+            let value = T::from_bits(self.slots[at as usize % RING].load(Ordering::Relaxed));
+            replay.record(value, attrs);
+            at = at.wrapping_add(1);
+        }
+        self.tail.store(head, Ordering::Release);
+        if collecting {
+            #[cfg(feature = "bound")]
+            if head == replay.seen {
+                replay.bound = None;
+            }
+            replay.seen = head;
+        }
+    }
+}
+
+impl<T: Copy, S: Sink<T>> Replay<T, S> {
+    #[inline]
+    fn record(&self, value: T, attrs: &[KeyValue]) {
+        #[cfg(feature = "bound")]
+        if let Some(bound) = &self.bound {
+            S::record_bound(bound, value);
+            return;
+        }
+        self.sink.record(value, attrs);
+    }
+}
+
+/// An instrument handle a cache entry can hold: every handle type the derive generates.
+pub trait IntoCell {
+    /// The accumulator for this instrument, recording with `attrs`; `used` says whether the
+    /// record that makes it has a value for this instrument.
+    fn cell(&self, attrs: &[KeyValue], used: bool) -> Cell;
+}
+
+macro_rules! into_cell {
+    ($($ty:ty => |$i:ident, $a:ident, $u:ident| $kind:expr;)*) => {$(
+        impl IntoCell for $ty {
+            fn cell(&self, attrs: &[KeyValue], used: bool) -> Cell {
+                let ($i, $a, $u) = (self, attrs, used);
+                Cell { kind: $kind, attrs: attrs.into() }
+            }
+        }
+    )*};
+}
+
+into_cell! {
+    Counter<u64> => |i, _a, _u| Kind::CounterU64(i.clone(), AtomicU64::new(0));
+    Counter<f64> => |i, a, u| Kind::CounterF64(Ring::new(i, a, u));
+    UpDownCounter<i64> => |i, _a, _u| Kind::UpDownI64(i.clone(), AtomicU64::new(0));
+    UpDownCounter<f64> => |i, a, u| Kind::UpDownF64(Ring::new(i, a, u));
+    Histogram<u64> => |i, a, u| Kind::HistogramU64(Ring::new(i, a, u));
+    Histogram<f64> => |i, a, u| Kind::HistogramF64(Ring::new(i, a, u));
+    Gauge<u64> => |i, _a, _u| Kind::GaugeU64(i.clone());
+    Gauge<i64> => |i, _a, _u| Kind::GaugeI64(i.clone());
+    Gauge<f64> => |i, _a, _u| Kind::GaugeF64(i.clone());
+}
+
+/// A number generated code writes into a [`Cell`]. A cell of another number type cannot be
+/// reached (each cell is built from the handle its measurement records into); such a write
+/// is ignored rather than a panic.
+pub trait CellValue: Copy {
+    /// Records `self` into `cell`.
+    fn put(self, cell: &Cell);
+}
+
+impl CellValue for u64 {
+    #[inline]
+    fn put(self, cell: &Cell) {
+        match &cell.kind {
+            // A zero creates the series in the SDK at once, as the unbound path does.
+            Kind::CounterU64(c, _) if self == 0 => c.add(0, &cell.attrs),
+            Kind::CounterU64(_, total) => {
+                total.fetch_add(self, Ordering::AcqRel);
+            }
+            Kind::HistogramU64(ring) => ring.push(self, &cell.attrs),
+            Kind::GaugeU64(g) => g.record(self, &cell.attrs),
+            _ => {}
+        }
+    }
+}
+
+impl CellValue for i64 {
+    #[inline]
+    fn put(self, cell: &Cell) {
+        match &cell.kind {
+            Kind::UpDownI64(c, _) if self == 0 => c.add(0, &cell.attrs),
+            Kind::UpDownI64(_, total) => {
+                total.fetch_add(self as u64, Ordering::AcqRel);
+            }
+            Kind::GaugeI64(g) => g.record(self, &cell.attrs),
+            _ => {}
+        }
+    }
+}
+
+impl CellValue for f64 {
+    #[inline]
+    fn put(self, cell: &Cell) {
+        match &cell.kind {
+            Kind::CounterF64(ring) => ring.push(self, &cell.attrs),
+            Kind::UpDownF64(ring) => ring.push(self, &cell.attrs),
+            Kind::HistogramF64(ring) => ring.push(self, &cell.attrs),
+            Kind::GaugeF64(g) => g.record(self, &cell.attrs),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Capture;
+
+    /// A writer pushing through many ring wraps while another thread drains as fast as it can:
+    /// every value reaches the SDK exactly once.
+    #[test]
+    fn racing_drains_neither_lose_nor_repeat_a_value() {
+        const VALUES: u64 = 50_000;
+        let capture = Capture::delta();
+        let histogram = capture.meter().u64_histogram("test.ring").build();
+        let counter = capture.meter().u64_counter("test.total").build();
+        let attrs = [KeyValue::new("k", "v")];
+        // Cumulative, so that its last point is the SDK's own running sum.
+        let cumulative = Capture::cumulative();
+        let seconds = cumulative.meter().f64_counter("test.seconds").build();
+        let (ring, total) = (histogram.cell(&attrs, true), counter.cell(&attrs, true));
+        let float = seconds.cell(&attrs, true);
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let mut exported_count = 0;
+        let mut exported_sum = 0.0;
+        let mut exported_total = 0;
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for v in 1..=VALUES {
+                    v.put(&ring);
+                    v.put(&total);
+                    (v as f64 * 0.1).put(&float);
+                }
+                done.store(true, Ordering::Release);
+            });
+            loop {
+                let finished = done.load(Ordering::Acquire);
+                ring.drain();
+                total.drain();
+                float.drain();
+                for p in capture.collect() {
+                    if let Some(h) = p.value.as_histogram() {
+                        exported_count += h.count;
+                        exported_sum += h.sum;
+                    } else if let Some(v) = p.value.as_u64() {
+                        exported_total += v;
+                    }
+                }
+                if finished {
+                    break;
+                }
+            }
+        });
+        let exported_float = cumulative.collect()[0].value.as_f64();
+        let expected = VALUES * (VALUES + 1) / 2;
+        assert_eq!(exported_count, VALUES);
+        assert_eq!(exported_sum, expected as f64);
+        assert_eq!(exported_total, expected);
+        // Added in recording order, as the unbound path adds them: equal to the last bit.
+        let sequential = (1..=VALUES).fold(0.0, |sum, v| sum + v as f64 * 0.1);
+        assert_eq!(exported_float, Some(sequential));
+    }
+}

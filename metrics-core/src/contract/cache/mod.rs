@@ -1,0 +1,222 @@
+//! The attribute-set cache behind the default `record`: each distinct attribute set (the
+//! event's attributes and the current job) is resolved once per thread, and every later record
+//! with the same values writes into that set's accumulators instead of handing the SDK an
+//! attribute list to hash and look up.
+//!
+//! - A record reads the event's attribute values into a stack buffer as before, then finds its
+//!   entry in a small per-thread table (`local`): a fast hash and one comparison, no lock and no
+//!   shared write, so threads never contend on an entry.
+//! - Counters add to an atomic of the entry; histogram values go to a ring the recording thread
+//!   replays into the SDK when it is full (through the SDK's bound instrument when the `bound`
+//!   feature is on, the default); gauges record straight away with the entry's attributes.
+//! - Every collection of every reader first runs a callback that drains all entries into the
+//!   SDK instruments, so each value lands in exactly one collection interval, and the SDK's
+//!   cardinality limit and overflow series apply to what is drained, as they did to what was
+//!   recorded.
+//! - The cache is bounded: at most [`MAX_ENTRIES`] entries per set of handles and 256 per
+//!   thread. A record that finds no room takes the unbound path, and is counted
+//!   ([`stats`]). An entry a thread drops (replaced, or the thread ended) is drained by the next
+//!   collection and then freed.
+
+mod cell;
+mod local;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use opentelemetry::KeyValue;
+use opentelemetry::metrics::{Meter, ObservableGauge};
+
+pub use cell::{Cell, CellValue, IntoCell};
+
+/// The most entries one set of handles keeps (all threads together).
+pub const MAX_ENTRIES: usize = 512;
+
+/// The name of the observable instrument whose callback drains the cache at each collection.
+/// It never reports a value, so it is never exported.
+pub const DRAIN_INSTRUMENT: &str = "agent_metrics.cache.drain";
+
+static NEXT_FRONT: AtomicU64 = AtomicU64::new(1);
+static FALLBACKS: AtomicU64 = AtomicU64::new(0);
+static ENTRIES: AtomicUsize = AtomicUsize::new(0);
+
+/// How the cache is doing, for the whole process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Entries alive now.
+    pub entries: usize,
+    /// Records that found the cache full and took the unbound path.
+    pub fallbacks: u64,
+}
+
+/// The cache's counters (see [`CacheStats`]).
+pub fn stats() -> CacheStats {
+    CacheStats {
+        entries: ENTRIES.load(Ordering::Relaxed),
+        fallbacks: FALLBACKS.load(Ordering::Relaxed),
+    }
+}
+
+/// One cached attribute set of one family of measurements, on one thread.
+pub(crate) struct Entry {
+    front: u64,
+    family: u32,
+    job: u64,
+    hash: u64,
+    /// The attributes the event wrote (without the job's), compared on lookup.
+    key: Box<[KeyValue]>,
+    cells: Box<[Cell]>,
+    /// Set by the owning thread when it will write no more.
+    retired: AtomicBool,
+}
+
+impl Entry {
+    fn retire(&self) {
+        self.retired.store(true, Ordering::Release);
+    }
+
+    fn drain(&self) {
+        self.cells.iter().for_each(Cell::drain);
+    }
+}
+
+impl Drop for Entry {
+    fn drop(&mut self) {
+        ENTRIES.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Every entry of one set of handles, for the collection callback.
+struct Registry {
+    entries: Mutex<Vec<Arc<Entry>>>,
+    /// `entries.len()`, readable without the lock, to refuse a new entry cheaply when full.
+    len: AtomicUsize,
+}
+
+impl Registry {
+    fn drain(&self) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.retain(|entry| {
+            // Read before draining: a retired entry's last writes happened before the flag.
+            let retired = entry.retired.load(Ordering::Acquire);
+            entry.drain();
+            !retired
+        });
+        self.len.store(entries.len(), Ordering::Relaxed);
+    }
+}
+
+/// The cache of one set of handles: a field of every generated `Handles`. Built with the
+/// handles, on the same meter, whose collections drain it.
+pub struct Front {
+    id: u64,
+    registry: Arc<Registry>,
+    _drain: ObservableGauge<u64>,
+}
+
+impl std::fmt::Debug for Front {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Front")
+            .field("entries", &self.registry.len.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl Front {
+    /// An empty cache whose entries `meter`'s collections drain.
+    pub fn new(meter: &Meter) -> Self {
+        let registry = Arc::new(Registry {
+            entries: Mutex::new(Vec::new()),
+            len: AtomicUsize::new(0),
+        });
+        // The callback holds the registry weakly: handles dropped, it does nothing.
+        let weak: Weak<Registry> = Arc::downgrade(&registry);
+        let drain = meter
+            .u64_observable_gauge(DRAIN_INSTRUMENT)
+            .with_description("Drains the agent-metrics attribute cache; reports nothing")
+            .with_callback(move |_| {
+                if let Some(registry) = weak.upgrade() {
+                    registry.drain();
+                }
+            })
+            .build();
+        Front {
+            id: NEXT_FRONT.fetch_add(1, Ordering::Relaxed),
+            registry,
+            _drain: drain,
+        }
+    }
+
+    /// Records through this thread's entry for (`family`, `job`, `key`): runs `put` on its
+    /// cells and returns `true`, or returns `false` when there is no such entry yet.
+    #[inline]
+    pub fn record(
+        &self,
+        family: u32,
+        job: u64,
+        key: &[KeyValue],
+        put: impl FnOnce(&[Cell]),
+    ) -> bool {
+        let probe = local::Probe {
+            front: self.id,
+            family,
+            job,
+            hash: local::hash(self.id ^ (u64::from(family) << 48) ^ job, key),
+            key,
+        };
+        local::with_entry(&probe, |entry| put(&entry.cells))
+    }
+
+    /// Whether a new entry may be made: `false` (and counted) when this front is full, so
+    /// that the caller records through the unbound path without building cells.
+    #[inline]
+    pub fn has_room(&self) -> bool {
+        if self.registry.len.load(Ordering::Relaxed) < MAX_ENTRIES {
+            true
+        } else {
+            FALLBACKS.fetch_add(1, Ordering::Relaxed);
+            false
+        }
+    }
+
+    /// Makes this thread's entry for (`family`, `job`, `key`) with `cells`, for the next
+    /// records with these attributes. Nothing when there is no room (counted).
+    pub fn insert(&self, family: u32, job: u64, key: &[KeyValue], cells: Vec<Cell>) {
+        let entry = {
+            let mut entries = self
+                .registry
+                .entries
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if entries.len() >= MAX_ENTRIES {
+                drop(entries);
+                FALLBACKS.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            ENTRIES.fetch_add(1, Ordering::Relaxed);
+            let entry = Arc::new(Entry {
+                front: self.id,
+                family,
+                job,
+                hash: local::hash(self.id ^ (u64::from(family) << 48) ^ job, key),
+                key: key.into(),
+                cells: cells.into_boxed_slice(),
+                retired: AtomicBool::new(false),
+            });
+            entries.push(Arc::clone(&entry));
+            self.registry.len.store(entries.len(), Ordering::Relaxed);
+            entry
+        };
+        if !local::insert(Arc::clone(&entry)) {
+            // No table on this thread (it is ending, or re-entered): the entry goes unused.
+            entry.retire();
+        }
+    }
+}
+
+impl Drop for Front {
+    fn drop(&mut self) {
+        // The handles are gone, so no more writes: hand everything left to the SDK now.
+        self.registry.drain();
+    }
+}
