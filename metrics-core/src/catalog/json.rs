@@ -31,8 +31,18 @@ impl Catalog {
     /// A Grafana dashboard with one panel per instrument, querying the names and labels a
     /// Prometheus scrape shows ([`CatalogEntry::prometheus_name`],
     /// [`CatalogEntry::prometheus_labels`]): histograms as p50 and p95 by their attributes,
-    /// counters and the rest as rates by their attributes.
+    /// counters and the rest as rates by their attributes. Titled for the schema (uid
+    /// `agent-metrics`); a plugin's own dashboard takes [`grafana_dashboard_titled`](Self::grafana_dashboard_titled).
     pub fn grafana_dashboard(&self) -> Value {
+        self.grafana_dashboard_titled(
+            "Voice agents: latency, usage and connections",
+            "agent-metrics",
+        )
+    }
+
+    /// [`grafana_dashboard`](Self::grafana_dashboard) with its own `title` and Grafana `uid`,
+    /// so that it can be imported beside the schema's.
+    pub fn grafana_dashboard_titled(&self, title: &str, uid: &str) -> Value {
         let panels: Vec<Value> = self
             .entries()
             .iter()
@@ -40,8 +50,8 @@ impl Catalog {
             .map(|(i, e)| panel(i, e))
             .collect();
         json!({
-            "title": "Voice agents: latency, usage and connections",
-            "uid": "agent-metrics",
+            "title": title,
+            "uid": uid,
             "schemaVersion": 39,
             "time": {"from": "now-6h", "to": "now"},
             "templating": {"list": [{

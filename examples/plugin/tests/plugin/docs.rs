@@ -44,10 +44,8 @@ fn docs_metrics_md_is_current_and_lists_the_plugins_instruments() {
 #[test]
 fn docs_dashboard_json_is_current_with_a_panel_per_instrument() {
     let catalog = catalog();
-    let mut dashboard = catalog.grafana_dashboard();
     // A dashboard of its own next to the schema's: its own uid and title.
-    dashboard["uid"] = "exampletts".into();
-    dashboard["title"] = "Voice agents with exampletts".into();
+    let dashboard = catalog.grafana_dashboard_titled("Voice agents with exampletts", "exampletts");
     let panels = dashboard["panels"].as_array().expect("panels");
     assert_eq!(panels.len(), catalog.entries().len());
     for name in ["exampletts.frame_size", "exampletts.reconnects"] {
