@@ -187,12 +187,16 @@ fn a_declared_limit_is_applied_by_telemetry_and_by_the_public_view() {
     );
 }
 
-/// The attribute cache behind `record` under 100k distinct model names, collected as it goes:
-/// it never holds more than its bound, the records it has no room for take the unbound path and
-/// are counted, and every character is exported.
+/// The attribute cache behind `record` under 100k distinct model names, from four threads at a
+/// time (more live entries than the cache holds), collected as it goes: it never holds more than
+/// its bound, the records it has no room for take the unbound path and are counted, and every
+/// character is exported.
 #[test]
 fn the_attribute_cache_stays_bounded_and_conserves_totals() {
     use agent_metrics_core::cache::{self, MAX_ENTRIES};
+    const THREADS: u64 = 4;
+    const ROUNDS: u64 = 10;
+    const NAMES: u64 = 100_000 / (THREADS * ROUNDS);
     let capture = Capture::delta();
     let handles = TTSMetrics::handles(capture.meter());
     let fallbacks = cache::stats().fallbacks;
@@ -204,14 +208,22 @@ fn the_attribute_cache_stays_bounded_and_conserves_totals() {
             .filter_map(|p| p.value.as_u64())
             .sum::<u64>();
     };
-    for i in 0..100_000u64 {
-        tts(format!("model-{i}"), 3).record(&handles);
-        // Each name again, so that the cache is used and not only filled.
-        tts(format!("model-{i}"), 2).record(&handles);
-        if i % 10_000 == 9_999 {
-            peak = peak.max(cache::stats().entries);
-            add(capture.collect());
-        }
+    for round in 0..ROUNDS {
+        std::thread::scope(|s| {
+            for t in 0..THREADS {
+                let handles = &handles;
+                s.spawn(move || {
+                    for i in 0..NAMES {
+                        let name = format!("model-{round}-{t}-{i}");
+                        tts(name.clone(), 3).record(handles);
+                        // Each name again, so that the cache is used and not only filled.
+                        tts(name, 2).record(handles);
+                    }
+                });
+            }
+        });
+        peak = peak.max(cache::stats().entries);
+        add(capture.collect());
     }
     add(capture.collect());
     assert_eq!(exported, 500_000, "every character exported once");

@@ -3,5 +3,6 @@
 //! One test binary per area: each binary links the whole dependency tree, so fewer binaries
 //! build faster.
 
+mod cache;
 mod pool;
 mod stall;

@@ -242,7 +242,7 @@ fn cached(
         let __put = |__cells: &[__p::Cell]| { #(#puts)* };
         if !handles.__front.record(#family_id, __job_id, __key, &__put) {
             __p::with_job(|__job| {
-                if __p::job_id(__job) == __job_id && handles.__front.has_room() {
+                if __p::job_id(__job) == __job_id && handles.__front.has_room(__job_id) {
                     #(#lets)*
                     handles.__front.insert(
                         #family_id,

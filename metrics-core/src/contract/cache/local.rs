@@ -99,6 +99,26 @@ pub(super) fn insert(entry: Arc<Entry>) -> bool {
         .unwrap_or(false)
 }
 
+/// Retires this thread's entries of `front` made under another job than `job`. Called when the
+/// cache is full, where they are most likely entries of jobs that are over; an entry of a job
+/// still running is made again at its next record.
+pub(super) fn retire_other_jobs(front: u64, job: u64) {
+    let _ = TABLE.try_with(|table| {
+        let Ok(mut table) = table.try_borrow_mut() else {
+            return;
+        };
+        for slot in table.slots.iter_mut() {
+            if slot
+                .as_ref()
+                .is_some_and(|e| e.front == front && e.job != job)
+                && let Some(old) = slot.take()
+            {
+                old.retire();
+            }
+        }
+    });
+}
+
 /// A fast hash of an attribute list (FxHash's multiply-rotate over the values' bytes): only
 /// to pick a slot; the entry's key is compared in full.
 pub(super) fn hash(seed: u64, key: &[KeyValue]) -> u64 {

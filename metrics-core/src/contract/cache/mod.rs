@@ -15,8 +15,9 @@
 //!   recorded.
 //! - The cache is bounded: at most [`MAX_ENTRIES`] entries per set of handles and 256 per
 //!   thread. A record that finds no room takes the unbound path, and is counted
-//!   ([`stats`]). An entry a thread drops (replaced, or the thread ended) is drained by the next
-//!   collection and then freed.
+//!   ([`stats`]). An entry a thread drops (replaced, its job over, or the thread ended) is
+//!   drained and freed by the next collection, or at once when the cache is full, so that many
+//!   short jobs between two collections do not fill it with entries nobody writes.
 
 mod cell;
 mod local;
@@ -68,11 +69,15 @@ pub(crate) struct Entry {
     cells: Box<[Cell]>,
     /// Set by the owning thread when it will write no more.
     retired: AtomicBool,
+    /// The registry's count of retired entries not yet removed.
+    retired_in_registry: Arc<AtomicUsize>,
 }
 
 impl Entry {
     fn retire(&self) {
-        self.retired.store(true, Ordering::Release);
+        if !self.retired.swap(true, Ordering::Release) {
+            self.retired_in_registry.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     fn drain(&self) {
@@ -91,17 +96,40 @@ struct Registry {
     entries: Mutex<Vec<Arc<Entry>>>,
     /// `entries.len()`, readable without the lock, to refuse a new entry cheaply when full.
     len: AtomicUsize,
+    /// Entries retired by their threads and still held here: room a full registry can make
+    /// without waiting for the next collection.
+    retired: Arc<AtomicUsize>,
 }
 
 impl Registry {
+    /// Drains every entry into the SDK (at each collection), and frees the retired ones.
     fn drain(&self) {
+        self.sweep(true);
+    }
+
+    /// Drains and frees the retired entries only: a registry filled by entries of finished jobs
+    /// (or replaced ones) between two collections makes room at once instead of sending every
+    /// new attribute set down the uncached path until the next collection. Their values land in
+    /// the current interval, as the next collection would have put them.
+    fn prune(&self) {
+        if self.retired.load(Ordering::Relaxed) > 0 {
+            self.sweep(false);
+        }
+    }
+
+    fn sweep(&self, all: bool) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let mut freed = 0;
         entries.retain(|entry| {
             // Read before draining: a retired entry's last writes happened before the flag.
             let retired = entry.retired.load(Ordering::Acquire);
-            entry.drain();
+            if all || retired {
+                entry.drain();
+            }
+            freed += usize::from(retired);
             !retired
         });
+        self.retired.fetch_sub(freed, Ordering::Relaxed);
         self.len.store(entries.len(), Ordering::Relaxed);
     }
 }
@@ -128,6 +156,7 @@ impl Front {
         let registry = Arc::new(Registry {
             entries: Mutex::new(Vec::new()),
             len: AtomicUsize::new(0),
+            retired: Arc::new(AtomicUsize::new(0)),
         });
         // The callback holds the registry weakly: handles dropped, it does nothing.
         let weak: Weak<Registry> = Arc::downgrade(&registry);
@@ -167,15 +196,26 @@ impl Front {
         local::with_entry(&probe, |entry| put(&entry.cells))
     }
 
-    /// Whether a new entry may be made: `false` (and counted) when this front is full, so
-    /// that the caller records through the unbound path without building cells.
+    /// Whether a new entry may be made under `job`: `false` (and counted) when this front is
+    /// full, so that the caller records through the unbound path without building cells. A full
+    /// front first frees the entries their threads retired, then this thread's entries of other
+    /// jobs (finished jobs, most likely), so that many short jobs between two collections keep
+    /// the cache working.
     #[inline]
-    pub fn has_room(&self) -> bool {
-        if self.registry.len.load(Ordering::Relaxed) < MAX_ENTRIES {
-            true
-        } else {
+    pub fn has_room(&self, job: u64) -> bool {
+        let full = || self.registry.len.load(Ordering::Relaxed) >= MAX_ENTRIES;
+        if full() {
+            self.registry.prune();
+        }
+        if full() {
+            local::retire_other_jobs(self.id, job);
+            self.registry.prune();
+        }
+        if full() {
             FALLBACKS.fetch_add(1, Ordering::Relaxed);
             false
+        } else {
+            true
         }
     }
 
@@ -202,6 +242,7 @@ impl Front {
                 key: key.into(),
                 cells: cells.into_boxed_slice(),
                 retired: AtomicBool::new(false),
+                retired_in_registry: Arc::clone(&self.registry.retired),
             });
             entries.push(Arc::clone(&entry));
             self.registry.len.store(entries.len(), Ordering::Relaxed);
