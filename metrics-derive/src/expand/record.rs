@@ -218,22 +218,8 @@ fn cached(
             quote!(__p::IntoCell::cell(&handles.#name, __attrs, #value.is_some()))
         });
         let tuple = quote!((#(#inits,)*));
-        let plain = attr_sources::fill_buffer(c, &receiver, sources, &plans[g].plain, &[]);
-        let job = attr_sources::fill_buffer(c, &receiver, sources, &plans[g].job, &[]);
-        quote! {
-            let (#(#vars,)*) = match __job {
-                __p::None => {
-                    #plain
-                    let __attrs: &[__p::KeyValue] = __buf.as_slice();
-                    #tuple
-                }
-                __p::Some(__job) => {
-                    #job
-                    let __attrs: &[__p::KeyValue] = __buf.as_slice();
-                    #tuple
-                }
-            };
-        }
+        let value = with_attrs(c, &receiver, sources, &plans[g], &tuple);
+        quote!(let (#(#vars,)*) = #value;)
     });
     let cells = order.iter().map(|m| cell_var(m));
     quote! {
@@ -257,6 +243,33 @@ fn cached(
     }
 }
 
+/// `body` evaluated with `__attrs` holding a group's attributes: the plain plan outside a job,
+/// the job plan (the job's attributes added) inside one.
+fn with_attrs(
+    c: &Container,
+    receiver: &TokenStream,
+    sources: &crate::ast::AttrSources,
+    plans: &Plans,
+    body: &TokenStream,
+) -> TokenStream {
+    let plain = attr_sources::fill_buffer(c, receiver, sources, &plans.plain, &[]);
+    let job = attr_sources::fill_buffer(c, receiver, sources, &plans.job, &[]);
+    quote! {
+        match __job {
+            __p::None => {
+                #plain
+                let __attrs: &[__p::KeyValue] = __buf.as_slice();
+                #body
+            }
+            __p::Some(__job) => {
+                #job
+                let __attrs: &[__p::KeyValue] = __buf.as_slice();
+                #body
+            }
+        }
+    }
+}
+
 /// `bind_inherited`: every group's attributes from the template (and the current job), each
 /// member bound to them.
 pub(super) fn bind_body(
@@ -274,26 +287,7 @@ pub(super) fn bind_body(
         let tuple = quote!((#(#inits,)*));
         let value = match group.sources {
             None => inherited_attrs(&tuple),
-            Some(s) => {
-                let (plain, job) = (
-                    attr_sources::fill_buffer(c, &receiver, s, &plan.plain, &[]),
-                    attr_sources::fill_buffer(c, &receiver, s, &plan.job, &[]),
-                );
-                quote! {
-                    match __job {
-                        __p::None => {
-                            #plain
-                            let __attrs: &[__p::KeyValue] = __buf.as_slice();
-                            #tuple
-                        }
-                        __p::Some(__job) => {
-                            #job
-                            let __attrs: &[__p::KeyValue] = __buf.as_slice();
-                            #tuple
-                        }
-                    }
-                }
-            }
+            Some(s) => with_attrs(c, &receiver, s, plan, &tuple),
         };
         quote!(let (#(#vars,)*) = #value;)
     });
