@@ -1,5 +1,4 @@
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use agent_metrics_core::MetricsRecorder;
@@ -7,23 +6,16 @@ use agent_metrics_core::export::{Env, PER_JOB_KEYS, Telemetry};
 use agent_metrics_core::job::Job;
 use agent_metrics_core::schema::{Metadata, MetricsReport, TTSMetrics};
 
+use agent_metrics_test_support::scrape::http_get;
+
 use super::export_receiver::{Receiver, attrs, metrics};
 use super::fixtures;
 use super::{HOUR, WAIT};
 
 fn scrape(addr: SocketAddr) -> String {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(WAIT)).unwrap();
-    write!(
-        stream,
-        "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut out = String::new();
-    stream.read_to_string(&mut out).unwrap();
-    let (head, body) = out.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    body.to_owned()
+    let (status, body) = http_get(addr, "/metrics");
+    assert_eq!(status, 200, "{body}");
+    body
 }
 
 /// The series lines of a scrape (`name{labels} value`), without comments.
