@@ -22,6 +22,7 @@ use std::fmt::Write as _;
 
 use super::{Catalog, CatalogEntry, prometheus, self_metrics};
 use crate::InstrumentKind;
+use crate::schema::TurnPart;
 
 /// The instrument of the turn latency SLO.
 pub const TURN_LATENCY: &str = "lk.agents.turn.e2e_latency";
@@ -48,6 +49,13 @@ pub struct RulesConfig {
     /// The end-to-end turn latency, in seconds, that counts a turn as slow; a bucket bound of
     /// `lk.agents.turn.e2e_latency`; 2 by default.
     pub turn_latency_threshold: f64,
+    /// Seconds that one part of a turn's latency breakdown may take, per part (none by
+    /// default): the [`LatencyBudget`](crate::turn::LatencyBudget) built from this config
+    /// judges each part against its threshold.
+    pub part_thresholds: Vec<(TurnPart, f64)>,
+    /// The share of the end-to-end p95 above which one part's p95 counts as dominating a slow
+    /// p95 (`AgentTurnLatencyDominatedByPart`); 0.5 by default.
+    pub dominant_part_share: f64,
 }
 
 impl Default for RulesConfig {
@@ -55,7 +63,18 @@ impl Default for RulesConfig {
         RulesConfig {
             turn_latency_target: 0.99,
             turn_latency_threshold: 2.0,
+            part_thresholds: Vec::new(),
+            dominant_part_share: 0.5,
         }
+    }
+}
+
+impl RulesConfig {
+    /// Gives `part` a threshold of `seconds`, replacing any it had.
+    pub fn part_threshold(mut self, part: TurnPart, seconds: f64) -> Self {
+        self.part_thresholds.retain(|(p, _)| *p != part);
+        self.part_thresholds.push((part, seconds));
+        self
     }
 }
 
@@ -453,6 +472,7 @@ mod tests {
             schema.prometheus_rules(&RulesConfig {
                 turn_latency_target: target,
                 turn_latency_threshold: threshold,
+                ..RulesConfig::default()
             })
         };
         assert!(with(0.99, 2.0).is_ok());
@@ -503,6 +523,7 @@ mod tests {
         let config = RulesConfig {
             turn_latency_target: 0.95,
             turn_latency_threshold: 0.75,
+            ..RulesConfig::default()
         };
         let yaml = Catalog::schema().prometheus_rules(&config).unwrap();
         assert!(

@@ -528,6 +528,23 @@ pub struct AgentInvocationMetrics {
     #[metric(histogram = "gen_ai.invoke_agent.duration", unit = "s", buckets = GEN_AI_DURATION_BUCKETS,
              attributes(agent_name, genai::OPERATION_NAME = operation::INVOKE_AGENT))]
     pub duration: f64,
+    /// How the turn ended, when the framework knows it. Recorded by
+    /// [`TurnTracker::turn_ended`](crate::turn::TurnTracker::turn_ended) into
+    /// `lk.agents.turn.outcomes`; recording this event alone exports only the duration, as
+    /// livekit-agents 1.8.9 does.
+    #[metric(default)]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub end_reason: Option<TurnEndReason>,
+    /// For a turn that did not complete: the fraction of its reply's audio that was played,
+    /// from 0 to 1, when known.
+    #[metric(default)]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub spoken_fraction: Option<f64>,
+    /// The agent started this turn's reply while the user was still speaking (the agent
+    /// interrupted the user).
+    #[metric(default)]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "std::ops::Not::not"))]
+    pub interrupted_user: bool,
 }
 
 /// One stall of the async runtime: a time during which it could not run its timers.

@@ -56,6 +56,7 @@ mod list;
 mod metadata;
 pub(crate) mod recorder;
 mod report;
+mod turn;
 pub mod usage;
 
 pub use attributes::*;
@@ -65,3 +66,4 @@ pub use list::AgentMetrics;
 pub(crate) use list::with_event_types;
 pub use metadata::GenAiModel;
 pub use report::MetricsReport;
+pub use turn::*;
