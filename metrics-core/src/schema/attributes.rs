@@ -81,6 +81,14 @@ pub enum TurnEndReason {
 }
 
 impl TurnEndReason {
+    /// Every end reason.
+    pub const ALL: [TurnEndReason; 4] = [
+        TurnEndReason::Completed,
+        TurnEndReason::Interrupted,
+        TurnEndReason::Cancelled,
+        TurnEndReason::SessionClosed,
+    ];
+
     /// The attribute value: `completed`, `interrupted`, `cancelled` or `session_closed`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -105,6 +113,9 @@ pub enum TurnPart {
     Transcription,
     /// The `on_user_turn_completed` callback.
     OnUserTurnCompleted,
+    /// Time no measured stage explains, between the user's stages and the reply's.
+    #[default]
+    Other,
     /// The LLM's time to first token.
     LlmTtft,
     /// First token to the first sentence sent to TTS (the framework's sentence aggregation).
@@ -113,9 +124,6 @@ pub enum TurnPart {
     TtsTtfb,
     /// Forwarding the first audio frame until playback started (the audio transport).
     PlaybackStart,
-    /// Time no measured stage explains.
-    #[default]
-    Other,
 }
 
 impl TurnPart {
@@ -124,11 +132,11 @@ impl TurnPart {
         TurnPart::Endpointing,
         TurnPart::Transcription,
         TurnPart::OnUserTurnCompleted,
+        TurnPart::Other,
         TurnPart::LlmTtft,
         TurnPart::SentenceAggregation,
         TurnPart::TtsTtfb,
         TurnPart::PlaybackStart,
-        TurnPart::Other,
     ];
 
     /// The attribute value, e.g. `llm_ttft`.
