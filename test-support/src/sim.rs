@@ -61,12 +61,22 @@ pub fn rules() -> RulesConfig {
     RulesConfig::default().part_threshold(TurnPart::LlmTtft, 1.0)
 }
 
+/// How many responses the realtime session of a run of `turns` pipeline turns gives.
+pub fn realtime_responses(turns: u32) -> u32 {
+    turns.div_ceil(2).max(2)
+}
+
+/// A turn tracker judging turns against [`rules`].
+fn tracker(recorder: MetricsRecorder) -> TurnTracker {
+    TurnTracker::new(recorder).with_budget(LatencyBudget::from_rules(&rules()))
+}
+
 impl Session {
     /// A session recording through `recorder`, its randomness fixed by `seed`.
     pub fn new(seed: u64, recorder: MetricsRecorder) -> Self {
         Session {
             rng: fastrand::Rng::with_seed(seed),
-            turns: TurnTracker::new(recorder).with_budget(LatencyBudget::from_rules(&rules())),
+            turns: tracker(recorder),
             usage: UsageCollector::default(),
             now: 1_767_225_600.0,
             stt_connected: [false; 2],
@@ -85,16 +95,20 @@ impl Session {
         self.turns.stats()
     }
 
-    /// A greeting, `turns` pipeline turns, then a realtime session of about half as many
-    /// responses, all in [`Session::job`]. `on_turn` sees each pipeline turn's analysis.
+    /// One conversation: a greeting, `turns` pipeline turns, then a realtime session of about
+    /// half as many responses, all in [`Session::job`]. `on_turn` sees each pipeline turn's
+    /// analysis. Each run starts with the slow LLM and a new turn tracker (so
+    /// [`turn_stats`](Self::turn_stats) tells of the last run); usage adds up over runs.
     pub fn run(&mut self, turns: u32, mut on_turn: impl FnMut(u32, &TurnLog<'_>)) {
         let job = Self::job();
         let _in_job = job.enter();
+        self.turns = tracker(self.turns.recorder().clone());
+        self.llm = SLOW_LLM;
         self.greeting();
         for turn in 0..turns {
             self.pipeline_turn(turn, &mut on_turn);
         }
-        self.realtime_session(turns.div_ceil(2).max(2));
+        self.realtime_session(realtime_responses(turns));
     }
 
     fn range(&mut self, low: f64, high: f64) -> f64 {

@@ -3,4 +3,5 @@
 
 mod cost;
 mod e2e_otlp;
+mod turns;
 mod unreachable;

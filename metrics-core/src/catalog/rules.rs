@@ -20,7 +20,7 @@
 use core::fmt;
 use std::fmt::Write as _;
 
-use super::{Catalog, CatalogEntry, prometheus, self_metrics};
+use super::{Catalog, CatalogEntry, prometheus, self_metrics, turn_views};
 use crate::InstrumentKind;
 use crate::schema::TurnPart;
 
@@ -30,7 +30,7 @@ pub const TURN_LATENCY: &str = "lk.agents.turn.e2e_latency";
 pub const EVENT_LOOP_BLOCKED: &str = "lk.agents.event_loop.blocked_duration";
 
 /// The range of the recording rules' rates.
-const RATE: &str = "5m";
+pub(super) const RATE: &str = "5m";
 const QUANTILES: [(&str, &str); 3] = [("0.5", "p50"), ("0.95", "p95"), ("0.99", "p99")];
 
 /// The SRE workbook's burn-rate alerts: long window, short window, burn rate, severity.
@@ -175,11 +175,12 @@ impl Catalog {
         if let Some(latency) = latency {
             latency_slo(&mut out, latency, config);
         }
+        turn_views::rules(&mut out, self, config);
         pipeline_health(&mut out, self.entry(EVENT_LOOP_BLOCKED));
         Ok(out.0)
     }
 
-    fn entry(&self, name: &str) -> Option<&CatalogEntry> {
+    pub(super) fn entry(&self, name: &str) -> Option<&CatalogEntry> {
         self.entries().iter().find(|e| e.instrument.name == name)
     }
 
@@ -372,20 +373,20 @@ fn go_float(v: f64) -> String {
 }
 
 /// `x` to at most 2 decimals, without trailing zeros.
-fn round(x: f64) -> f64 {
+pub(super) fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-struct Alert<'a> {
-    name: &'a str,
-    expr: &'a str,
-    labels: &'a [(&'a str, &'a str)],
-    annotations: &'a [(&'a str, &'a str)],
+pub(super) struct Alert<'a> {
+    pub(super) name: &'a str,
+    pub(super) expr: &'a str,
+    pub(super) labels: &'a [(&'a str, &'a str)],
+    pub(super) annotations: &'a [(&'a str, &'a str)],
 }
 
 /// A rules file being written. A group is written with its first rule, so that a catalog
 /// without histograms, say, gets no empty group (`rules:` with nothing is null to YAML).
-struct Yaml(String, Option<&'static str>);
+pub(super) struct Yaml(String, Option<&'static str>);
 
 impl Yaml {
     fn new() -> Self {
@@ -399,7 +400,7 @@ impl Yaml {
         )
     }
 
-    fn group(&mut self, name: &'static str) {
+    pub(super) fn group(&mut self, name: &'static str) {
         self.1 = Some(name);
     }
 
@@ -409,7 +410,7 @@ impl Yaml {
         }
     }
 
-    fn record(&mut self, record: &str, expr: &str) {
+    pub(super) fn record(&mut self, record: &str, expr: &str) {
         self.start_rule();
         let _ = write!(
             self.0,
@@ -419,7 +420,7 @@ impl Yaml {
         );
     }
 
-    fn alert(&mut self, a: &Alert<'_>) {
+    pub(super) fn alert(&mut self, a: &Alert<'_>) {
         self.start_rule();
         let _ = write!(
             self.0,
