@@ -30,7 +30,7 @@ fn turn(
     turns.turn_ended(&AgentInvocationMetrics {
         agent_name: agent.clone(),
         duration: 3.0,
-        end_reason: Some(if i % 3 == 0 {
+        end_reason: Some(if i.is_multiple_of(3) {
             TurnEndReason::Interrupted
         } else {
             TurnEndReason::Completed

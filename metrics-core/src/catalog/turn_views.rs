@@ -7,9 +7,10 @@ use super::rules::{Alert, RATE, Yaml, round};
 use super::{Catalog, CatalogEntry, RulesConfig};
 
 /// The breakdown histogram.
-pub(super) const BREAKDOWN: &str = "lk.agents.turn.latency_breakdown";
+const BREAKDOWN: &str = "lk.agents.turn.latency_breakdown";
 /// The outcome counter.
-pub(super) const OUTCOMES: &str = "lk.agents.turn.outcomes";
+#[cfg(feature = "serde")]
+const OUTCOMES: &str = "lk.agents.turn.outcomes";
 
 /// The breakdown's and the end-to-end histogram's Prometheus names, when the catalog has both.
 fn breakdown_and_e2e(catalog: &Catalog) -> Option<(String, String)> {
