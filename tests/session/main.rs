@@ -3,4 +3,5 @@
 
 mod cost;
 mod e2e_otlp;
+mod genai_conventions;
 mod unreachable;

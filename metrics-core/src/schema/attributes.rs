@@ -61,3 +61,48 @@ pub enum Severity {
     /// At least the error threshold.
     Error,
 }
+
+/// How an agent turn ended: the GenAI voice conventions' `gen_ai.agent.invocation.end_reason`
+/// values, plus `cancelled`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, AttributeValue)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum TurnEndReason {
+    /// The reply was spoken to the end.
+    #[default]
+    Completed,
+    /// The user barged in while the agent was speaking.
+    Interrupted,
+    /// The framework dropped the reply before or while it was spoken (a newer reply replaced it,
+    /// a preemptive generation was discarded, the reply failed).
+    Cancelled,
+    /// The session closed while the agent was speaking.
+    SessionClosed,
+}
+
+impl TurnEndReason {
+    /// The attribute value: `completed`, `interrupted`, `cancelled` or `session_closed`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TurnEndReason::Completed => "completed",
+            TurnEndReason::Interrupted => "interrupted",
+            TurnEndReason::Cancelled => "cancelled",
+            TurnEndReason::SessionClosed => "session_closed",
+        }
+    }
+}
+
+/// `gen_ai.tool.type`: what kind of tool ran (the GenAI conventions' values). Labels
+/// `gen_ai.execute_tool.duration` under the `gen_ai_latest_experimental` opt-in only.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, AttributeValue)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum ToolType {
+    /// A function the agent's code defines and runs (a function tool).
+    #[default]
+    Function,
+    /// A tool run by an agent-side extension, e.g. an MCP server.
+    Extension,
+    /// A tool that reads a data store (retrieval).
+    Datastore,
+}

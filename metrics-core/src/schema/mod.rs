@@ -46,12 +46,14 @@
 
 mod attributes;
 pub mod connection;
+mod conventions;
 pub mod cost;
 mod events;
 pub mod genai;
 mod instruments;
 #[cfg(feature = "serde")]
 mod json;
+mod latest;
 mod list;
 mod metadata;
 pub(crate) mod recorder;
@@ -59,8 +61,10 @@ mod report;
 pub mod usage;
 
 pub use attributes::*;
+pub use conventions::GenAiConventions;
 pub use events::*;
 pub use instruments::*;
+pub(crate) use latest::visit_instruments as visit_latest_instruments;
 pub use list::AgentMetrics;
 pub(crate) use list::with_event_types;
 pub use metadata::GenAiModel;
