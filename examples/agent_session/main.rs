@@ -23,7 +23,6 @@
 
 use std::process::ExitCode;
 
-use agent_metrics::MetricsRecorder;
 use agent_metrics::cost::PriceTable;
 use agent_metrics::export::Telemetry;
 use agent_metrics::summary::summary_table;
@@ -88,12 +87,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("Metrics: {}", telemetry.mode());
+    println!(
+        "Metrics: {} (GenAI conventions: {})",
+        telemetry.mode(),
+        telemetry.gen_ai_conventions()
+    );
     println!(
         "Simulating {} pipeline turns and a realtime session (seed {}).",
         args.turns, args.seed
     );
-    let mut session = sim::Session::new(args.seed, MetricsRecorder::new(telemetry.meter()));
+    let mut session = sim::Session::new(args.seed, telemetry.recorder());
     session.run(args.turns, |turn, e2e| {
         println!("  turn {turn:>2}: end-to-end latency {e2e:.3} s");
     });

@@ -61,11 +61,18 @@ impl Session {
     pub fn run(&mut self, turns: u32, mut on_turn: impl FnMut(u32, f64)) {
         let job = Self::job();
         let _in_job = job.enter();
+        let started = self.now;
         for turn in 0..turns {
             let e2e = self.pipeline_turn(turn);
             on_turn(turn, e2e);
         }
         self.realtime_session(turns.div_ceil(2).max(2));
+        // The session closes normally (`gen_ai.workflow.duration` under the GenAI opt-in).
+        self.recorder.record(&SessionMetrics {
+            workflow_name: "concierge".into(),
+            duration: self.now - started,
+            error_type: None,
+        });
     }
 
     fn range(&mut self, low: f64, high: f64) -> f64 {
@@ -211,8 +218,11 @@ impl Session {
             };
             let took = self.range(0.02, 0.6);
             let failed = self.rng.f64() < 0.25 || turn == 2;
-            self.recorder
-                .record(&ToolExecutionMetrics::new(tool, took, failed));
+            self.recorder.record(&ToolExecutionMetrics {
+                tool_type: Some(ToolType::Function),
+                agent_name: Some("concierge".into()),
+                ..ToolExecutionMetrics::new(tool, took, failed)
+            });
         }
 
         // The user barges in now and then; the adaptive detector reports its requests.

@@ -210,6 +210,23 @@ impl TelemetryBuilder {
     /// The GenAI conventions the recorder follows ([`Telemetry::recorder`](super::Telemetry::recorder));
     /// overrides `OTEL_SEMCONV_STABILITY_OPT_IN`, whose entry `gen_ai_latest_experimental`
     /// selects [`GenAiConventions::LatestExperimental`]. The default is livekit-agents 1.8.9's.
+    ///
+    /// ```
+    /// use agent_metrics_core::export::{Env, Telemetry};
+    /// use agent_metrics_core::schema::GenAiConventions;
+    ///
+    /// let env = Env::from_pairs([("OTEL_SEMCONV_STABILITY_OPT_IN", "http,gen_ai_latest_experimental")]);
+    /// let telemetry = Telemetry::builder().env(env.clone()).build()?;
+    /// assert_eq!(telemetry.gen_ai_conventions(), GenAiConventions::LatestExperimental);
+    /// assert_eq!(telemetry.recorder().conventions(), GenAiConventions::LatestExperimental);
+    ///
+    /// let telemetry = Telemetry::builder()
+    ///     .env(env)
+    ///     .gen_ai_conventions(GenAiConventions::LiveKit)
+    ///     .build()?;
+    /// assert_eq!(telemetry.recorder().conventions(), GenAiConventions::LiveKit);
+    /// # Ok::<(), agent_metrics_core::export::ExportError>(())
+    /// ```
     pub fn gen_ai_conventions(mut self, conventions: GenAiConventions) -> Self {
         self.gen_ai_conventions = Some(conventions);
         self
