@@ -39,7 +39,7 @@ const EXECUTE_TOOL_DURATION: Instrument = Instrument::histogram("gen_ai.execute_
 const WORKFLOW_DURATION: Instrument = Instrument::histogram("gen_ai.workflow.duration")
     .unit("s")
     .description("Workflow duration")
-    .buckets(WORKFLOW_BUCKETS);
+    .long_duration_buckets(WORKFLOW_BUCKETS);
 
 macro_rules! token_counter {
     ($name:ident, $suffix:literal, $description:literal) => {
