@@ -25,7 +25,9 @@ use std::process::ExitCode;
 
 use agent_metrics::cost::PriceTable;
 use agent_metrics::export::Telemetry;
+use agent_metrics::schema::{TurnEndReason, TurnPart};
 use agent_metrics::summary::summary_table;
+use agent_metrics::turn::TurnStats;
 use agent_metrics_test_support::{exit, sim};
 
 struct Args {
@@ -97,10 +99,23 @@ fn main() -> ExitCode {
         args.turns, args.seed
     );
     let mut session = sim::Session::new(args.seed, telemetry.recorder());
-    session.run(args.turns, |turn, e2e| {
-        println!("  turn {turn:>2}: end-to-end latency {e2e:.3} s");
+    println!("Each turn's end-to-end latency, in parts that add up (budget: sim::rules()):");
+    session.run(args.turns, |turn, log| {
+        println!("  turn {turn:>2}: {}", log.analysis.breakdown);
+        if let Some(breach) = log.analysis.verdict.turn {
+            println!(
+                "           over budget: {} {:.2} s > {:.2} s",
+                breach.part.as_str(),
+                breach.seconds,
+                breach.threshold
+            );
+        }
+        if let Some((provider, model)) = log.switched_to {
+            println!("           the agent reacts: switching to the faster LLM {provider}/{model}");
+        }
     });
     sim::blocking_call(telemetry.meter());
+    print!("{}", turn_summary(session.turn_stats()));
 
     if let Some(capture) = telemetry.capture() {
         println!("\nNo collector configured: the embedded in-process reader collected this.\n");
@@ -120,4 +135,34 @@ fn main() -> ExitCode {
         eprintln!("{message}");
     }
     ExitCode::SUCCESS
+}
+
+/// Where the session's turn time went, how its agent turns ended, and who interrupted whom.
+fn turn_summary(stats: &TurnStats) -> String {
+    use std::fmt::Write as _;
+    let mut out = format!(
+        "\nWhere turn time went ({} turns broken down, {} replies without a breakdown):\n",
+        stats.breakdowns, stats.skipped
+    );
+    for part in TurnPart::ALL {
+        let share = stats.share(part);
+        if share > 0.0 {
+            let _ = writeln!(out, "  {:<24} {:>5.1}%", part.as_str(), share * 100.0);
+        }
+    }
+    let _ = writeln!(out, "Agent turns by outcome:");
+    for reason in TurnEndReason::ALL {
+        let _ = writeln!(
+            out,
+            "  {:<24} {:>3}",
+            reason.as_str(),
+            stats.outcome(reason)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Interruptions: {} by the user, {} by the agent; {} turns over the latency budget",
+        stats.user_interruptions, stats.agent_interruptions, stats.turns_over_budget
+    );
+    out
 }

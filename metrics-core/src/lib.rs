@@ -13,6 +13,7 @@
 //! | `export/` | [`Telemetry`]: OTLP, LiveKit Cloud, Prometheus and the embedded default |
 //! | `pool/` | [`ConnectionPool`] with acquire timing |
 //! | `stall/` | the async-runtime [`stall`] monitor |
+//! | `turn/` | each [`turn`]'s latency in parts that add up, its outcome, and the latency budget |
 //!
 //! Layers depend downwards only: `contract/` knows nothing of the schema; the schema is written
 //! with the derive; the catalog, readers and exporters read what both declare.
@@ -27,6 +28,7 @@ pub mod pool;
 mod readers;
 pub mod schema;
 pub mod stall;
+pub mod turn;
 
 #[doc(hidden)]
 pub mod __private;

@@ -55,6 +55,17 @@ impl Export {
         total
     }
 
+    /// The sum of the sums of the histogram `name`'s points; `None` when the request has none.
+    pub fn histogram_sum(&self, name: &str) -> Option<f64> {
+        let mut total = None;
+        for (_, m) in self.metrics().into_iter().filter(|(n, _)| *n == name) {
+            for p in array(&m["histogram"], "data_points") {
+                *total.get_or_insert(0.0) += p["sum"].as_f64().unwrap_or(f64::NAN);
+            }
+        }
+        total
+    }
+
     /// The value of header `key`, if sent.
     pub fn header(&self, key: &str) -> Option<&str> {
         self.headers

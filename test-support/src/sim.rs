@@ -7,10 +7,12 @@
 use std::time::Duration;
 
 use agent_metrics::MetricsRecorder;
+use agent_metrics::catalog::RulesConfig;
 use agent_metrics::job::Job;
 use agent_metrics::opentelemetry::metrics::Meter;
 use agent_metrics::schema::*;
 use agent_metrics::stall::StallMonitor;
+use agent_metrics::turn::{LatencyBudget, TurnAnalysis, TurnStats, TurnTracker};
 use agent_metrics::usage::UsageCollector;
 
 /// The two STT (provider, model) pairs the session alternates between.
@@ -22,13 +24,18 @@ pub const STT: [(&str, &str); 2] = [
 pub const LLM: [(&str, &str); 2] = [("openai", "gpt-4o-mini"), ("anthropic", "claude-sonnet-4")];
 /// The two TTS voices.
 pub const TTS: [(&str, &str); 2] = [("cartesia", "sonic-2"), ("elevenlabs", "eleven_flash_v2_5")];
+/// The LLM the agent starts with (slow to first token), and the one it moves to when its
+/// latency budget is exceeded.
+const SLOW_LLM: usize = 1;
+const FAST_LLM: usize = 0;
 /// The realtime model.
 pub const REALTIME: (&str, &str) = ("openai", "gpt-realtime");
 
-/// The simulated session: a seeded RNG, the recorder, the session's usage and a clock.
+/// The simulated session: a seeded RNG, the turn tracker (which records through the recorder),
+/// the session's usage and a clock.
 pub struct Session {
     rng: fastrand::Rng,
-    recorder: MetricsRecorder,
+    turns: TurnTracker,
     /// Usage summed from every event recorded.
     pub usage: UsageCollector,
     /// Epoch seconds of the simulated clock.
@@ -36,6 +43,32 @@ pub struct Session {
     /// Which providers already hold a pooled connection.
     stt_connected: [bool; 2],
     tts_connected: [bool; 2],
+    /// The LLM the agent answers with: the slow one until the latency budget says otherwise.
+    llm: usize,
+}
+
+/// What one pipeline turn showed: its analysis, and the agent's reaction to its budget.
+pub struct TurnLog<'a> {
+    /// The turn's breakdown and the budget's verdict.
+    pub analysis: &'a TurnAnalysis,
+    /// The LLM the agent switched to after this turn, if the budget made it switch.
+    pub switched_to: Option<(&'static str, &'static str)>,
+}
+
+/// The latency budget of the simulated agent: the SLO's 2 s per turn, and 1 s for the LLM's
+/// time to first token, from the same config that generates the alert rules.
+pub fn rules() -> RulesConfig {
+    RulesConfig::default().part_threshold(TurnPart::LlmTtft, 1.0)
+}
+
+/// How many responses the realtime session of a run of `turns` pipeline turns gives.
+pub fn realtime_responses(turns: u32) -> u32 {
+    turns.div_ceil(2).max(2)
+}
+
+/// A turn tracker judging turns against [`rules`].
+fn tracker(recorder: MetricsRecorder) -> TurnTracker {
+    TurnTracker::new(recorder).with_budget(LatencyBudget::from_rules(&rules()))
 }
 
 impl Session {
@@ -43,11 +76,12 @@ impl Session {
     pub fn new(seed: u64, recorder: MetricsRecorder) -> Self {
         Session {
             rng: fastrand::Rng::with_seed(seed),
-            recorder,
+            turns: tracker(recorder),
             usage: UsageCollector::default(),
             now: 1_767_225_600.0,
             stt_connected: [false; 2],
             tts_connected: [false; 2],
+            llm: SLOW_LLM,
         }
     }
 
@@ -56,19 +90,28 @@ impl Session {
         Job::new("RM_simulated", "AJ_simulated").agent_name("concierge")
     }
 
-    /// `turns` pipeline turns, then a realtime session of about half as many responses, all in
-    /// [`Session::job`].
-    pub fn run(&mut self, turns: u32, mut on_turn: impl FnMut(u32, f64)) {
+    /// What the session's turn tracker saw: breakdown shares, outcomes, interruptions.
+    pub fn turn_stats(&self) -> &TurnStats {
+        self.turns.stats()
+    }
+
+    /// One conversation: a greeting, `turns` pipeline turns, then a realtime session of about
+    /// half as many responses, all in [`Session::job`]. `on_turn` sees each pipeline turn's
+    /// analysis. Each run starts with the slow LLM and a new turn tracker (so
+    /// [`turn_stats`](Self::turn_stats) tells of the last run); usage adds up over runs.
+    pub fn run(&mut self, turns: u32, mut on_turn: impl FnMut(u32, &TurnLog<'_>)) {
         let job = Self::job();
         let _in_job = job.enter();
         let started = self.now;
+        self.turns = tracker(self.turns.recorder().clone());
+        self.llm = SLOW_LLM;
+        self.greeting();
         for turn in 0..turns {
-            let e2e = self.pipeline_turn(turn);
-            on_turn(turn, e2e);
+            self.pipeline_turn(turn, &mut on_turn);
         }
-        self.realtime_session(turns.div_ceil(2).max(2));
+        self.realtime_session(realtime_responses(turns));
         // The session closes normally (`gen_ai.workflow.duration` under the GenAI opt-in).
-        self.recorder.record(&SessionMetrics {
+        self.turns.recorder().record(&SessionMetrics {
             workflow_name: "concierge".into(),
             duration: self.now - started,
             error_type: None,
@@ -81,7 +124,7 @@ impl Session {
 
     /// Records a usage event and folds it into the session usage, as the framework does.
     fn emit(&mut self, event: AgentMetrics) {
-        self.recorder.record(&event);
+        self.turns.record_event(&event);
         self.usage.collect(&event);
     }
 
@@ -94,13 +137,28 @@ impl Session {
         }
     }
 
-    /// One pipeline turn; returns its end-to-end latency.
-    pub fn pipeline_turn(&mut self, turn: u32) -> f64 {
-        let (s, l, t) = (
-            (turn % 2) as usize,
-            ((turn / 2) % 2) as usize,
-            ((turn + 1) % 2) as usize,
-        );
+    /// `session.say()` greets the user: the reply answers no user turn, so its report has no
+    /// `e2e_latency` and gets no breakdown (counted as skipped).
+    fn greeting(&mut self) {
+        let tts_meta = Metadata::new(TTS[0].0, TTS[0].1);
+        let report = MetricsReport {
+            started_speaking_at: Some(self.now),
+            stopped_speaking_at: Some(self.now + 2.0),
+            tts_node_ttfb: Some(self.range(0.1, 0.3)),
+            tts_metadata: Some(MetricsMetadata::from(&tts_meta)),
+            ..Default::default()
+        };
+        let analysed = self.turns.record_report(&report).is_some();
+        debug_assert!(!analysed, "a greeting answers no user turn");
+        self.now += 2.5;
+    }
+
+    /// One pipeline turn: the user speaks, the turn detector decides, the agent thinks and
+    /// answers (preemptively now and then), and the turn ends completed, interrupted or with a
+    /// cancelled preemptive reply; the agent reacts to its latency budget.
+    pub fn pipeline_turn(&mut self, turn: u32, on_turn: &mut impl FnMut(u32, &TurnLog<'_>)) {
+        let (s, t) = ((turn % 2) as usize, ((turn + 1) % 2) as usize);
+        let l = self.llm;
         let stt_meta = Metadata::new(STT[s].0, STT[s].1);
         let llm_meta = Metadata::new(LLM[l].0, LLM[l].1);
         let tts_meta = Metadata::new(TTS[t].0, TTS[t].1);
@@ -138,9 +196,15 @@ impl Session {
         });
         self.emit(event);
 
-        // The end of the user's turn: its delays are recorded now, not at session end.
-        let transcription_delay = self.range(0.05, 0.4);
-        let end_of_turn_delay = transcription_delay + self.range(0.1, 0.5);
+        // The end of the user's turn, in seconds after the user stopped speaking: the final
+        // transcript usually lands before the end-of-turn decision, every fourth turn after it.
+        let user_stopped = self.now;
+        let end_of_turn_delay = self.range(0.3, 0.7);
+        let transcription_delay = if turn % 4 == 3 {
+            end_of_turn_delay + self.range(0.05, 0.2)
+        } else {
+            self.range(0.05, end_of_turn_delay)
+        };
         let callback = self.range(0.001, 0.02);
         let event = AgentMetrics::EotInference(EOTInferenceMetrics {
             timestamp: self.now,
@@ -152,20 +216,43 @@ impl Session {
             ..Default::default()
         });
         self.emit(event);
-        self.recorder.record(&MetricsReport {
-            started_speaking_at: Some(self.now - speech),
-            stopped_speaking_at: Some(self.now),
+        // The user's report: its delays are recorded now, not at session end.
+        self.turns.record_report(&MetricsReport {
+            started_speaking_at: Some(user_stopped - speech),
+            stopped_speaking_at: Some(user_stopped),
             transcription_delay: Some(transcription_delay),
             end_of_turn_delay: Some(end_of_turn_delay),
             on_user_turn_completed_delay: Some(callback),
             stt_metadata: Some(MetricsMetadata::from(&stt_meta)),
             ..Default::default()
         });
-        let user_stopped = self.now;
-        self.now += end_of_turn_delay + callback;
+        let committed = end_of_turn_delay.max(transcription_delay) + callback;
+
+        // Every third turn the reply is generated preemptively, from the final transcript,
+        // before the turn is committed; a first preemptive attempt is cancelled.
+        let preemptive = turn % 3 == 2;
+        if preemptive {
+            let duration = self.range(0.05, 0.2);
+            self.turns.turn_ended(&AgentInvocationMetrics {
+                agent_name: "concierge".into(),
+                duration,
+                end_reason: Some(TurnEndReason::Cancelled),
+                ..Default::default()
+            });
+        }
+        let llm_start = if preemptive {
+            transcription_delay
+        } else {
+            committed + self.range(0.01, 0.08)
+        };
 
         // The agent thinks and answers.
-        let ttft = self.range(0.2, 0.9);
+        let ttft = if l == SLOW_LLM {
+            self.range(1.05, 1.6)
+        } else {
+            self.range(0.2, 0.45)
+        };
+        let aggregation = self.range(0.02, 0.15);
         let completion = self.rng.u64(20..120);
         let prompt = 300 + u64::from(turn) * 90;
         let event = AgentMetrics::Llm(LLMMetrics {
@@ -206,8 +293,12 @@ impl Session {
             ..Default::default()
         });
         self.emit(event);
-        self.now += ttft + ttfb;
-        let e2e = self.now - user_stopped;
+        // A preemptive reply plays once the turn is committed; the first frame then takes a
+        // few milliseconds to reach the listener.
+        let first_audio = (llm_start + ttft + aggregation + ttfb).max(committed);
+        let playback = self.range(0.005, 0.03);
+        let e2e = first_audio + playback;
+        self.now = user_stopped + e2e;
 
         // Every other turn the LLM calls a tool first; now and then the tool fails.
         if turn.is_multiple_of(2) {
@@ -218,15 +309,53 @@ impl Session {
             };
             let took = self.range(0.02, 0.6);
             let failed = self.rng.f64() < 0.25 || turn == 2;
-            self.recorder.record(&ToolExecutionMetrics {
+            self.turns.recorder().record(&ToolExecutionMetrics {
                 tool_type: Some(ToolType::Function),
                 agent_name: Some("concierge".into()),
                 ..ToolExecutionMetrics::new(tool, took, failed)
             });
         }
 
-        // The user barges in now and then; the adaptive detector reports its requests.
-        if turn == 1 || self.rng.f64() < 0.3 {
+        // The reply's report, once it has started speaking.
+        let analysis = self.turns.record_report(&MetricsReport {
+            started_speaking_at: Some(self.now),
+            stopped_speaking_at: Some(self.now + audio),
+            llm_node_ttft: Some(ttft),
+            llm_node_ttfs: Some(ttft + aggregation),
+            tts_node_ttfb: Some(ttfb),
+            playback_latency: Some(playback),
+            e2e_latency: Some(e2e),
+            llm_metadata: Some(MetricsMetadata::from(&llm_meta)),
+            tts_metadata: Some(MetricsMetadata::from(&tts_meta)),
+            ..Default::default()
+        });
+        // The agent acts on its budget: a turn whose LLM blew it moves to the fast LLM.
+        let switch = analysis.is_some_and(|a| {
+            a.verdict.turn.is_some_and(|b| b.part == TurnPart::LlmTtft) && self.llm == SLOW_LLM
+        });
+        if let Some(analysis) = analysis {
+            let switched_to = switch.then_some(LLM[FAST_LLM]);
+            on_turn(
+                turn,
+                &TurnLog {
+                    analysis,
+                    switched_to,
+                },
+            );
+        }
+        if switch {
+            self.llm = FAST_LLM;
+        }
+
+        // The user barges in now and then; the adaptive detector reports its requests, and
+        // the turn ends interrupted part-way through its audio.
+        let interrupted = turn == 1 || self.rng.f64() < 0.3;
+        let spoken = if interrupted {
+            self.range(0.2, 0.8)
+        } else {
+            1.0
+        };
+        if interrupted {
             let event = AgentMetrics::Interruption(InterruptionMetrics {
                 timestamp: self.now,
                 total_duration: self.range(0.03, 0.1),
@@ -239,26 +368,22 @@ impl Session {
             });
             self.emit(event);
         }
-
-        // The assistant's turn is complete once it has spoken.
-        self.recorder.record(&MetricsReport {
-            started_speaking_at: Some(self.now),
-            stopped_speaking_at: Some(self.now + audio),
-            llm_node_ttft: Some(ttft),
-            tts_node_ttfb: Some(ttfb),
-            e2e_latency: Some(e2e),
-            llm_metadata: Some(MetricsMetadata::from(&llm_meta)),
-            tts_metadata: Some(MetricsMetadata::from(&tts_meta)),
-            ..Default::default()
-        });
-        self.now += audio;
-        // One agent turn: from the start of the reply until its speech is done.
-        self.recorder.record(&AgentInvocationMetrics {
+        self.now += audio * spoken;
+        // One agent turn: from the start of the reply until its speech is done. Now and then
+        // the agent started speaking while the user was still finishing (it interrupted).
+        let interrupted_user = turn == 2 || self.rng.f64() < 0.1;
+        self.turns.turn_ended(&AgentInvocationMetrics {
             agent_name: "concierge".into(),
-            duration: ttft + ttfb + audio,
+            duration: e2e - llm_start.min(e2e) + audio * spoken,
+            end_reason: Some(if interrupted {
+                TurnEndReason::Interrupted
+            } else {
+                TurnEndReason::Completed
+            }),
+            spoken_fraction: interrupted.then_some(spoken),
+            interrupted_user,
             ..Default::default()
         });
-        e2e
     }
 
     /// A realtime-model session: a (re)connect, then `responses` responses.
@@ -305,11 +430,34 @@ impl Session {
                 audio_tokens: audio_out,
                 ..Default::default()
             };
-            if i + 1 == responses {
+            let last = i + 1 == responses;
+            if last {
                 // Session-billed models report the connected time once, at the end.
                 event.session_duration = self.now - started;
             }
+            let ttft = event.ttft;
             self.emit(AgentMetrics::Realtime(event));
+            // The reply's report: realtime replies carry only e2e and timestamps (no model),
+            // so the breakdown takes the model's time to first token from its event.
+            let e2e = ttft + self.range(0.05, 0.2);
+            self.turns.record_report(&MetricsReport {
+                started_speaking_at: Some(self.now),
+                stopped_speaking_at: Some(self.now + duration),
+                e2e_latency: Some(e2e),
+                ..Default::default()
+            });
+            // The session closes while the last response is still playing.
+            self.turns.turn_ended(&AgentInvocationMetrics {
+                agent_name: "concierge".into(),
+                duration,
+                end_reason: Some(if last {
+                    TurnEndReason::SessionClosed
+                } else {
+                    TurnEndReason::Completed
+                }),
+                spoken_fraction: last.then_some(0.5),
+                ..Default::default()
+            });
         }
     }
 }

@@ -8,6 +8,7 @@
 
 mod derived;
 mod schema;
+mod turns;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

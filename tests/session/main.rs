@@ -4,4 +4,5 @@
 mod cost;
 mod e2e_otlp;
 mod genai_conventions;
+mod turns;
 mod unreachable;

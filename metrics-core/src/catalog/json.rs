@@ -48,12 +48,12 @@ impl Catalog {
     /// [`grafana_dashboard`](Self::grafana_dashboard) with its own `title` and Grafana `uid`,
     /// so that it can be imported beside the schema's.
     pub fn grafana_dashboard_titled(&self, title: &str, uid: &str) -> Value {
-        let panels: Vec<Value> = self
-            .entries()
-            .iter()
-            .enumerate()
-            .map(|(i, e)| panel(i, e))
-            .collect();
+        let mut panels = super::turn_views::panels(self);
+        if !panels.is_empty() {
+            panels.push(json!({"type": "row", "title": "Every instrument", "collapsed": false, "panels": []}));
+        }
+        panels.extend(self.entries().iter().map(panel));
+        lay_out(&mut panels);
         json!({
             "title": title,
             "uid": uid,
@@ -68,7 +68,29 @@ impl Catalog {
     }
 }
 
-fn panel(index: usize, e: &CatalogEntry) -> Value {
+/// Numbers the panels and places them: rows across the width, the others two abreast.
+fn lay_out(panels: &mut [Value]) {
+    let (mut y, mut column) = (0, 0);
+    for (i, panel) in panels.iter_mut().enumerate() {
+        let row = panel["type"] == "row";
+        if row || column == 2 {
+            if column > 0 {
+                y += 8;
+            }
+            column = 0;
+        }
+        panel["id"] = json!(i + 1);
+        panel["gridPos"] = if row {
+            y += 1;
+            json!({"h": 1, "w": 24, "x": 0, "y": y - 1})
+        } else {
+            column += 1;
+            json!({"h": 8, "w": 12, "x": (column - 1) * 12, "y": y})
+        };
+    }
+}
+
+fn panel(e: &CatalogEntry) -> Value {
     let metric = e.prometheus_name();
     let labels = e.prometheus_labels();
     let legend: Vec<String> = labels.iter().map(|l| format!("{{{{{l}}}}}")).collect();
@@ -105,12 +127,10 @@ fn panel(index: usize, e: &CatalogEntry) -> Value {
         _ => "short",
     };
     json!({
-        "id": index + 1,
         "type": "timeseries",
         "title": e.label(),
         "description": e.instrument.description,
         "datasource": {"type": "prometheus", "uid": "${datasource}"},
-        "gridPos": {"h": 8, "w": 12, "x": (index % 2) * 12, "y": (index / 2) * 8},
         "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
         "targets": targets,
     })

@@ -16,6 +16,7 @@ mod json;
 pub mod prometheus;
 pub mod rules;
 pub mod self_metrics;
+mod turn_views;
 
 #[cfg(feature = "serde")]
 pub use diff::{Change, Diff, DiffError};

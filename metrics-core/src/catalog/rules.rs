@@ -20,8 +20,9 @@
 use core::fmt;
 use std::fmt::Write as _;
 
-use super::{Catalog, CatalogEntry, prometheus, self_metrics};
+use super::{Catalog, CatalogEntry, prometheus, self_metrics, turn_views};
 use crate::InstrumentKind;
+use crate::schema::TurnPart;
 
 /// The instrument of the turn latency SLO.
 pub const TURN_LATENCY: &str = "lk.agents.turn.e2e_latency";
@@ -29,7 +30,7 @@ pub const TURN_LATENCY: &str = "lk.agents.turn.e2e_latency";
 pub const EVENT_LOOP_BLOCKED: &str = "lk.agents.event_loop.blocked_duration";
 
 /// The range of the recording rules' rates.
-const RATE: &str = "5m";
+pub(super) const RATE: &str = "5m";
 const QUANTILES: [(&str, &str); 3] = [("0.5", "p50"), ("0.95", "p95"), ("0.99", "p99")];
 
 /// The SRE workbook's burn-rate alerts: long window, short window, burn rate, severity.
@@ -48,6 +49,13 @@ pub struct RulesConfig {
     /// The end-to-end turn latency, in seconds, that counts a turn as slow; a bucket bound of
     /// `lk.agents.turn.e2e_latency`; 2 by default.
     pub turn_latency_threshold: f64,
+    /// Seconds that one part of a turn's latency breakdown may take, per part (none by
+    /// default): the [`LatencyBudget`](crate::turn::LatencyBudget) built from this config
+    /// judges each part against its threshold.
+    pub part_thresholds: Vec<(TurnPart, f64)>,
+    /// The share of the end-to-end p95 above which one part's p95 counts as dominating a slow
+    /// p95 (`AgentTurnLatencyDominatedByPart`); 0.5 by default.
+    pub dominant_part_share: f64,
 }
 
 impl Default for RulesConfig {
@@ -55,7 +63,18 @@ impl Default for RulesConfig {
         RulesConfig {
             turn_latency_target: 0.99,
             turn_latency_threshold: 2.0,
+            part_thresholds: Vec::new(),
+            dominant_part_share: 0.5,
         }
+    }
+}
+
+impl RulesConfig {
+    /// Gives `part` a threshold of `seconds`, replacing any it had.
+    pub fn part_threshold(mut self, part: TurnPart, seconds: f64) -> Self {
+        self.part_thresholds.retain(|(p, _)| *p != part);
+        self.part_thresholds.push((part, seconds));
+        self
     }
 }
 
@@ -156,11 +175,12 @@ impl Catalog {
         if let Some(latency) = latency {
             latency_slo(&mut out, latency, config);
         }
+        turn_views::rules(&mut out, self, config);
         pipeline_health(&mut out, self.entry(EVENT_LOOP_BLOCKED));
         Ok(out.0)
     }
 
-    fn entry(&self, name: &str) -> Option<&CatalogEntry> {
+    pub(super) fn entry(&self, name: &str) -> Option<&CatalogEntry> {
         self.entries().iter().find(|e| e.instrument.name == name)
     }
 
@@ -353,20 +373,20 @@ fn go_float(v: f64) -> String {
 }
 
 /// `x` to at most 2 decimals, without trailing zeros.
-fn round(x: f64) -> f64 {
+pub(super) fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-struct Alert<'a> {
-    name: &'a str,
-    expr: &'a str,
-    labels: &'a [(&'a str, &'a str)],
-    annotations: &'a [(&'a str, &'a str)],
+pub(super) struct Alert<'a> {
+    pub(super) name: &'a str,
+    pub(super) expr: &'a str,
+    pub(super) labels: &'a [(&'a str, &'a str)],
+    pub(super) annotations: &'a [(&'a str, &'a str)],
 }
 
 /// A rules file being written. A group is written with its first rule, so that a catalog
 /// without histograms, say, gets no empty group (`rules:` with nothing is null to YAML).
-struct Yaml(String, Option<&'static str>);
+pub(super) struct Yaml(String, Option<&'static str>);
 
 impl Yaml {
     fn new() -> Self {
@@ -380,7 +400,7 @@ impl Yaml {
         )
     }
 
-    fn group(&mut self, name: &'static str) {
+    pub(super) fn group(&mut self, name: &'static str) {
         self.1 = Some(name);
     }
 
@@ -390,7 +410,7 @@ impl Yaml {
         }
     }
 
-    fn record(&mut self, record: &str, expr: &str) {
+    pub(super) fn record(&mut self, record: &str, expr: &str) {
         self.start_rule();
         let _ = write!(
             self.0,
@@ -400,7 +420,7 @@ impl Yaml {
         );
     }
 
-    fn alert(&mut self, a: &Alert<'_>) {
+    pub(super) fn alert(&mut self, a: &Alert<'_>) {
         self.start_rule();
         let _ = write!(
             self.0,
@@ -453,6 +473,7 @@ mod tests {
             schema.prometheus_rules(&RulesConfig {
                 turn_latency_target: target,
                 turn_latency_threshold: threshold,
+                ..RulesConfig::default()
             })
         };
         assert!(with(0.99, 2.0).is_ok());
@@ -503,6 +524,7 @@ mod tests {
         let config = RulesConfig {
             turn_latency_target: 0.95,
             turn_latency_threshold: 0.75,
+            ..RulesConfig::default()
         };
         let yaml = Catalog::schema().prometheus_rules(&config).unwrap();
         assert!(

@@ -26,7 +26,7 @@ pub const EXPORT_RETRIES: Instrument = Instrument::counter("agent_metrics.export
 /// Metric values dropped as invalid, by instrument and reason.
 pub const DROPPED_VALUES: Instrument = Instrument::counter("agent_metrics.dropped_values")
     .unit("{value}")
-    .description("Metric values dropped as invalid (NaN, infinite, negative or too large)");
+    .description("Metric values dropped as invalid (NaN, infinite, negative, too large, or inconsistent with the rest of their event)");
 
 /// Every self-metric.
 pub const ALL: [Instrument; 4] = [

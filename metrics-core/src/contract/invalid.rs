@@ -35,16 +35,20 @@ pub enum Reason {
     Negative,
     /// Larger than [`MAX_VALUE`].
     TooLarge,
+    /// Contradicts another value of the same event: a part of a turn's latency larger than the
+    /// whole turn (see [`turn`](crate::turn)).
+    Inconsistent,
 }
 
 impl Reason {
-    /// The `reason` attribute: `nan`, `infinite`, `negative`, `too_large`.
+    /// The `reason` attribute: `nan`, `infinite`, `negative`, `too_large`, `inconsistent`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Reason::NaN => "nan",
             Reason::Infinite => "infinite",
             Reason::Negative => "negative",
             Reason::TooLarge => "too_large",
+            Reason::Inconsistent => "inconsistent",
         }
     }
 }

@@ -81,6 +81,14 @@ pub enum TurnEndReason {
 }
 
 impl TurnEndReason {
+    /// Every end reason.
+    pub const ALL: [TurnEndReason; 4] = [
+        TurnEndReason::Completed,
+        TurnEndReason::Interrupted,
+        TurnEndReason::Cancelled,
+        TurnEndReason::SessionClosed,
+    ];
+
     /// The attribute value: `completed`, `interrupted`, `cancelled` or `session_closed`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -90,6 +98,115 @@ impl TurnEndReason {
             TurnEndReason::SessionClosed => "session_closed",
         }
     }
+}
+
+/// One named part of a turn's latency breakdown, in the order the parts happen (see
+/// [`turn`](crate::turn) for the timeline).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, AttributeValue)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum TurnPart {
+    /// The silence the turn detector waited for after the user stopped speaking, until its
+    /// end-of-turn decision (the endpointing delay the user configured, and the detector).
+    Endpointing,
+    /// Waiting for the final transcript after the end-of-turn decision (the STT).
+    Transcription,
+    /// The `on_user_turn_completed` callback.
+    OnUserTurnCompleted,
+    /// Time no measured stage explains, between the user's stages and the reply's.
+    #[default]
+    Other,
+    /// The LLM's time to first token.
+    LlmTtft,
+    /// First token to the first sentence sent to TTS (the framework's sentence aggregation).
+    SentenceAggregation,
+    /// The TTS's time to first byte.
+    TtsTtfb,
+    /// Forwarding the first audio frame until playback started (the audio transport).
+    PlaybackStart,
+}
+
+impl TurnPart {
+    /// Every part, in timeline order.
+    pub const ALL: [TurnPart; 8] = [
+        TurnPart::Endpointing,
+        TurnPart::Transcription,
+        TurnPart::OnUserTurnCompleted,
+        TurnPart::Other,
+        TurnPart::LlmTtft,
+        TurnPart::SentenceAggregation,
+        TurnPart::TtsTtfb,
+        TurnPart::PlaybackStart,
+    ];
+
+    /// The attribute value, e.g. `llm_ttft`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TurnPart::Endpointing => "endpointing",
+            TurnPart::Transcription => "transcription",
+            TurnPart::OnUserTurnCompleted => "on_user_turn_completed",
+            TurnPart::LlmTtft => "llm_ttft",
+            TurnPart::SentenceAggregation => "sentence_aggregation",
+            TurnPart::TtsTtfb => "tts_ttfb",
+            TurnPart::PlaybackStart => "playback_start",
+            TurnPart::Other => "other",
+        }
+    }
+
+    /// Who owns this part's time.
+    pub const fn owner(self) -> PartOwner {
+        match self {
+            TurnPart::Endpointing => PartOwner::Setting,
+            TurnPart::Transcription | TurnPart::LlmTtft | TurnPart::TtsTtfb => PartOwner::Service,
+            TurnPart::OnUserTurnCompleted | TurnPart::SentenceAggregation | TurnPart::Other => {
+                PartOwner::Framework
+            }
+            TurnPart::PlaybackStart => PartOwner::Transport,
+        }
+    }
+}
+
+/// Who owns a part of a turn's latency: the `owner` attribute of the breakdown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, AttributeValue)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum PartOwner {
+    /// A provider's model (named by the `model_provider` and `model_name` attributes).
+    Service,
+    /// A setting of the agent (the endpointing delay).
+    Setting,
+    /// The framework's own work, or the user's code it runs.
+    #[default]
+    Framework,
+    /// Moving audio to the listener.
+    Transport,
+}
+
+/// Why a turn's latency breakdown was not recorded: the `reason` attribute of
+/// `lk.agents.turn.breakdown_skipped`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, AttributeValue)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum SkipReason {
+    /// The reply's report has no `e2e_latency` (a `say()` that answered no user turn).
+    #[default]
+    MissingE2e,
+    /// The reply's report has no `started_speaking_at`, so the turn cannot be placed in time.
+    MissingTimestamps,
+    /// A value is NaN, infinite, negative, or a part is larger than the whole turn.
+    Inconsistent,
+}
+
+/// What exceeded a latency budget: the `scope` attribute of `lk.agents.turn.budget_exceeded`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, AttributeValue)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum BudgetScope {
+    /// One turn, or one part of it, took longer than its threshold.
+    #[default]
+    Turn,
+    /// The rolling p95 over the job's last turns exceeded the threshold.
+    RollingP95,
 }
 
 /// `gen_ai.tool.type`: what kind of tool ran (the GenAI conventions' values). Labels

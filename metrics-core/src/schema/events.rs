@@ -545,6 +545,16 @@ pub struct AgentInvocationMetrics {
     #[metric(default)]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub end_reason: Option<TurnEndReason>,
+    /// For a turn that did not complete: the fraction of its reply's audio that was played,
+    /// from 0 to 1, when known.
+    #[metric(default)]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub spoken_fraction: Option<f64>,
+    /// The agent started this turn's reply while the user was still speaking (the agent
+    /// interrupted the user).
+    #[metric(default)]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "std::ops::Not::not"))]
+    pub interrupted_user: bool,
     /// Why the turn failed, a low-cardinality class (an exception type, `timeout`): `error.type`
     /// under the `gen_ai_latest_experimental` opt-in; livekit-agents 1.8.9 does not label it.
     #[metric(default)]

@@ -263,6 +263,10 @@ nothing_more!(
     DecisionMetrics,
     MetricsReport,
     EventLoopBlocked,
+    TurnLatencyPart,
+    TurnBreakdownSkipped,
+    TurnOutcome,
+    BudgetExceeded,
 );
 
 impl Latest for AgentInvocationMetrics {

@@ -29,6 +29,10 @@ macro_rules! with_event_types {
                 tool: ToolExecutionMetrics,
                 agent: AgentInvocationMetrics,
                 event_loop: EventLoopBlocked,
+                turn_part: TurnLatencyPart,
+                turn_skipped: TurnBreakdownSkipped,
+                turn_outcome: TurnOutcome,
+                budget_exceeded: BudgetExceeded,
                 session: SessionMetrics,
             }
         }

@@ -82,6 +82,16 @@ impl From<&Metadata> for MetricsMetadata {
     }
 }
 
+impl From<&MetricsMetadata> for Metadata {
+    /// Usage metadata from turn metadata; an empty id is then left out of the attributes.
+    fn from(m: &MetricsMetadata) -> Self {
+        Metadata {
+            model_name: m.model_name.clone(),
+            model_provider: m.model_provider.clone(),
+        }
+    }
+}
+
 impl ToolExecutionMetrics {
     /// An execution of `tool_name` that took `duration` seconds and failed or not.
     pub fn new(tool_name: impl Into<ModelId>, duration: f64, is_error: bool) -> Self {

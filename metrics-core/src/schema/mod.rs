@@ -58,6 +58,7 @@ mod list;
 mod metadata;
 pub(crate) mod recorder;
 mod report;
+mod turn;
 pub mod usage;
 
 pub use attributes::*;
@@ -69,3 +70,4 @@ pub use list::AgentMetrics;
 pub(crate) use list::with_event_types;
 pub use metadata::GenAiModel;
 pub use report::MetricsReport;
+pub use turn::*;

@@ -146,8 +146,52 @@ const GOLDEN: &[(&str, InstrumentKind, ValueType, &str, &[&str])] = {
     ]
 };
 
+/// Our own instruments, beyond livekit-agents 1.8.9: all additive, none under a name 1.8.9 uses.
+const OURS: &[(&str, InstrumentKind, ValueType, &str, &[&str])] = {
+    use InstrumentKind::{Counter as C, Histogram as H};
+    use ValueType::{F64, U64};
+    &[
+        (
+            "lk.agents.turn.latency_breakdown",
+            H,
+            F64,
+            "s",
+            &["model_name", "model_provider", "owner", "part"],
+        ),
+        (
+            "lk.agents.turn.breakdown_skipped",
+            C,
+            U64,
+            "{turn}",
+            &["reason"],
+        ),
+        ("lk.agents.turn.outcomes", C, U64, "{turn}", &["end_reason"]),
+        (
+            "lk.agents.turn.spoken_fraction",
+            H,
+            F64,
+            "1",
+            &["end_reason"],
+        ),
+        (
+            "lk.agents.session.interruptions",
+            C,
+            U64,
+            "{interruption}",
+            &["interrupted_by"],
+        ),
+        (
+            "lk.agents.turn.budget_exceeded",
+            C,
+            U64,
+            "{turn}",
+            &["part", "scope"],
+        ),
+    ]
+};
+
 #[test]
-fn schema_has_exactly_the_25_instruments_of_the_spec() {
+fn schema_has_exactly_the_25_instruments_of_the_spec_and_our_additions() {
     let catalog = Catalog::schema();
     let actual: BTreeMap<_, _> = catalog
         .entries()
@@ -159,10 +203,12 @@ fn schema_has_exactly_the_25_instruments_of_the_spec() {
         .collect();
     let expected: BTreeMap<_, _> = GOLDEN
         .iter()
+        .chain(OURS)
         .map(|&(name, kind, value, unit, attrs)| (name, (kind, value, unit, attrs)))
         .collect();
     assert_eq!(actual, expected);
-    assert_eq!(catalog.entries().len(), 25);
+    assert_eq!(GOLDEN.len(), 25);
+    assert_eq!(catalog.entries().len(), GOLDEN.len() + OURS.len());
 }
 
 #[test]
@@ -263,9 +309,11 @@ fn every_grafana_panel_is_promql_over_the_scraped_names() {
         .iter()
         .filter(|e| e.instrument.kind == InstrumentKind::Histogram)
         .count();
+    // The turn row's five queries (time by part, share by part, p95 by part and end to end,
+    // outcomes), then one panel per instrument.
     assert_eq!(
         queries.len(),
-        catalog.entries().len() + histograms,
+        5 + catalog.entries().len() + histograms,
         "p50 and p95 per histogram"
     );
     for e in catalog.entries() {

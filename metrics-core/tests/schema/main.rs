@@ -11,3 +11,4 @@ mod job_attribution;
 mod json;
 mod parity_1_8_9;
 mod recording;
+mod turns;

@@ -79,5 +79,18 @@ impl Recorded {
             Some(self.total - self.flushed),
             "{setting}: the second export holds only what came after the flush (delta)"
         );
+        // Every reply of the job is broken down: in each interval, the parts of the turns add
+        // up to their end-to-end latencies, as the receiver decoded them.
+        for export in exports {
+            let parts = export
+                .histogram_sum("lk.agents.turn.latency_breakdown")
+                .unwrap();
+            let e2e = export.histogram_sum("lk.agents.turn.e2e_latency").unwrap();
+            assert!(e2e > 1.0, "{setting}: {e2e}");
+            assert!(
+                (parts - e2e).abs() < 1e-9,
+                "{setting}: the parts sum to {parts}, the turns to {e2e}"
+            );
+        }
     }
 }
