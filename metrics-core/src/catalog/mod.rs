@@ -28,13 +28,14 @@ use std::fmt::Write as _;
 
 use crate::schema::*;
 
-/// What the docs say about the opt-in's entries.
-const OPT_IN_NOTE: &str = "Instruments marked `gen_ai_latest_experimental` are emitted with \
-     `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental` (or \
-     `TelemetryBuilder::gen_ai_conventions`), with that definition, instead of the default one \
-     of the same name; a turn ended `cancelled` is reported there as `interrupted`, the \
-     conventions having no `cancelled`.";
 use crate::{AgentMetric, Instrument, InstrumentDescriptor, InstrumentKind, Source, ValueType};
+
+/// What the docs say about the opt-in's entries.
+const OPT_IN_NOTE: &str = "Instruments marked `gen_ai_latest_experimental` are what \
+     `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental` (or \
+     `TelemetryBuilder::gen_ai_conventions`) emits beside the default ones; one with the name of \
+     a default instrument replaces that definition. A turn ended `cancelled` is reported there as \
+     `interrupted`, the conventions having no `cancelled`.";
 
 /// One instrument and every field that feeds it.
 #[derive(Clone, Debug, PartialEq)]
@@ -267,10 +268,7 @@ impl Catalog {
         for e in &self.entries {
             let attrs: Vec<String> = e.attributes.iter().map(|k| format!("`{k}`")).collect();
             let sources: Vec<String> = e.sources.iter().map(|s| format!("`{s}`")).collect();
-            let opt_in = e
-                .opt_in
-                .map(|o| format!(" (opt-in `{o}`)"))
-                .unwrap_or_default();
+            let opt_in = opt_in_note(e);
             let _ = writeln!(
                 out,
                 "| `{}`{opt_in} | {} | {} | {} | {} | {} | {} |",
@@ -365,10 +363,7 @@ impl Catalog {
                 (unit, None) => writeln!(out, "### `{unit}`\n"),
             };
             for e in histograms.iter().filter(|e| e.instrument.unit == unit) {
-                let opt_in = e
-                    .opt_in
-                    .map(|o| format!(" (opt-in `{o}`)"))
-                    .unwrap_or_default();
+                let opt_in = opt_in_note(e);
                 let _ = writeln!(
                     out,
                     "- `{}`{opt_in}: {:?}",
@@ -390,4 +385,12 @@ impl Catalog {
         self.notes.push(sentence);
         self
     }
+}
+
+/// ` (opt-in `gen_ai_latest_experimental`)` after an opt-in's instrument in the docs; nothing
+/// for a default one.
+fn opt_in_note(e: &CatalogEntry) -> String {
+    e.opt_in
+        .map(|o| format!(" (opt-in `{o}`)"))
+        .unwrap_or_default()
 }
