@@ -27,7 +27,6 @@ pub use rules::{RulesConfig, RulesError};
 use std::fmt::Write as _;
 
 use crate::schema::*;
-
 use crate::{AgentMetric, Instrument, InstrumentDescriptor, InstrumentKind, Source, ValueType};
 
 /// What the docs say about the opt-in's entries.
