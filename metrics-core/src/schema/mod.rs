@@ -9,6 +9,9 @@
 //!   [`MetricsRecorder`](crate::MetricsRecorder) and the catalog are generated from it.
 //! - `json.rs` holds what the Python framework's JSON shape needs beyond serde's derives,
 //!   `metadata.rs` the constructors, non-zero defaults and the GenAI view of [`Metadata`].
+//! - `conventions.rs` is the choice of GenAI conventions ([`GenAiConventions`]); `latest.rs` the
+//!   `gen_ai_latest_experimental` opt-in's half of the table: a view of each event it reads,
+//!   with the current conventions' instruments, recorded beside (or instead of) the event's own.
 //! - [`genai`], [`usage`], [`cost`] and [`connection`] are the helpers plugins and sessions use.
 //!
 //! # Building an event
