@@ -119,9 +119,11 @@ impl Catalog {
         Self::default()
     }
 
-    /// Every instrument of the schema, grouped as the Python framework's table lists them:
-    /// turn histograms, usage counters, connection timing, the event loop, then the GenAI
-    /// conventions' instruments; by name within a group.
+    /// Every instrument of the schema as a default recorder emits it (the GenAI conventions of
+    /// livekit-agents 1.8.9), grouped as the Python framework's table lists them: turn
+    /// histograms, usage counters, connection timing, the event loop, then the GenAI
+    /// conventions' instruments; by name within a group. [`schema_for`](Self::schema_for) and
+    /// [`schema_with_opt_ins`](Self::schema_with_opt_ins) add the GenAI opt-in.
     pub fn schema() -> Self {
         macro_rules! add_all {
             (
