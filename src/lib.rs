@@ -104,8 +104,12 @@
 //!              buckets = [30, 60, 120, 300, 600, 1800, 3600])]
 //!     length: Duration,
 //! }
-//! assert_eq!(Call::INSTRUMENTS[0].instrument.buckets[..2], [0.005, 0.01]);
-//! assert_eq!(Call::INSTRUMENTS[0].unit(), "s");
+//! // The catalog (and so the docs, the JSON and the dashboards) shows seconds.
+//! let mut catalog = agent_metrics::catalog::Catalog::new();
+//! catalog.add::<Call>();
+//! let connect = &catalog.entries()[0];
+//! assert_eq!(connect.instrument.buckets[..2], [0.005, 0.01]);
+//! assert_eq!(connect.instrument.unit, "s");
 //! ```
 //!
 //! An attribute source is a field holding an attribute set (`#[derive(Attributes)]`, `Option`
