@@ -74,12 +74,43 @@
 //! | `counter = SHARED` (a path) | a shared [`Instrument`] constant; its kind must match |
 //! | `unit = "s"` | UCUM unit; a `Duration` field is always `s` |
 //! | `description = ".."` | otherwise the field's doc comment |
-//! | `buckets = [0.1, 0.5]` / `buckets = CONST` | histogram boundaries |
+//! | `buckets = [0.1, 0.5]` / `buckets = CONST` | histogram boundaries, in the histogram's unit |
+//! | `buckets_ms = [5, 10, 25]` | boundaries written in milliseconds for a histogram in seconds: converted (the catalog shows `[0.005, 0.01, 0.025]`), and the unit is `s` |
+//! | `long_durations` | acknowledges seconds boundaries that start at 1 s or more (a call or session length) |
 //! | `skip_zero` / `skip_negative` | do not record 0 / values below 0 |
 //! | `attributes(source, ..)` | this measurement's attribute sources (see below); `attributes()` for none |
 //! | `cardinality_limit = N` | at most N attribute sets per collection |
 //! | `default` / `default = expr` | the value `Debug` leaves out (any field) |
 //! | `nested` | the field is itself an `AgentMetric`, recorded with the parent's attributes |
+//!
+//! Bounds in seconds that start at 1 or more read as milliseconds as much as seconds
+//! (`[5, 10, 25, .., 1000]` is a connect latency in ms; `[30, 60, .., 3600]` a call length in
+//! s), and no threshold tells them apart, so a histogram in seconds (`unit = "s"`, or a
+//! `Duration` field) with such bounds says which it means: `buckets_ms = [..]`, or
+//! `long_durations` (a shared [`Instrument`]: `.long_duration_buckets(..)`). Otherwise it does
+//! not compile, with a message naming both.
+//!
+//! ```
+//! use std::time::Duration;
+//! use agent_metrics::AgentMetric;
+//!
+//! #[derive(Clone, PartialEq, AgentMetric)]
+//! struct Call {
+//!     /// Time to connect.
+//!     #[metric(histogram = "demo.call.connect", buckets_ms = [5, 10, 25, 50, 100, 250, 500, 1000])]
+//!     connect: Duration,
+//!     /// Call length.
+//!     #[metric(histogram = "demo.call.length", long_durations,
+//!              buckets = [30, 60, 120, 300, 600, 1800, 3600])]
+//!     length: Duration,
+//! }
+//! // The catalog (and so the docs, the JSON and the dashboards) shows seconds.
+//! let mut catalog = agent_metrics::catalog::Catalog::new();
+//! catalog.add::<Call>();
+//! let connect = &catalog.entries()[0];
+//! assert_eq!(connect.instrument.buckets[..2], [0.005, 0.01]);
+//! assert_eq!(connect.instrument.unit, "s");
+//! ```
 //!
 //! An attribute source is a field holding an attribute set (`#[derive(Attributes)]`, `Option`
 //! of one), a field marked `#[attr]` (one attribute: `#[attr(key = "..", as_str, skip_empty)]`),

@@ -23,7 +23,6 @@
 
 use std::process::ExitCode;
 
-use agent_metrics::MetricsRecorder;
 use agent_metrics::cost::PriceTable;
 use agent_metrics::export::Telemetry;
 use agent_metrics::schema::{TurnEndReason, TurnPart};
@@ -90,12 +89,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("Metrics: {}", telemetry.mode());
+    println!(
+        "Metrics: {} (GenAI conventions: {})",
+        telemetry.mode(),
+        telemetry.gen_ai_conventions()
+    );
     println!(
         "Simulating {} pipeline turns and a realtime session (seed {}).",
         args.turns, args.seed
     );
-    let mut session = sim::Session::new(args.seed, MetricsRecorder::new(telemetry.meter()));
+    let mut session = sim::Session::new(args.seed, telemetry.recorder());
     println!("Each turn's end-to-end latency, in parts that add up (budget: sim::rules()):");
     session.run(args.turns, |turn, log| {
         println!("  turn {turn:>2}: {}", log.analysis.breakdown);

@@ -22,8 +22,8 @@ pub use crate::contract::instrument::{Instrument, InstrumentDescriptor, Instrume
 pub use crate::contract::metric::AgentMetric;
 pub use crate::contract::plan::{Slot, key_count, merge_plan, merged_keys, run_side, source_order};
 pub use crate::contract::value::{
-    CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber,
-    check_field_unit, check_seconds_buckets, unit_or,
+    AnyBounds, AnyUnit, CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number,
+    UpDownCounterNumber, check_field_unit, check_seconds_buckets, unit_or,
 };
 pub use crate::job::{JOB_KEY_COUNT, JobAttributes, current_job_id, job_id, with_job};
 

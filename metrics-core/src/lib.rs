@@ -42,7 +42,8 @@ pub use contract::instrument::{
 };
 pub use contract::metric::{AgentMetric, Bound, Handles};
 pub use contract::value::{
-    CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number, UpDownCounterNumber,
+    AnyBounds, AnyUnit, CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number,
+    UpDownCounterNumber,
 };
 pub use contract::{bound, cache, invalid, job};
 pub use export::{ExportError, Telemetry, TelemetryBuilder};

@@ -108,6 +108,9 @@ pub(crate) struct Measure {
     /// The field's doc comment, the description when none is given.
     pub doc: Option<String>,
     pub buckets: Option<Buckets>,
+    /// `long_durations`: bounds in seconds from 1 s up are meant (calls, sessions), not
+    /// milliseconds.
+    pub long_durations: Option<Span>,
     pub skip_zero: bool,
     /// Values below zero are not recorded (`skip_negative`).
     pub skip_negative: bool,
@@ -124,8 +127,11 @@ pub(crate) enum Def {
 }
 
 pub(crate) struct Buckets {
+    /// In seconds: `buckets_ms` values are converted when parsed.
     pub values: BucketValues,
     pub span: Span,
+    /// Written as `buckets_ms = [..]`: milliseconds for a histogram recorded in seconds.
+    pub millis: bool,
 }
 
 pub(crate) enum BucketValues {

@@ -14,7 +14,8 @@ use crate::ctxt::Ctxt;
 use crate::kind;
 use crate::once::{Attr, Flag};
 use crate::parse::{
-    doc_comment, lit_int, lit_str, parse_buckets, parse_def, parse_sources, path_str,
+    doc_comment, lit_int, lit_str, parse_buckets, parse_buckets_ms, parse_def, parse_sources,
+    path_str,
 };
 use crate::similar::did_you_mean;
 use crate::symbol::*;
@@ -105,6 +106,7 @@ struct MeasureAttrs<'c> {
     unit: Attr<'c, LitStr>,
     description: Attr<'c, LitStr>,
     buckets: Attr<'c, Buckets>,
+    long_durations: Flag<'c>,
     skip_zero: Flag<'c>,
     skip_negative: Flag<'c>,
     attr_sources: Attr<'c, AttrSources>,
@@ -118,6 +120,7 @@ impl<'c> MeasureAttrs<'c> {
             unit: Attr::none(cx, UNIT),
             description: Attr::none(cx, DESCRIPTION),
             buckets: Attr::none(cx, BUCKETS),
+            long_durations: Flag::none(cx, LONG_DURATIONS),
             skip_zero: Flag::none(cx, SKIP_ZERO),
             skip_negative: Flag::none(cx, SKIP_NEGATIVE),
             attr_sources: Attr::none(cx, ATTRIBUTES),
@@ -145,8 +148,22 @@ impl<'c> MeasureAttrs<'c> {
         } else if meta.path == DESCRIPTION {
             let d = lit_str(meta, "description = \"What it measures\"")?;
             self.description.set(&meta.path, d);
-        } else if meta.path == BUCKETS {
-            self.buckets.set(&meta.path, parse_buckets(meta)?);
+        } else if meta.path == BUCKETS || meta.path == BUCKETS_MS {
+            let millis = meta.path == BUCKETS_MS;
+            let buckets = if millis {
+                parse_buckets_ms(meta)?
+            } else {
+                parse_buckets(meta)?
+            };
+            match &self.buckets.value {
+                Some(first) if first.millis != millis => self.buckets.cx.error_spanned_by(
+                    &meta.path,
+                    "`buckets` (seconds) and `buckets_ms` (milliseconds) are two ways to write the bounds: give one",
+                ),
+                _ => self.buckets.set(&meta.path, buckets),
+            }
+        } else if meta.path == LONG_DURATIONS {
+            self.long_durations.set(&meta.path);
         } else if meta.path == SKIP_ZERO {
             self.skip_zero.set(&meta.path);
         } else if meta.path == SKIP_NEGATIVE {
@@ -183,6 +200,7 @@ impl<'c> MeasureAttrs<'c> {
                 description: self.description.get(),
                 doc: doc.clone(),
                 buckets: self.buckets.get(),
+                long_durations: self.long_durations.get(),
                 skip_zero: skip_zero.is_some(),
                 skip_negative: skip_negative.is_some(),
                 attr_sources: self.attr_sources.get(),
@@ -199,7 +217,13 @@ impl<'c> MeasureAttrs<'c> {
                 };
                 orphan(self.unit.get().map(|u| u.span()), "unit");
                 orphan(self.description.get().map(|d| d.span()), "description");
-                orphan(self.buckets.get().map(|b| b.span), "buckets");
+                if let Some(b) = self.buckets.get() {
+                    orphan(
+                        Some(b.span),
+                        if b.millis { "buckets_ms" } else { "buckets" },
+                    );
+                }
+                orphan(self.long_durations.get(), "long_durations");
                 orphan(skip_zero, "skip_zero");
                 orphan(skip_negative, "skip_negative");
                 orphan(self.limit.get().map(|l| l.span()), "cardinality_limit");

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use syn::Ident;
 
 use crate::ast::{
-    AttrField, AttrSource, AttrSources, AttributeStruct, BucketValues, ConstText, Container, Def,
-    Header, Kind, Measure, Role, ValueEnum,
+    AttrField, AttrSource, AttrSources, AttributeStruct, BucketValues, Buckets, ConstText,
+    Container, Def, Header, Kind, Measure, Role, ValueEnum,
 };
 use crate::ctxt::Ctxt;
 use crate::rules;
@@ -154,28 +154,10 @@ fn check_measure(cx: &Ctxt, m: &Measure) {
                 cx.error_spanned_by(d, "description is empty: write one, or remove `description` to use the doc comment");
             }
             if let Some(b) = &m.buckets {
-                if m.kind != Kind::Histogram {
-                    cx.syn_error(syn::Error::new(
-                        b.span,
-                        format!(
-                            "`buckets` apply to histograms only, and this field is {}: remove them",
-                            m.kind.spec().noun
-                        ),
-                    ));
-                } else if let BucketValues::Literal(values, exprs) = &b.values {
-                    if let Err((index, why)) = rules::check_buckets(values) {
-                        match exprs.get(index) {
-                            Some(expr) => cx.error_spanned_by(expr, why),
-                            None => cx.syn_error(syn::Error::new(b.span, why)),
-                        }
-                    } else if let Some(unit) = &m.unit
-                        && let Err(why) = rules::check_seconds_buckets(&unit.value(), values)
-                    {
-                        // A `Duration` field with no `unit` gets the same check from a
-                        // generated constant, as only its type says it is seconds.
-                        cx.syn_error(syn::Error::new(b.span, why));
-                    }
-                }
+                check_buckets(cx, m, b);
+            }
+            if let Some(span) = m.long_durations {
+                check_long_durations(cx, m, span);
             }
         }
         Def::Shared(path) => {
@@ -197,13 +179,73 @@ fn check_measure(cx: &Ctxt, m: &Measure) {
                 from_shared(d.span(), "description");
             }
             if let Some(b) = &m.buckets {
-                from_shared(b.span, "buckets");
+                from_shared(b.span, if b.millis { "buckets_ms" } else { "buckets" });
+            }
+            if let Some(span) = m.long_durations {
+                from_shared(span, "long_durations");
             }
             if let Some(l) = &m.cardinality_limit {
                 from_shared(l.span(), "cardinality_limit");
             }
         }
     }
+}
+
+/// The bounds of an inline definition: sorted and finite; on a histogram only; and in seconds,
+/// their intent stated when they start at 1 or more (a `Duration` field with no `unit` gets
+/// that check from the expansion, as only its type says it is seconds).
+fn check_buckets(cx: &Ctxt, m: &Measure, b: &Buckets) {
+    let written = if b.millis { "buckets_ms" } else { "buckets" };
+    if m.kind != Kind::Histogram {
+        cx.syn_error(syn::Error::new(
+            b.span,
+            format!(
+                "`{written}` apply to histograms only, and this field is {}: remove them",
+                m.kind.spec().noun
+            ),
+        ));
+        return;
+    }
+    let BucketValues::Literal(values, exprs) = &b.values else {
+        return;
+    };
+    if let Err((index, why)) = rules::check_buckets(values) {
+        match exprs.get(index) {
+            Some(expr) => cx.error_spanned_by(expr, why),
+            None => cx.syn_error(syn::Error::new(b.span, why)),
+        }
+        return;
+    }
+    let unit = m.unit.as_ref().map(syn::LitStr::value);
+    if b.millis {
+        if let Some(unit) = unit.filter(|u| u != "s") {
+            cx.syn_error(syn::Error::new(
+                b.span,
+                format!("`buckets_ms` are milliseconds converted to seconds, so this histogram records seconds, but its unit is \"{unit}\": write the bounds as `buckets = [..]` in \"{unit}\", or remove `unit` and record seconds"),
+            ));
+        }
+    } else if let Some(unit) = unit
+        && rules::seconds_buckets_ambiguous(&unit, values, m.long_durations.is_some())
+    {
+        cx.syn_error(syn::Error::new(b.span, rules::SECONDS_OR_MILLIS));
+    }
+}
+
+/// `long_durations`: on a histogram in seconds whose bounds are given in seconds.
+fn check_long_durations(cx: &Ctxt, m: &Measure, span: proc_macro2::Span) {
+    let why = match (&m.buckets, m.unit.as_ref().map(syn::LitStr::value)) {
+        _ if m.kind != Kind::Histogram => format!(
+            "`long_durations` acknowledges the bucket bounds of a histogram in seconds, and this field is {}: remove it",
+            m.kind.spec().noun
+        ),
+        (None, _) => "`long_durations` acknowledges bucket bounds in seconds from 1 s up, and this histogram gives none: remove it, or add `buckets = [..]`".to_owned(),
+        (Some(b), _) if b.millis => "`long_durations` says the bounds are seconds, and `buckets_ms` says they are milliseconds: keep the one that is true".to_owned(),
+        (_, Some(unit)) if unit != "s" => format!(
+            "`long_durations` acknowledges bounds in seconds, and this histogram's unit is \"{unit}\": remove it"
+        ),
+        _ => return,
+    };
+    cx.syn_error(syn::Error::new(span, why));
 }
 
 fn same_definition(a: &Measure, b: &Measure) -> bool {

@@ -143,6 +143,7 @@ pub(crate) fn parse_buckets(meta: &ParseNestedMeta) -> syn::Result<Buckets> {
         return Ok(Buckets {
             span: path.span(),
             values: BucketValues::Path(path),
+            millis: false,
         });
     }
     let content;
@@ -155,7 +156,25 @@ pub(crate) fn parse_buckets(meta: &ParseNestedMeta) -> syn::Result<Buckets> {
     Ok(Buckets {
         values: BucketValues::Literal(values, exprs.into_iter().collect()),
         span: bracket.span.join(),
+        millis: false,
     })
+}
+
+/// `buckets_ms = [5, 10, 25]`: bounds in milliseconds of a histogram recorded in seconds,
+/// converted here (IEEE division is exact to the nearest double, so `5 / 1000` is `0.005`).
+pub(crate) fn parse_buckets_ms(meta: &ParseNestedMeta) -> syn::Result<Buckets> {
+    let buckets = parse_buckets(meta)?;
+    match buckets.values {
+        BucketValues::Literal(values, exprs) => Ok(Buckets {
+            values: BucketValues::Literal(values.iter().map(|v| v / 1000.0).collect(), exprs),
+            span: buckets.span,
+            millis: true,
+        }),
+        BucketValues::Path(path) => Err(syn::Error::new(
+            path.span(),
+            "`buckets_ms` takes a list in brackets, e.g. `buckets_ms = [5, 10, 25, 50, 100]`; a constant's bounds are written in seconds and given as `buckets = CONSTANT`",
+        )),
+    }
 }
 
 fn number(expr: &Expr) -> syn::Result<f64> {

@@ -17,6 +17,8 @@ pub(crate) const GAUGE: Symbol = Symbol("gauge");
 pub(crate) const UNIT: Symbol = Symbol("unit");
 pub(crate) const DESCRIPTION: Symbol = Symbol("description");
 pub(crate) const BUCKETS: Symbol = Symbol("buckets");
+pub(crate) const BUCKETS_MS: Symbol = Symbol("buckets_ms");
+pub(crate) const LONG_DURATIONS: Symbol = Symbol("long_durations");
 pub(crate) const SKIP_ZERO: Symbol = Symbol("skip_zero");
 pub(crate) const SKIP_NEGATIVE: Symbol = Symbol("skip_negative");
 pub(crate) const ATTRIBUTES: Symbol = Symbol("attributes");
@@ -38,6 +40,8 @@ pub(crate) const MEASURE_KEYS: &[Symbol] = &[
     UNIT,
     DESCRIPTION,
     BUCKETS,
+    BUCKETS_MS,
+    LONG_DURATIONS,
     SKIP_ZERO,
     SKIP_NEGATIVE,
     ATTRIBUTES,

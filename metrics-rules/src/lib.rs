@@ -284,28 +284,26 @@ pub const fn check_buckets(buckets: &[f64]) -> Result<(), (usize, &'static str)>
     Ok(())
 }
 
-/// The largest first bucket boundary a histogram in seconds may have when all its boundaries are
-/// above it: bounds such as `[50.0, 100.0, 250.0]` on a seconds histogram are milliseconds
-/// written by mistake, and would put every sample in the first bucket.
-pub const SECONDS_BUCKETS_LIMIT: f64 = 10.0;
+/// The first bucket bound from which the bounds of a histogram in seconds read as milliseconds
+/// as much as seconds. `[5, 10, 25, 50, 100, 250, 500, 1000]` is a connect latency in
+/// milliseconds, `[30, 60, 120, 300, 600, 1800, 3600]` a call length in seconds, and no threshold
+/// tells the two apart: a seconds histogram whose bounds start here or above says which it means
+/// (see [`seconds_buckets_ambiguous`]).
+pub const AMBIGUOUS_FIRST_BOUND: f64 = 1.0;
 
-/// A histogram recorded in seconds (`unit = "s"`, which a `Duration` field implies) whose
-/// bucket boundaries all exceed [`SECONDS_BUCKETS_LIMIT`] is refused.
-pub const fn check_seconds_buckets(unit: &str, buckets: &[f64]) -> Result<(), &'static str> {
-    if !eq(unit.as_bytes(), b"s") || buckets.is_empty() {
-        return Ok(());
-    }
-    let mut i = 0;
-    while i < buckets.len() {
-        if buckets[i] <= SECONDS_BUCKETS_LIMIT {
-            return Ok(());
-        }
-        i += 1;
-    }
-    Err(
-        "this histogram records seconds, and every bucket boundary is above 10 s, which looks like milliseconds: write the boundaries in seconds, e.g. [0.05, 0.1, 0.25] for 50, 100 and 250 ms",
-    )
+/// Whether a histogram recorded in `unit` (a `Duration` field implies `"s"`) with these bounds
+/// leaves its intent unsaid: in seconds, bounds starting at [`AMBIGUOUS_FIRST_BOUND`] or more,
+/// and no `long_durations` acknowledgement. Milliseconds written by mistake would put every
+/// sample in the first bucket; long durations are declared as such.
+pub const fn seconds_buckets_ambiguous(unit: &str, buckets: &[f64], long_durations: bool) -> bool {
+    !long_durations
+        && eq(unit.as_bytes(), b"s")
+        && !buckets.is_empty()
+        && buckets[0] >= AMBIGUOUS_FIRST_BOUND
 }
+
+/// The derive's message for [`seconds_buckets_ambiguous`] bounds: both ways out.
+pub const SECONDS_OR_MILLIS: &str = "this histogram records seconds, and its bucket bounds start at 1 or more, which reads as milliseconds as much as seconds: if they are milliseconds, write them as `buckets_ms = [..]` (converted to seconds); if they are seconds (a call or session length), add `long_durations`";
 
 /// A field whose type implies a unit (a `Duration` is always seconds) cannot declare another.
 pub const fn check_implied_unit(declared: &str, implied: Option<&str>) -> Result<(), &'static str> {
@@ -350,9 +348,19 @@ mod tests {
 
     #[test]
     fn seconds_buckets() {
-        assert!(check_seconds_buckets("s", &[50.0, 100.0, 250.0]).is_err());
-        assert!(check_seconds_buckets("s", &[0.05, 100.0]).is_ok());
-        assert!(check_seconds_buckets("ms", &[50.0, 100.0]).is_ok());
-        assert!(check_seconds_buckets("s", &[]).is_ok());
+        let ms = [5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0];
+        let call = [30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0];
+        let workflow = [
+            1.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0,
+        ];
+        for list in [&ms[..], &call, &workflow, &[50.0, 100.0, 250.0]] {
+            assert!(seconds_buckets_ambiguous("s", list, false), "{list:?}");
+            assert!(!seconds_buckets_ambiguous("s", list, true), "{list:?}");
+            assert!(!seconds_buckets_ambiguous("ms", list, false), "{list:?}");
+            assert!(!seconds_buckets_ambiguous("", list, false), "{list:?}");
+        }
+        assert!(!seconds_buckets_ambiguous("s", &[0.05, 100.0], false));
+        assert!(!seconds_buckets_ambiguous("s", &[0.1, 0.2, 409.6], false));
+        assert!(!seconds_buckets_ambiguous("s", &[], false));
     }
 }

@@ -102,6 +102,7 @@ impl Session {
     pub fn run(&mut self, turns: u32, mut on_turn: impl FnMut(u32, &TurnLog<'_>)) {
         let job = Self::job();
         let _in_job = job.enter();
+        let started = self.now;
         self.turns = tracker(self.turns.recorder().clone());
         self.llm = SLOW_LLM;
         self.greeting();
@@ -109,6 +110,12 @@ impl Session {
             self.pipeline_turn(turn, &mut on_turn);
         }
         self.realtime_session(realtime_responses(turns));
+        // The session closes normally (`gen_ai.workflow.duration` under the GenAI opt-in).
+        self.turns.recorder().record(&SessionMetrics {
+            workflow_name: "concierge".into(),
+            duration: self.now - started,
+            error_type: None,
+        });
     }
 
     fn range(&mut self, low: f64, high: f64) -> f64 {
@@ -302,9 +309,11 @@ impl Session {
             };
             let took = self.range(0.02, 0.6);
             let failed = self.rng.f64() < 0.25 || turn == 2;
-            self.turns
-                .recorder()
-                .record(&ToolExecutionMetrics::new(tool, took, failed));
+            self.turns.recorder().record(&ToolExecutionMetrics {
+                tool_type: Some(ToolType::Function),
+                agent_name: Some("concierge".into()),
+                ..ToolExecutionMetrics::new(tool, took, failed)
+            });
         }
 
         // The reply's report, once it has started speaking.

@@ -4,6 +4,7 @@
 
 use agent_metrics::capture::Capture;
 use agent_metrics::job::Job;
+use agent_metrics::schema::GenAiConventions;
 use agent_metrics::{AgentMetric, MetricsRecorder};
 use agent_metrics_test_support::events;
 
@@ -15,9 +16,21 @@ const EVENTS: usize = 10_000;
 
 #[test]
 fn recording_every_type_allocates_nothing() {
+    every_type_allocates_nothing(GenAiConventions::LiveKit);
+}
+
+/// The opt-in's views are built per record from the event (reference counts, no copies).
+#[test]
+fn recording_under_the_gen_ai_opt_in_allocates_nothing() {
+    every_type_allocates_nothing(GenAiConventions::LatestExperimental);
+}
+
+fn every_type_allocates_nothing(conventions: GenAiConventions) {
     let capture = Capture::cumulative();
-    let recorder = MetricsRecorder::new(capture.meter());
-    let turn = events::turn();
+    let recorder = MetricsRecorder::with_conventions(capture.meter(), conventions);
+    let mut turn = events::turn();
+    // Non-streaming STT, so that the opt-in records its operation duration too.
+    turn.stt.duration = 0.4;
     let job = Job::new("RM_alloc", "AJ_alloc").agent_name("concierge");
     turn.record(&recorder);
     {

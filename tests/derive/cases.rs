@@ -66,6 +66,19 @@ fn unit_rules_are_shared_with_instrument_constants() {
             .contains("{request}")
     );
     assert!(rules::check_unit("{request}").is_ok());
-    assert!(rules::check_seconds_buckets("s", &[50.0, 100.0, 250.0]).is_err());
-    assert!(rules::check_seconds_buckets("ms", &[50.0, 100.0, 250.0]).is_ok());
+    assert!(rules::seconds_buckets_ambiguous(
+        "s",
+        &[50.0, 100.0, 250.0],
+        false
+    ));
+    assert!(!rules::seconds_buckets_ambiguous(
+        "s",
+        &[30.0, 60.0, 3600.0],
+        true
+    ));
+    assert!(!rules::seconds_buckets_ambiguous(
+        "ms",
+        &[50.0, 100.0, 250.0],
+        false
+    ));
 }

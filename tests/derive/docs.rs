@@ -5,7 +5,7 @@ use agent_metrics::catalog::Catalog;
 #[test]
 fn metrics_md_matches_the_catalog() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/METRICS.md");
-    let expected = Catalog::schema().docs_markdown();
+    let expected = Catalog::schema_with_opt_ins().docs_markdown();
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::write(path, &expected).unwrap();
     }

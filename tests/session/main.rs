@@ -3,5 +3,6 @@
 
 mod cost;
 mod e2e_otlp;
+mod genai_conventions;
 mod turns;
 mod unreachable;

@@ -199,6 +199,19 @@ struct Entry {
     attributes: Vec<String>,
     #[serde(default)]
     sources: Vec<String>,
+    /// Set on an opt-in's entries: the same name with and without it are two instruments.
+    #[serde(default)]
+    opt_in: Option<String>,
+}
+
+impl Entry {
+    /// The name, and the opt-in after it if any, as the changes name the instrument.
+    fn label(&self) -> String {
+        match &self.opt_in {
+            None => self.name.clone(),
+            Some(opt_in) => format!("{} (opt-in {opt_in})", self.name),
+        }
+    }
 }
 
 impl Catalog {
@@ -223,42 +236,42 @@ impl Diff {
     /// The changes from `old` to `new`, two [`Catalog::to_json`] values.
     pub fn between(old: &Value, new: &Value) -> Result<Diff, DiffError> {
         let (old, new) = (entries(old)?, entries(new)?);
-        let find = |list: &'_ [Entry], name: &str| list.iter().position(|e| e.name == name);
+        // An opt-in's entry is matched only with an entry of the same opt-in.
+        let find = |list: &'_ [Entry], like: &Entry, name: &str| {
+            list.iter()
+                .position(|e| e.name == name && e.opt_in == like.opt_in)
+        };
         let mut changes = Vec::new();
         let mut matched = vec![false; new.len()];
         for o in &old {
             let renamed = || {
                 new.iter().position(|n| {
-                    find(&old, &n.name).is_none() && n.sources.iter().any(|s| o.sources.contains(s))
+                    n.opt_in == o.opt_in
+                        && find(&old, n, &n.name).is_none()
+                        && n.sources.iter().any(|s| o.sources.contains(s))
                 })
             };
-            let Some(i) = find(&new, &o.name).or_else(renamed) else {
-                changes.push(Change::Removed {
-                    name: o.name.clone(),
-                });
+            let Some(i) = find(&new, o, &o.name).or_else(renamed) else {
+                changes.push(Change::Removed { name: o.label() });
                 continue;
             };
             let n = &new[i];
             if matched[i] {
                 // A second old instrument fed by the same field: the first took the new name.
-                changes.push(Change::Removed {
-                    name: o.name.clone(),
-                });
+                changes.push(Change::Removed { name: o.label() });
                 continue;
             }
             matched[i] = true;
             if n.name != o.name {
                 changes.push(Change::Renamed {
-                    from: o.name.clone(),
-                    to: n.name.clone(),
+                    from: o.label(),
+                    to: n.label(),
                 });
             }
             compare(o, n, &mut changes);
         }
         for (n, _) in new.iter().zip(&matched).filter(|(_, m)| !**m) {
-            changes.push(Change::Added {
-                name: n.name.clone(),
-            });
+            changes.push(Change::Added { name: n.label() });
         }
         changes.sort_by_key(|c| !c.is_breaking());
         Ok(Diff { changes })
@@ -308,7 +321,7 @@ fn entries(catalog: &Value) -> Result<Vec<Entry>, DiffError> {
 
 /// The changes of one instrument's definition, under its new name.
 fn compare(o: &Entry, n: &Entry, changes: &mut Vec<Change>) {
-    let name = || n.name.clone();
+    let name = || n.label();
     let pair = |a: &String, b: &String| (a != b).then(|| (a.clone(), b.clone()));
     if let Some((from, to)) = pair(&o.kind, &n.kind) {
         changes.push(Change::KindChanged {
@@ -551,6 +564,46 @@ mod tests {
             diff.changes()[0].instrument(),
             "lk.agents.usage.llm_input_tokens"
         );
+    }
+
+    #[test]
+    fn an_opt_ins_entry_is_an_instrument_of_its_own() {
+        let mut opt_in = latency();
+        opt_in["opt_in"] = json!("gen_ai_latest_experimental");
+        opt_in["buckets"] = json!([1.0, 2.0]);
+        // Added beside the default definition of the same name: additive, and named so.
+        let diff = Diff::between(&json!([latency()]), &json!([latency(), opt_in.clone()]));
+        assert_eq!(
+            lines(&diff.unwrap()),
+            ["additive: lk.agents.turn.e2e_latency (opt-in gen_ai_latest_experimental): added"]
+        );
+        // Once released, it is gated like any other, against its own earlier definition.
+        let mut changed = opt_in.clone();
+        changed["buckets"] = json!([1.0, 3.0]);
+        let diff = Diff::between(&json!([latency(), opt_in]), &json!([latency(), changed]));
+        assert_eq!(
+            lines(&diff.unwrap()),
+            [
+                "breaking: lk.agents.turn.e2e_latency (opt-in gen_ai_latest_experimental): \
+                 buckets changed from [1.0, 2.0] to [1.0, 3.0]"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_schema_with_its_opt_ins_adds_to_the_default_schema() {
+        let released = Catalog::schema().to_json().to_string();
+        let diff = Catalog::schema_with_opt_ins().diff(&released).unwrap();
+        assert!(!diff.is_breaking(), "{diff}");
+        assert!(
+            diff.changes()
+                .iter()
+                .all(|c| matches!(c, Change::Added { name } if name.ends_with("(opt-in gen_ai_latest_experimental)"))),
+            "{diff}"
+        );
+        assert!(diff.to_string().contains(
+            "additive: gen_ai.invoke_agent.duration (opt-in gen_ai_latest_experimental): added"
+        ));
     }
 
     #[test]

@@ -9,12 +9,12 @@ use crate::InstrumentKind;
 
 impl Catalog {
     /// Every instrument as a JSON array: name, kind, value type, unit, description, buckets,
-    /// attribute keys and the fields that feed it.
+    /// attribute keys and the fields that feed it, and `opt_in` on an opt-in's entries.
     pub fn to_json(&self) -> Value {
         self.entries()
             .iter()
             .map(|e| {
-                json!({
+                let mut entry = json!({
                     "name": e.instrument.name,
                     "kind": e.instrument.kind.as_str(),
                     "value_type": e.value_type.as_str(),
@@ -23,7 +23,12 @@ impl Catalog {
                     "buckets": e.instrument.buckets,
                     "attributes": e.attributes,
                     "sources": e.sources.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                })
+                });
+                // Only on an opt-in's entries, so that a default entry reads as it was released.
+                if let Some(opt_in) = e.opt_in {
+                    entry["opt_in"] = json!(opt_in);
+                }
+                entry
             })
             .collect()
     }
@@ -123,7 +128,7 @@ fn panel(e: &CatalogEntry) -> Value {
     };
     json!({
         "type": "timeseries",
-        "title": e.instrument.name,
+        "title": e.label(),
         "description": e.instrument.description,
         "datasource": {"type": "prometheus", "uid": "${datasource}"},
         "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},

@@ -29,6 +29,13 @@ use std::fmt::Write as _;
 use crate::schema::*;
 use crate::{AgentMetric, Instrument, InstrumentDescriptor, InstrumentKind, Source, ValueType};
 
+/// What the docs say about the opt-in's entries.
+const OPT_IN_NOTE: &str = "Instruments marked `gen_ai_latest_experimental` are what \
+     `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental` (or \
+     `TelemetryBuilder::gen_ai_conventions`) emits beside the default ones; one with the name of \
+     a default instrument replaces that definition. A turn ended `cancelled` is reported there as \
+     `interrupted`, the conventions having no `cancelled`.";
+
 /// One instrument and every field that feeds it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CatalogEntry {
@@ -40,9 +47,30 @@ pub struct CatalogEntry {
     pub attributes: &'static [&'static str],
     /// The fields that feed it, in schema order.
     pub sources: Vec<Source>,
+    /// `None` for an instrument emitted by default; the `OTEL_SEMCONV_STABILITY_OPT_IN` entry
+    /// (`gen_ai_latest_experimental`) for one emitted with this definition only under that
+    /// opt-in (see [`GenAiConventions`]).
+    pub opt_in: Option<&'static str>,
 }
 
 impl CatalogEntry {
+    /// Whether two entries define the same instrument: kind, unit, description, buckets, value
+    /// type and attribute keys.
+    pub fn same_definition(&self, other: &CatalogEntry) -> bool {
+        self.instrument == other.instrument
+            && self.value_type == other.value_type
+            && self.attributes == other.attributes
+    }
+
+    /// The instrument name, followed by ` (opt-in <entry>)` for an opt-in's instrument: how the
+    /// docs and the diff tell the two definitions of one name apart.
+    pub fn label(&self) -> String {
+        match self.opt_in {
+            None => self.instrument.name.to_owned(),
+            Some(opt_in) => format!("{} (opt-in {opt_in})", self.instrument.name),
+        }
+    }
+
     /// The series name a Prometheus scrape shows, as the OpenTelemetry Prometheus exporter
     /// translates it (see [`prometheus`]): `lk_agents_turn_e2e_latency_seconds`,
     /// `lk_agents_usage_tts_characters_total`, `acme_frame_size_bytes`. Histograms are queried
@@ -91,9 +119,11 @@ impl Catalog {
         Self::default()
     }
 
-    /// Every instrument of the schema, grouped as the Python framework's table lists them:
-    /// turn histograms, usage counters, connection timing, the event loop, then the GenAI
-    /// conventions' instruments; by name within a group.
+    /// Every instrument of the schema as a default recorder emits it (the GenAI conventions of
+    /// livekit-agents 1.8.9), grouped as the Python framework's table lists them: turn
+    /// histograms, usage counters, connection timing, the event loop, then the GenAI
+    /// conventions' instruments; by name within a group. [`schema_for`](Self::schema_for) and
+    /// [`schema_with_opt_ins`](Self::schema_with_opt_ins) add the GenAI opt-in.
     pub fn schema() -> Self {
         macro_rules! add_all {
             (
@@ -123,6 +153,67 @@ impl Catalog {
         c
     }
 
+    /// What a recorder following `conventions` emits: [`schema`](Self::schema) for the default;
+    /// under [`GenAiConventions::LatestExperimental`], the instruments it redefines replaced by
+    /// their new definitions and the ones it adds appended, each marked with its
+    /// [`opt_in`](CatalogEntry::opt_in).
+    ///
+    /// ```
+    /// use agent_metrics_core::{catalog::Catalog, schema::GenAiConventions};
+    /// let latest = Catalog::schema_for(GenAiConventions::LatestExperimental);
+    /// let workflow = latest.entries().iter().find(|e| e.instrument.name == "gen_ai.workflow.duration");
+    /// assert_eq!(workflow.unwrap().opt_in, Some("gen_ai_latest_experimental"));
+    /// assert_eq!(Catalog::schema_for(GenAiConventions::LiveKit).entries(), Catalog::schema().entries());
+    /// ```
+    pub fn schema_for(conventions: GenAiConventions) -> Self {
+        let mut c = Self::schema();
+        if let Some(opt_in) = conventions.opt_in() {
+            c.add_opt_in(opt_in, true);
+        }
+        c
+    }
+
+    /// Both modes: every instrument of [`schema`](Self::schema), then those of the
+    /// `gen_ai_latest_experimental` opt-in that differ from them, marked with their
+    /// [`opt_in`](CatalogEntry::opt_in). `docs/METRICS.md` and the `catalog` example show this
+    /// one, so that [`diff`](Self::diff) tells the opt-in's instruments as additions.
+    pub fn schema_with_opt_ins() -> Self {
+        let mut c = Self::schema();
+        c.add_opt_in(GenAiConventions::LATEST_EXPERIMENTAL, false);
+        c
+    }
+
+    /// Adds the opt-in's instruments. One the default also feeds with the same definition
+    /// keeps the default's fields too (they still feed it under the opt-in); with `replace`,
+    /// the default entry of a name the opt-in redefines gives way.
+    fn add_opt_in(&mut self, opt_in: &'static str, replace: bool) {
+        let mut views = Catalog::new();
+        visit_latest_instruments(&mut |d| views.insert(d));
+        for mut e in views.entries {
+            e.opt_in = Some(opt_in);
+            let default = self
+                .entries
+                .iter()
+                .position(|d| d.opt_in.is_none() && d.instrument.name == e.instrument.name);
+            match default {
+                Some(i) if self.entries[i].same_definition(&e) => {
+                    let mut sources = self.entries[i].sources.clone();
+                    sources.append(&mut e.sources);
+                    e.sources = sources;
+                    if replace {
+                        self.entries[i] = e;
+                    } else {
+                        self.entries.push(e);
+                    }
+                }
+                Some(i) if replace => self.entries[i] = e,
+                _ => self.entries.push(e),
+            }
+        }
+        self.conflicts.append(&mut views.conflicts);
+        self.note(OPT_IN_NOTE);
+    }
+
     /// Adds the instruments of `T` (a plugin's own metric type, say).
     pub fn add<T: AgentMetric>(&mut self) -> &mut Self {
         T::visit_instruments(&mut |d| self.insert(d));
@@ -133,7 +224,7 @@ impl Catalog {
         match self
             .entries
             .iter_mut()
-            .find(|e| e.instrument.name == d.name())
+            .find(|e| e.opt_in.is_none() && e.instrument.name == d.name())
         {
             Some(e) => {
                 let same = e.instrument == d.instrument
@@ -155,6 +246,7 @@ impl Catalog {
                 value_type: d.value_type,
                 attributes: d.attributes,
                 sources: vec![d.source],
+                opt_in: None,
             }),
         }
     }
@@ -177,9 +269,10 @@ impl Catalog {
         for e in &self.entries {
             let attrs: Vec<String> = e.attributes.iter().map(|k| format!("`{k}`")).collect();
             let sources: Vec<String> = e.sources.iter().map(|s| format!("`{s}`")).collect();
+            let opt_in = opt_in_note(e);
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} | {} | {} | {} |",
+                "| `{}`{opt_in} | {} | {} | {} | {} | {} | {} |",
                 e.instrument.name,
                 e.instrument.kind,
                 e.value_type,
@@ -197,7 +290,7 @@ impl Catalog {
     }
 
     /// A reference page for this catalog, titled "Metrics": see [`docs_page`](Self::docs_page).
-    /// `docs/METRICS.md` is `Catalog::schema().docs_markdown()`.
+    /// `docs/METRICS.md` is `Catalog::schema_with_opt_ins().docs_markdown()`.
     pub fn docs_markdown(&self) -> String {
         self.docs_page("Metrics", "")
     }
@@ -234,13 +327,13 @@ impl Catalog {
         out.push_str("\n## Histogram buckets\n\n");
         out.push_str(&self.buckets_markdown());
         out.push_str("\n## Prometheus names\n\n| instrument | Prometheus series |\n|---|---|\n");
-        for e in &self.entries {
-            let _ = writeln!(
-                out,
-                "| `{}` | `{}` |",
-                e.instrument.name,
-                e.prometheus_name()
-            );
+        // An opt-in's redefinition has the default's series name.
+        for (i, e) in self.entries.iter().enumerate() {
+            let name = e.instrument.name;
+            if self.entries[..i].iter().any(|p| p.instrument.name == name) {
+                continue;
+            }
+            let _ = writeln!(out, "| `{name}` | `{}` |", e.prometheus_name());
         }
         out
     }
@@ -271,7 +364,12 @@ impl Catalog {
                 (unit, None) => writeln!(out, "### `{unit}`\n"),
             };
             for e in histograms.iter().filter(|e| e.instrument.unit == unit) {
-                let _ = writeln!(out, "- `{}`: {:?}", e.instrument.name, e.instrument.buckets);
+                let opt_in = opt_in_note(e);
+                let _ = writeln!(
+                    out,
+                    "- `{}`{opt_in}: {:?}",
+                    e.instrument.name, e.instrument.buckets
+                );
             }
             out.push('\n');
         }
@@ -288,4 +386,12 @@ impl Catalog {
         self.notes.push(sentence);
         self
     }
+}
+
+/// ` (opt-in `gen_ai_latest_experimental`)` after an opt-in's instrument in the docs; nothing
+/// for a default one.
+fn opt_in_note(e: &CatalogEntry) -> String {
+    e.opt_in
+        .map(|o| format!(" (opt-in `{o}`)"))
+        .unwrap_or_default()
 }

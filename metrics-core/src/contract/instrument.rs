@@ -69,8 +69,9 @@ impl fmt::Display for ValueType {
 /// types feed as `const` items and names them from the fields (`histogram = CONNECTION_ACQUIRE_TIME`).
 /// Every builder method checks its input while the constant is evaluated, with the same rules as
 /// the derive (OpenTelemetry's name syntax, UCUM units of at most 63 ASCII characters, finite
-/// strictly increasing buckets, no seconds histogram whose boundaries are all above 10, which
-/// would be milliseconds), so a mistake fails the build.
+/// strictly increasing buckets, no seconds histogram whose bounds start at 1 or more unless
+/// declared with [`long_duration_buckets`](Self::long_duration_buckets): such bounds read as
+/// milliseconds as much as seconds), so a mistake fails the build.
 ///
 /// ```
 /// use agent_metrics_core::Instrument;
@@ -94,6 +95,9 @@ pub struct Instrument {
     pub buckets: &'static [f64],
     /// The most distinct attribute sets kept per collection; `None` means the SDK default (2000).
     pub cardinality_limit: Option<usize>,
+    /// The buckets were declared with [`long_duration_buckets`](Self::long_duration_buckets):
+    /// seconds bounds from 1 s up are meant (a call or session length), not milliseconds.
+    pub long_durations: bool,
 }
 
 impl Instrument {
@@ -108,6 +112,7 @@ impl Instrument {
             description: "",
             buckets: &[],
             cardinality_limit: None,
+            long_durations: false,
         }
     }
 
@@ -137,8 +142,8 @@ impl Instrument {
             panic!("{}", why);
         }
         // Whichever of `unit` and `buckets` comes last sees both.
-        if let Err(why) = crate::rules::check_seconds_buckets(unit, self.buckets) {
-            panic!("{}", why);
+        if crate::rules::seconds_buckets_ambiguous(unit, self.buckets, self.long_durations) {
+            panic!("{}", SECONDS_OR_MILLIS);
         }
         self.unit = unit;
         self
@@ -150,7 +155,10 @@ impl Instrument {
         self
     }
 
-    /// Sets the histogram bucket boundaries.
+    /// Sets the histogram bucket boundaries. In seconds, bounds that start at 1 or more read as
+    /// milliseconds as much as seconds, and are refused: write milliseconds in seconds (5 ms is
+    /// `0.005`), or declare long durations with
+    /// [`long_duration_buckets`](Self::long_duration_buckets).
     pub const fn buckets(mut self, buckets: &'static [f64]) -> Self {
         if !matches!(self.kind, InstrumentKind::Histogram) {
             panic!("bucket boundaries apply to histograms only");
@@ -158,11 +166,27 @@ impl Instrument {
         if let Err((_, why)) = crate::rules::check_buckets(buckets) {
             panic!("{}", why);
         }
-        if let Err(why) = crate::rules::check_seconds_buckets(self.unit, buckets) {
-            panic!("{}", why);
+        if crate::rules::seconds_buckets_ambiguous(self.unit, buckets, self.long_durations) {
+            panic!("{}", SECONDS_OR_MILLIS);
         }
         self.buckets = buckets;
         self
+    }
+
+    /// Sets bucket boundaries in seconds that start at 1 s or more, on purpose: a call, session
+    /// or workflow length, where [`buckets`](Self::buckets) would refuse them as possible
+    /// milliseconds.
+    ///
+    /// ```
+    /// use agent_metrics_core::Instrument;
+    /// const SESSION: Instrument = Instrument::histogram("acme.session.duration")
+    ///     .unit("s")
+    ///     .long_duration_buckets(&[30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0]);
+    /// assert!(SESSION.long_durations);
+    /// ```
+    pub const fn long_duration_buckets(mut self, buckets: &'static [f64]) -> Self {
+        self.long_durations = true;
+        self.buckets(buckets)
     }
 
     /// Caps the distinct attribute sets kept per collection; the rest go to the
@@ -185,6 +209,9 @@ impl Instrument {
         self
     }
 }
+
+/// Why [`Instrument::buckets`] refuses seconds bounds that start at 1 or more.
+const SECONDS_OR_MILLIS: &str = "this histogram records seconds, and its bucket bounds start at 1 or more, which reads as milliseconds as much as seconds: if they are milliseconds, write them in seconds (5 ms is 0.005); if they are seconds (a call or session length), declare them with `.long_duration_buckets(..)`";
 
 const fn kind_mismatch(expected: InstrumentKind) -> &'static str {
     match expected {

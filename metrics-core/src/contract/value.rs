@@ -157,14 +157,67 @@ pub const fn check_field_unit(declared: &'static str, implied: Option<&'static s
 }
 
 /// Fails the build when a histogram recorded in seconds (declared, or implied by a `Duration`
-/// field) has every bucket boundary above 10, which is milliseconds written by mistake:
-/// `Instrument::buckets` cannot see a unit that only the field's type implies.
+/// field) has bounds that start at 1 or more with no `long_durations`: the check of bounds the
+/// derive cannot read (a constant's), whose type only the compiler knows.
 #[doc(hidden)]
-pub const fn check_seconds_buckets(unit: &'static str, buckets: &'static [f64]) {
-    if let Err(why) = crate::rules::check_seconds_buckets(unit, buckets) {
-        panic!("{}", why);
+pub const fn check_seconds_buckets(
+    unit: &'static str,
+    buckets: &'static [f64],
+    long_durations: bool,
+) {
+    if crate::rules::seconds_buckets_ambiguous(unit, buckets, long_durations) {
+        panic!("{}", crate::rules::SECONDS_OR_MILLIS);
     }
 }
+
+/// Field types that may declare a unit other than seconds: every number type. Not `Duration`,
+/// which is always recorded as seconds: `#[metric(histogram = "x", unit = "ms")]` on a `Duration`
+/// field fails on its `unit` with this trait's message.
+#[diagnostic::on_unimplemented(
+    message = "a Duration is always recorded as seconds: remove `unit` (it is \"s\"), or store the value as a number in the unit you want",
+    label = "a `{Self}` cannot be recorded in this unit"
+)]
+pub trait AnyUnit: MetricValue {
+    /// Names the trait in a check the derive generates.
+    #[doc(hidden)]
+    const ANY_UNIT: () = ();
+}
+
+/// Field types whose histogram bounds are taken as written: every number type. Not `Duration`,
+/// which is recorded in seconds, so that bounds starting at 1 or more (milliseconds or seconds?)
+/// fail on its `buckets` with this trait's message unless written `buckets_ms = [..]` or
+/// acknowledged with `long_durations`.
+#[diagnostic::on_unimplemented(
+    message = "a `{Self}` is recorded in seconds, and these bucket bounds start at 1 or more, which reads as milliseconds as much as seconds",
+    label = "milliseconds or seconds?",
+    note = "if they are milliseconds, write them as `buckets_ms = [..]` (converted to seconds); if they are seconds (a call or session length), add `long_durations`"
+)]
+pub trait AnyBounds: MetricValue {
+    /// Names the trait in a check the derive generates.
+    #[doc(hidden)]
+    const ANY_BOUNDS: () = ();
+}
+
+// The traits' messages say what to write; a list of the types that have them would not.
+macro_rules! unitless {
+    ($($ty:ty),*) => {$(
+        #[diagnostic::do_not_recommend]
+        impl AnyUnit for $ty {}
+        #[diagnostic::do_not_recommend]
+        impl AnyBounds for $ty {}
+    )*};
+}
+
+unitless!(u64, u32, u16, u8, usize, i64, i32, i16, i8, f64, f32);
+
+#[diagnostic::do_not_recommend]
+impl<T: AnyUnit> AnyUnit for Option<T> {}
+#[diagnostic::do_not_recommend]
+impl<T: AnyBounds> AnyBounds for Option<T> {}
+#[diagnostic::do_not_recommend]
+impl<T: AnyUnit + ?Sized> AnyUnit for &T {}
+#[diagnostic::do_not_recommend]
+impl<T: AnyBounds + ?Sized> AnyBounds for &T {}
 
 /// Numbers a counter can take.
 #[diagnostic::on_unimplemented(

@@ -15,6 +15,7 @@ use super::secret::{Secret, redact_url};
 use super::settings::Protocol;
 use crate::catalog::Catalog;
 use crate::contract::metric::AgentMetric;
+use crate::schema::GenAiConventions;
 
 /// `service.name` unless the caller or `OTEL_SERVICE_NAME` says otherwise.
 pub const DEFAULT_SERVICE_NAME: &str = "livekit-agents";
@@ -95,6 +96,7 @@ pub struct TelemetryBuilder {
     pub(super) retry: Option<RetryPolicy>,
     /// Plugin types whose declared cardinality limits apply, next to the schema's.
     pub(super) metric_types: Vec<fn(&mut Catalog)>,
+    pub(super) gen_ai_conventions: Option<GenAiConventions>,
 }
 
 #[derive(Clone)]
@@ -126,6 +128,7 @@ impl TelemetryBuilder {
             disabled: false,
             retry: None,
             metric_types: Vec::new(),
+            gen_ai_conventions: None,
         }
     }
 
@@ -204,9 +207,34 @@ impl TelemetryBuilder {
         self
     }
 
-    /// The schema and the declared plugin types.
-    pub(super) fn catalog(&self) -> Catalog {
-        let mut catalog = Catalog::schema();
+    /// The GenAI conventions the recorder follows ([`Telemetry::recorder`](super::Telemetry::recorder));
+    /// overrides `OTEL_SEMCONV_STABILITY_OPT_IN`, whose entry `gen_ai_latest_experimental`
+    /// selects [`GenAiConventions::LatestExperimental`]. The default is livekit-agents 1.8.9's.
+    ///
+    /// ```
+    /// use agent_metrics_core::export::{Env, Telemetry};
+    /// use agent_metrics_core::schema::GenAiConventions;
+    ///
+    /// let env = Env::from_pairs([("OTEL_SEMCONV_STABILITY_OPT_IN", "http,gen_ai_latest_experimental")]);
+    /// let telemetry = Telemetry::builder().env(env.clone()).build()?;
+    /// assert_eq!(telemetry.gen_ai_conventions(), GenAiConventions::LatestExperimental);
+    /// assert_eq!(telemetry.recorder().conventions(), GenAiConventions::LatestExperimental);
+    ///
+    /// let telemetry = Telemetry::builder()
+    ///     .env(env)
+    ///     .gen_ai_conventions(GenAiConventions::LiveKit)
+    ///     .build()?;
+    /// assert_eq!(telemetry.recorder().conventions(), GenAiConventions::LiveKit);
+    /// # Ok::<(), agent_metrics_core::export::ExportError>(())
+    /// ```
+    pub fn gen_ai_conventions(mut self, conventions: GenAiConventions) -> Self {
+        self.gen_ai_conventions = Some(conventions);
+        self
+    }
+
+    /// The schema under `conventions` and the declared plugin types.
+    pub(super) fn catalog(&self, conventions: GenAiConventions) -> Catalog {
+        let mut catalog = Catalog::schema_for(conventions);
         for add in &self.metric_types {
             add(&mut catalog);
         }
@@ -321,6 +349,7 @@ impl fmt::Debug for TelemetryBuilder {
             .field("disabled", &self.disabled)
             .field("retry", &self.retry)
             .field("metric_types", &self.metric_types.len())
+            .field("gen_ai_conventions", &self.gen_ai_conventions)
             .finish()
     }
 }

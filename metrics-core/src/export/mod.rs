@@ -114,7 +114,9 @@ pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use settings::{Mode, Protocol, PushSettings};
 
+use crate::MetricsRecorder;
 use crate::capture::{Capture, scoped_meter};
+use crate::schema::GenAiConventions;
 
 /// How long dropping an un-shut-down [`Telemetry`] waits for its final export.
 pub const DROP_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -148,6 +150,7 @@ pub struct Telemetry {
 struct Inner {
     meter: Meter,
     mode: Mode,
+    conventions: GenAiConventions,
     /// A provider we built, so ours to flush and shut down; `None` for user-provided and disabled.
     provider: Option<SdkMeterProvider>,
     /// The Prometheus reader's own provider, next to `provider` (see `pull`).
@@ -168,6 +171,7 @@ struct Inner {
 #[derive(Default)]
 pub(crate) struct Parts {
     meter: Option<Meter>,
+    conventions: GenAiConventions,
     provider: Option<SdkMeterProvider>,
     pull: Option<SdkMeterProvider>,
     capture: Option<Capture>,
@@ -221,6 +225,7 @@ impl Telemetry {
             inner: Arc::new(Inner {
                 meter,
                 mode,
+                conventions: parts.conventions,
                 provider: parts.provider,
                 pull: parts.pull,
                 capture: parts.capture,
@@ -238,6 +243,20 @@ impl Telemetry {
     /// The meter to build instruments from; its scope is `livekit-agents`.
     pub fn meter(&self) -> &Meter {
         &self.inner.meter
+    }
+
+    /// The GenAI conventions the recorder follows: the builder's
+    /// [`gen_ai_conventions`](TelemetryBuilder::gen_ai_conventions), else
+    /// `OTEL_SEMCONV_STABILITY_OPT_IN`, else livekit-agents 1.8.9's. A telemetry made
+    /// [`from_meter`](Self::from_meter) or [`from_provider`](Self::from_provider) has the default.
+    pub fn gen_ai_conventions(&self) -> GenAiConventions {
+        self.inner.conventions
+    }
+
+    /// A recorder of every schema event on [`meter`](Self::meter), following
+    /// [`gen_ai_conventions`](Self::gen_ai_conventions). Build it once and clone it.
+    pub fn recorder(&self) -> MetricsRecorder {
+        MetricsRecorder::with_conventions(self.meter(), self.gen_ai_conventions())
     }
 
     /// What this telemetry does with what is recorded.

@@ -43,15 +43,22 @@ impl TelemetryBuilder {
             }
         }
         let push = self.push_target(&env)?;
+        let conventions = self
+            .gen_ai_conventions
+            .or(env.gen_ai_conventions)
+            .unwrap_or_default();
         let new_provider = || {
             let provider = SdkMeterProvider::builder().with_resource(self.resource(&env));
-            match crate::cardinality::view(&self.catalog()) {
+            match crate::cardinality::view(&self.catalog(conventions)) {
                 Some(view) => provider.with_view(view),
                 None => provider,
             }
         };
         let mut provider = new_provider();
-        let mut parts = Parts::default();
+        let mut parts = Parts {
+            conventions,
+            ..Parts::default()
+        };
         let mode = match push {
             Some((cloud, config)) => {
                 let settings = config.settings.clone();

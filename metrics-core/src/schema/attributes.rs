@@ -208,3 +208,18 @@ pub enum BudgetScope {
     /// The rolling p95 over the job's last turns exceeded the threshold.
     RollingP95,
 }
+
+/// `gen_ai.tool.type`: what kind of tool ran (the GenAI conventions' values). Labels
+/// `gen_ai.execute_tool.duration` under the `gen_ai_latest_experimental` opt-in only.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, AttributeValue)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum ToolType {
+    /// A function the agent's code defines and runs (a function tool).
+    #[default]
+    Function,
+    /// A tool run by an agent-side extension, e.g. an MCP server.
+    Extension,
+    /// A tool that reads a data store (retrieval).
+    Datastore,
+}

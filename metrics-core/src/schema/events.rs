@@ -514,6 +514,16 @@ pub struct ToolExecutionMetrics {
     #[metric(default)]
     #[cfg_attr(feature = "serde", serde(default))]
     pub error_type: Option<ToolErrorType>,
+    /// What kind of tool it is: `gen_ai.tool.type` under the `gen_ai_latest_experimental`
+    /// opt-in (see [`GenAiConventions`](super::GenAiConventions)); livekit-agents 1.8.9 does not
+    /// label it. `None` leaves the attribute out.
+    #[metric(default)]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub tool_type: Option<ToolType>,
+    /// The agent that called the tool: `gen_ai.agent.name` under the opt-in.
+    #[metric(default)]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub agent_name: Option<ModelId>,
 }
 
 /// One agent turn (one speech), whatever the number of LLM steps and tool rounds it took.
@@ -545,6 +555,30 @@ pub struct AgentInvocationMetrics {
     #[metric(default)]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "std::ops::Not::not"))]
     pub interrupted_user: bool,
+    /// Why the turn failed, a low-cardinality class (an exception type, `timeout`): `error.type`
+    /// under the `gen_ai_latest_experimental` opt-in; livekit-agents 1.8.9 does not label it.
+    #[metric(default)]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub error_type: Option<ModelId>,
+}
+
+/// One agent session, from its start until it closed: `gen_ai.workflow.duration` under the
+/// `gen_ai_latest_experimental` opt-in (see [`GenAiConventions`](super::GenAiConventions)).
+/// livekit-agents 1.8.9 has no session metric, so by default it feeds no instrument.
+#[derive(Clone, Default, PartialEq, AgentMetric)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(default))]
+pub struct SessionMetrics {
+    /// The session's name, low cardinality (the agent's name, not a room or job id):
+    /// `gen_ai.workflow.name`.
+    pub workflow_name: ModelId,
+    /// Start until close, seconds.
+    pub duration: f64,
+    /// Why the session failed, a low-cardinality class: `error.type`. `None` for a session that
+    /// closed normally.
+    #[metric(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub error_type: Option<ModelId>,
 }
 
 /// One stall of the async runtime: a time during which it could not run its timers.

@@ -33,6 +33,7 @@ macro_rules! with_event_types {
                 turn_skipped: TurnBreakdownSkipped,
                 turn_outcome: TurnOutcome,
                 budget_exceeded: BudgetExceeded,
+                session: SessionMetrics,
             }
         }
     };

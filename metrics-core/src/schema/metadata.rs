@@ -99,6 +99,8 @@ impl ToolExecutionMetrics {
             tool_name: tool_name.into(),
             duration,
             error_type: is_error.then_some(ToolErrorType::ToolError),
+            tool_type: None,
+            agent_name: None,
         }
     }
 }

@@ -9,6 +9,9 @@
 //!   [`MetricsRecorder`](crate::MetricsRecorder) and the catalog are generated from it.
 //! - `json.rs` holds what the Python framework's JSON shape needs beyond serde's derives,
 //!   `metadata.rs` the constructors, non-zero defaults and the GenAI view of [`Metadata`].
+//! - `conventions.rs` is the choice of GenAI conventions ([`GenAiConventions`]); `latest.rs` the
+//!   `gen_ai_latest_experimental` opt-in's half of the table: a view of each event it reads,
+//!   with the current conventions' instruments, recorded beside (or instead of) the event's own.
 //! - [`genai`], [`usage`], [`cost`] and [`connection`] are the helpers plugins and sessions use.
 //!
 //! # Building an event
@@ -46,12 +49,14 @@
 
 mod attributes;
 pub mod connection;
+mod conventions;
 pub mod cost;
 mod events;
 pub mod genai;
 mod instruments;
 #[cfg(feature = "serde")]
 mod json;
+mod latest;
 mod list;
 mod metadata;
 pub(crate) mod recorder;
@@ -60,8 +65,10 @@ mod turn;
 pub mod usage;
 
 pub use attributes::*;
+pub use conventions::GenAiConventions;
 pub use events::*;
 pub use instruments::*;
+pub(crate) use latest::visit_instruments as visit_latest_instruments;
 pub use list::AgentMetrics;
 pub(crate) use list::with_event_types;
 pub use metadata::GenAiModel;

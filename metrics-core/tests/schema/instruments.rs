@@ -301,7 +301,8 @@ fn every_grafana_panel_is_promql_over_the_scraped_names() {
     use agent_metrics_core::catalog::panel_queries;
     use agent_metrics_test_support::promtool;
 
-    let catalog = Catalog::schema();
+    // Both GenAI modes: the opt-in's panels too.
+    let catalog = Catalog::schema_with_opt_ins();
     let queries = panel_queries(&catalog.grafana_dashboard());
     let histograms = catalog
         .entries()

@@ -6,6 +6,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::ast::{AttrSources, BucketValues, Container, Def, Field, Measure, Role};
+use crate::rules;
 
 /// One thing a struct records: a measurement (a field may make several) or a nested field.
 pub(super) struct Measurement<'a> {
@@ -133,18 +134,28 @@ pub(super) fn member(
                 [spec.handle, spec.bound, spec.number_trait, spec.record]
                     .map(|name| format_ident!("{}", name));
             let build = format_ident!("build_{}", spec.keyword.0);
+            // Proves once, on the type, that the instrument takes this number (an `i64` is no
+            // counter's); the handle, the bound instrument and the cache cell go through it.
+            let kind_proof = format_ident!("__K_{}", name);
+            out.consts.push(quote_spanned! {span=>
+                const #kind_proof: __p::bool = {
+                    let _ = <__p::NumberOf<{ #proof }> as __p::#builder>::#build;
+                    true
+                };
+            });
             let value = format_ident!("__v_{}", name);
             let (skip_zero, skip_negative) = (measure.skip_zero, measure.skip_negative);
             let number = quote_spanned!(span=> <#value_ty as __p::MetricValue>::number(&self.#f));
             let read = quote!(__p::measure(#number, &#instrument, #skip_zero, #skip_negative));
-            let number_type = quote_spanned!(span=> __p::NumberOf<{ #proof }>);
+            let number_type =
+                quote_spanned!(span=> __p::Checked<{ #kind_proof }, __p::NumberOf<{ #proof }>>);
             Member {
                 name: name.clone(),
-                handle_field: quote!(#name: __p::#handle_ty<__p::NumberOf<{ #proof }>>),
+                handle_field: quote!(#name: __p::#handle_ty<#number_type>),
                 handle_init: quote! {
                     #name: <#number_type as __p::#builder>::#build(meter, #instrument_ref)
                 },
-                bound_field: quote!(#name: __p::#bound_ty<__p::NumberOf<{ #proof }>>),
+                bound_field: quote!(#name: __p::#bound_ty<#number_type>),
                 bound_init: quote!(__p::#bound_ty::bind(&handles.#name, __attrs)),
                 value: Some((value.clone(), quote!(let #value = #read;))),
                 write: quote! {
@@ -190,12 +201,14 @@ pub(super) fn member(
     }
 }
 
-/// The instrument definition of one measurement, with the unit its field type implies, and two
-/// checks of rules that depend on the field's type. They are constant evaluations, so they hold
-/// however the type is spelled (an alias, a qualified path, a re-export): a type that implies a
-/// unit (`Duration`: seconds) takes no other, and a histogram in seconds has bounds in seconds.
-/// Each check is spanned on the token a user would change, and is a constant nothing else uses,
-/// so that its failure is one error with no notes about the constants built on it.
+/// The instrument definition of one measurement, with the unit its field type implies, and the
+/// checks of rules that depend on the field's type, which hold however the type is spelled (an
+/// alias, a qualified path, a re-export): a type that implies a unit (`Duration`: seconds) takes
+/// no other, and a histogram in seconds states the intent of bounds that start at 1 or more.
+/// Where the derive reads the unit and the bounds (an inline definition with a list), a check is
+/// a trait the field's type must have (`AnyUnit`, `AnyBounds`), spanned on the token a user
+/// would change, so that a mistake is one error in the trait's words; where it cannot (a shared
+/// instrument, a constant's bounds), it is a constant evaluation, spanned the same way.
 fn instrument_const(name: &syn::Ident, value_ty: &TokenStream, m: &Measure) -> TokenStream {
     let spec = m.kind.spec();
     let def_span = match &m.def {
@@ -206,49 +219,102 @@ fn instrument_const(name: &syn::Ident, value_ty: &TokenStream, m: &Measure) -> T
         BucketValues::Literal(values, _) => quote!(&[#(#values),*]),
         BucketValues::Path(path) => quote!(#path),
     });
-    let (base, declared_unit, buckets) = match &m.def {
+    let millis = m.buckets.as_ref().is_some_and(|b| b.millis);
+    // Bounds whose intent is stated are set past the seconds check.
+    let long = m.long_durations.is_some() || millis;
+    let implied = quote!(<#value_ty as __p::MetricValue>::UNIT);
+    let buckets_span = m.buckets.as_ref().map_or(def_span, |b| b.span);
+    let (base, checks) = match &m.def {
         Def::Inline(lit) => {
             let ctor = format_ident!("{}", spec.keyword.0);
-            let unit = m.unit.as_ref().map(|u| quote!(.unit(#u)));
+            // `buckets_ms` are converted to seconds, so the histogram records seconds.
+            let unit = match (&m.unit, millis) {
+                (Some(u), _) => Some(quote!(.unit(#u))),
+                (None, true) => Some(quote!(.unit("s"))),
+                (None, false) => None,
+            };
             let description = m
                 .description
                 .as_ref()
                 .map(|d| d.value())
                 .or_else(|| m.doc.clone())
                 .map(|d| quote!(.description(#d)));
-            let with_buckets = bucket_list.as_ref().map(|b| quote!(.buckets(#b)));
+            let with_buckets = bucket_list.as_ref().map(|b| match long {
+                true => quote!(.long_duration_buckets(#b)),
+                false => quote!(.buckets(#b)),
+            });
             let limit = m
                 .cardinality_limit
                 .as_ref()
                 .map(|l| quote!(.cardinality_limit(#l)));
             let base = quote!(__p::Instrument::#ctor(#lit) #unit #description #with_buckets #limit);
-            let declared = m.unit.as_ref().map_or(quote!(""), |u| quote!(#u));
-            // A literal list is written again; a constant's is read from the instrument, so
-            // that a constant of the wrong type is reported once, there.
-            let buckets = match m.buckets.as_ref().map(|b| &b.values) {
-                Some(BucketValues::Path(_)) => quote!(#name.buckets),
-                _ => bucket_list.unwrap_or_else(|| quote!(&[])),
-            };
-            (base, declared, buckets)
+            let mut checks = Vec::new();
+            if let Some(u) = m.unit.as_ref().filter(|u| u.value() != "s") {
+                checks.push(type_check(
+                    name,
+                    "U",
+                    u.span(),
+                    value_ty,
+                    quote!(AnyUnit > ::ANY_UNIT),
+                ));
+            }
+            match m.buckets.as_ref().map(|b| &b.values) {
+                // With no declared unit, only the field's type can say the bounds are seconds.
+                Some(BucketValues::Literal(values, _))
+                    if m.unit.is_none() && rules::seconds_buckets_ambiguous("s", values, long) =>
+                {
+                    checks.push(type_check(
+                        name,
+                        "B",
+                        buckets_span,
+                        value_ty,
+                        quote!(AnyBounds > ::ANY_BOUNDS),
+                    ));
+                }
+                Some(BucketValues::Path(_)) => {
+                    let declared = m.unit.as_ref().map_or(quote!(""), |u| quote!(#u));
+                    checks.push(quote_spanned!(buckets_span=> __p::check_seconds_buckets(
+                        __p::unit_or(#declared, #implied), #name.buckets, #long)));
+                }
+                _ => {}
+            }
+            (base, checks)
         }
         Def::Shared(path) => {
             let variant = format_ident!("{}", spec.variant);
             let base = quote_spanned!(def_span=> #path.expect_kind(__p::InstrumentKind::#variant));
-            (base, quote!(#path.unit), quote!(#path.buckets))
+            let checks = vec![
+                quote_spanned!(def_span=> __p::check_field_unit(#path.unit, #implied)),
+                quote_spanned!(def_span=> __p::check_seconds_buckets(
+                    __p::unit_or(#path.unit, #implied), #path.buckets, #path.long_durations)),
+            ];
+            (base, checks)
         }
     };
-    let unit_span = m.unit.as_ref().map_or(def_span, |u| u.span());
-    let buckets_span = m.buckets.as_ref().map_or(def_span, |b| b.span);
-    let implied = quote!(<#value_ty as __p::MetricValue>::UNIT);
-    let unit_check = quote_spanned!(unit_span=> __p::check_field_unit(#declared_unit, #implied));
-    let buckets_check = quote_spanned!(buckets_span=>
-        __p::check_seconds_buckets(__p::unit_or(#declared_unit, #implied), #buckets));
     quote! {
         const #name: __p::Instrument = {
             let i = #base;
             __p::Instrument { unit: __p::unit_or(i.unit, #implied), ..i }
         };
-        const _: () = #unit_check;
-        const _: () = #buckets_check;
+        #(const _: () = #checks;)*
     }
+}
+
+/// `<field type as Trait>::ITEM` (`item` is `Trait>::ITEM`) with the field's type named by an
+/// alias spanned on `span`, so
+/// that the compiler's error points at the token the user would change (`unit`, `buckets`),
+/// not at the type.
+fn type_check(
+    name: &syn::Ident,
+    what: &str,
+    span: proc_macro2::Span,
+    value_ty: &TokenStream,
+    item: TokenStream,
+) -> TokenStream {
+    let mut alias = format_ident!("__{}_{}", what, name);
+    alias.set_span(span);
+    quote!({
+        type #alias = #value_ty;
+        <#alias as __p::#item
+    })
 }

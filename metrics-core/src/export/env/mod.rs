@@ -15,6 +15,7 @@ use super::error::ExportError;
 use super::parse::{self, Show};
 use super::secret::{Secret, redact_url};
 use super::settings::Protocol;
+use crate::schema::GenAiConventions;
 
 /// Where settings are read from: the process environment, a map, or a closure.
 ///
@@ -113,6 +114,8 @@ pub(crate) struct EnvSettings {
     pub gzip: Option<bool>,
     pub resource: Vec<(String, String)>,
     pub service_name: Option<String>,
+    /// `OTEL_SEMCONV_STABILITY_OPT_IN`; `None` when unset.
+    pub gen_ai_conventions: Option<GenAiConventions>,
     pub livekit: LiveKitEnv,
 }
 
@@ -144,6 +147,7 @@ pub(crate) const EXPORT_TIMEOUT: &str = "OTEL_METRIC_EXPORT_TIMEOUT";
 pub(crate) const RESOURCE_ATTRIBUTES: &str = "OTEL_RESOURCE_ATTRIBUTES";
 pub(crate) const SERVICE_NAME: &str = "OTEL_SERVICE_NAME";
 pub(crate) const SDK_DISABLED: &str = "OTEL_SDK_DISABLED";
+pub(crate) const SEMCONV_OPT_IN: &str = GenAiConventions::ENV;
 
 /// The base URL the specification gives OTLP/HTTP (`http://localhost:4318`).
 pub(crate) const DEFAULT_HTTP_ENDPOINT: &str = "http://localhost:4318";
@@ -241,6 +245,11 @@ impl EnvSettings {
             resource: pick(env, &[RESOURCE_ATTRIBUTES], Show::Hidden, parse::pairs)
                 .unwrap_or_default(),
             service_name: env.get(SERVICE_NAME),
+            // A list naming other conventions is not unusable (those entries are for other
+            // instrumentations): no warning, the GenAI default applies.
+            gen_ai_conventions: env
+                .get(SEMCONV_OPT_IN)
+                .map(|list| GenAiConventions::from_opt_in(&list)),
             livekit: LiveKitEnv {
                 observability_url: env.get("LIVEKIT_OBSERVABILITY_URL"),
                 url: env.get("LIVEKIT_URL"),

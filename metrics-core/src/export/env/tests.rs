@@ -192,3 +192,23 @@ fn env_debug_shows_names_only() {
     assert_eq!(from_fn.get("X").as_deref(), Some("1"));
     assert_eq!(format!("{from_fn:?}"), "Env(fn)");
 }
+
+#[test]
+fn semconv_opt_in_is_a_comma_separated_list() {
+    use crate::schema::GenAiConventions::{LatestExperimental, LiveKit};
+    let conventions = |value: &str| read(&[(SEMCONV_OPT_IN, value)]).unwrap().gen_ai_conventions;
+    assert_eq!(
+        conventions("gen_ai_latest_experimental"),
+        Some(LatestExperimental)
+    );
+    assert_eq!(
+        conventions("http/dup, gen_ai_latest_experimental ,database"),
+        Some(LatestExperimental)
+    );
+    // Other instrumentations' entries, and near misses, leave the default.
+    assert_eq!(conventions("http,database/dup"), Some(LiveKit));
+    assert_eq!(conventions("gen_ai_latest"), Some(LiveKit));
+    assert_eq!(conventions("GEN_AI_LATEST_EXPERIMENTAL"), Some(LiveKit));
+    assert_eq!(conventions(" "), None, "blank is unset");
+    assert_eq!(read(&[]).unwrap().gen_ai_conventions, None);
+}
