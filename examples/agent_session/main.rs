@@ -5,9 +5,10 @@
 //! ```
 //!
 //! Each turn a user speaks (STT), the agent thinks (LLM) and answers (TTS), across two providers
-//! per stage; interruptions are detected; connections are acquired new or reused; then a realtime
-//! model holds a short session, and a plugin blocks the async runtime once, which the stall
-//! monitor catches (see `sim.rs`). Every instrument of the schema is recorded at least once, all
+//! per stage; interruptions are detected; connections are acquired new or reused; an LLM call is
+//! rate-limited and falls back to the other LLM (its attempts are printed by outcome, its usage
+//! charged to the model that served); then a realtime model holds a short session, and a plugin
+//! blocks the async runtime once, which the stall monitor catches (see `sim.rs`). Every instrument of the schema is recorded at least once, all
 //! within one job, and each turn's latency histograms are recorded as that turn completes.
 //!
 //! Where the metrics go is the `Telemetry` builder's choice, from the environment:
@@ -102,6 +103,10 @@ fn main() -> ExitCode {
     if let Some(capture) = telemetry.capture() {
         println!("\nNo collector configured: the embedded in-process reader collected this.\n");
         print!("{}", summary_table(&capture.collect()));
+    }
+    println!("\nProvider attempts by outcome:");
+    for (attempt, count) in session.attempts_by_outcome() {
+        println!("  {attempt}: {count}");
     }
     println!("\nSession usage:");
     for usage in session.usage.flatten() {

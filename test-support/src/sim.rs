@@ -6,12 +6,12 @@
 
 use std::time::Duration;
 
-use agent_metrics::MetricsRecorder;
 use agent_metrics::job::Job;
 use agent_metrics::opentelemetry::metrics::Meter;
 use agent_metrics::schema::*;
 use agent_metrics::stall::StallMonitor;
 use agent_metrics::usage::UsageCollector;
+use agent_metrics::{AttributeValue, MetricsRecorder};
 
 /// The two STT (provider, model) pairs the session alternates between.
 pub const STT: [(&str, &str); 2] = [
@@ -36,6 +36,8 @@ pub struct Session {
     /// Which providers already hold a pooled connection.
     stt_connected: [bool; 2],
     tts_connected: [bool; 2],
+    /// Every provider attempt recorded, for the summary.
+    pub attempts: Vec<ProviderAttempt>,
 }
 
 impl Session {
@@ -48,6 +50,7 @@ impl Session {
             now: 1_767_225_600.0,
             stt_connected: [false; 2],
             tts_connected: [false; 2],
+            attempts: Vec::new(),
         }
     }
 
@@ -65,6 +68,7 @@ impl Session {
             let e2e = self.pipeline_turn(turn);
             on_turn(turn, e2e);
         }
+        self.rate_limited_fallback(turns);
         self.realtime_session(turns.div_ceil(2).max(2));
     }
 
@@ -249,6 +253,69 @@ impl Session {
             ..Default::default()
         });
         e2e
+    }
+
+    /// An LLM call rate-limited by the first LLM twice (a retry after backoff), then served by
+    /// the second as a fallback: three attempts, and the usage goes to the model that served.
+    pub fn rate_limited_fallback(&mut self, turn: u32) {
+        let (primary, fallback) = (
+            Metadata::new(LLM[0].0, LLM[0].1),
+            Metadata::new(LLM[1].0, LLM[1].1),
+        );
+        let mut request = ProviderRequest::new(ProviderKind::Llm);
+        for _ in 0..2 {
+            let refused = self.range(0.05, 0.2);
+            self.now += refused + self.range(0.2, 0.5); // the refusal, then the backoff
+            let attempt = request.attempt(&primary, AttemptOutcome::RateLimited, refused);
+            self.record_attempt(attempt.error_type("http_429"));
+        }
+        let ttft = self.range(0.3, 0.9);
+        let completion = self.rng.u64(20..120);
+        let duration = ttft + completion as f64 / 60.0;
+        self.now += duration;
+        let attempt = request.attempt(&fallback, AttemptOutcome::Success, duration);
+        self.record_attempt(attempt);
+        let prompt = 300 + u64::from(turn) * 90;
+        let event = AgentMetrics::Llm(LLMMetrics {
+            label: "livekit.agents.llm.FallbackAdapter".into(),
+            request_id: format!("llm-fallback-{turn}"),
+            timestamp: self.now,
+            duration,
+            ttft,
+            completion_tokens: completion,
+            prompt_tokens: prompt,
+            total_tokens: prompt + completion,
+            tokens_per_second: 60.0,
+            metadata: request.served_by().cloned(),
+            ..Default::default()
+        });
+        self.emit(event);
+    }
+
+    fn record_attempt(&mut self, attempt: ProviderAttempt) {
+        self.recorder.record(&attempt);
+        self.attempts.push(attempt);
+    }
+
+    /// The attempts recorded, counted by (kind, provider/model, outcome), in first-seen order.
+    pub fn attempts_by_outcome(&self) -> Vec<(String, u64)> {
+        let mut counts: Vec<(String, u64)> = Vec::new();
+        for a in &self.attempts {
+            let m = &a.metadata;
+            let value = |v: &dyn AttributeValue| v.attribute_value().map(|v| v.to_string());
+            let key = format!(
+                "{} {}/{} {}",
+                value(&a.kind).unwrap_or_default(),
+                m.model_provider.as_deref().unwrap_or(""),
+                m.model_name.as_deref().unwrap_or(""),
+                value(&a.outcome).unwrap_or_default(),
+            );
+            match counts.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, n)) => *n += a.count,
+                None => counts.push((key, a.count)),
+            }
+        }
+        counts
     }
 
     /// A realtime-model session: a (re)connect, then `responses` responses.

@@ -92,7 +92,7 @@ impl Catalog {
 
     /// Every instrument of the schema, grouped as the Python framework's table lists them:
     /// turn histograms, usage counters, connection timing, the event loop, then the GenAI
-    /// conventions' instruments; by name within a group.
+    /// conventions' instruments, then ours beyond it (provider attempts); by name within a group.
     pub fn schema() -> Self {
         macro_rules! add_all {
             (
@@ -106,12 +106,13 @@ impl Catalog {
             }};
         }
         let mut c = with_event_types!(add_all);
-        const GROUPS: [&str; 5] = [
+        const GROUPS: [&str; 6] = [
             "lk.agents.turn.",
             "lk.agents.usage.",
             "lk.agents.connection.",
             "lk.agents.event_loop.",
             "gen_ai.",
+            "lk.agents.provider.",
         ];
         c.entries.sort_by_key(|e| {
             let name = e.instrument.name;

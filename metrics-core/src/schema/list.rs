@@ -29,6 +29,7 @@ macro_rules! with_event_types {
                 tool: ToolExecutionMetrics,
                 agent: AgentInvocationMetrics,
                 event_loop: EventLoopBlocked,
+                provider_attempt: ProviderAttempt,
             }
         }
     };

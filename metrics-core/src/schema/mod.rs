@@ -9,6 +9,8 @@
 //!   [`MetricsRecorder`](crate::MetricsRecorder) and the catalog are generated from it.
 //! - `json.rs` holds what the Python framework's JSON shape needs beyond serde's derives,
 //!   `metadata.rs` the constructors, non-zero defaults and the GenAI view of [`Metadata`].
+//! - `attempt.rs` holds provider attempts ([`ProviderAttempt`]) and the numbering of a
+//!   request's retries and fallbacks ([`ProviderRequest`]).
 //! - [`genai`], [`usage`], [`cost`] and [`connection`] are the helpers plugins and sessions use.
 //!
 //! # Building an event
@@ -44,6 +46,7 @@
 //! - Turn histograms are recorded when each turn's [`MetricsReport`] is complete, not in a burst
 //!   at session end (see [`MetricsRecorder`](crate::MetricsRecorder)).
 
+mod attempt;
 mod attributes;
 pub mod connection;
 pub mod cost;
@@ -58,6 +61,7 @@ pub(crate) mod recorder;
 mod report;
 pub mod usage;
 
+pub use attempt::*;
 pub use attributes::*;
 pub use events::*;
 pub use instruments::*;
