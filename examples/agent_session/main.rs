@@ -8,8 +8,10 @@
 //! per stage; interruptions are detected; connections are acquired new or reused; an LLM call is
 //! rate-limited and falls back to the other LLM (its attempts are printed by outcome, its usage
 //! charged to the model that served); then a realtime model holds a short session, and a plugin
-//! blocks the async runtime once, which the stall monitor catches (see `sim.rs`). Every instrument of the schema is recorded at least once, all
-//! within one job, and each turn's latency histograms are recorded as that turn completes.
+//! blocks the async runtime once, which the stall monitor catches (see `sim.rs`). The session is
+//! one job of a worker, whose metrics (jobs, load, process CPU and memory) are recorded too.
+//! Every instrument of the schema is recorded at least once, all within one job, and each turn's
+//! latency histograms are recorded as that turn completes.
 //!
 //! Where the metrics go is the `Telemetry` builder's choice, from the environment:
 //! - nothing configured: the embedded in-process reader, and a summary table at the end;
@@ -28,6 +30,7 @@ use agent_metrics::MetricsRecorder;
 use agent_metrics::cost::PriceTable;
 use agent_metrics::export::Telemetry;
 use agent_metrics::summary::summary_table;
+use agent_metrics::worker::Worker;
 use agent_metrics_test_support::{exit, sim};
 
 struct Args {
@@ -94,11 +97,19 @@ fn main() -> ExitCode {
         "Simulating {} pipeline turns and a realtime session (seed {}).",
         args.turns, args.seed
     );
-    let mut session = sim::Session::new(args.seed, MetricsRecorder::new(telemetry.meter()));
+    // The worker process's metrics: jobs, load, CPU and memory (the job ends with the session).
+    let worker = Worker::builder().max_jobs(4).build(telemetry.meter());
+    let mut session = sim::Session::new(args.seed, MetricsRecorder::new(telemetry.meter()))
+        .on_worker(worker.clone());
     session.run(args.turns, |turn, e2e| {
         println!("  turn {turn:>2}: end-to-end latency {e2e:.3} s");
     });
     sim::blocking_call(telemetry.meter());
+    println!(
+        "Worker: {} job(s) running, load {:.2}.",
+        worker.running_jobs(),
+        worker.load()
+    );
 
     if let Some(capture) = telemetry.capture() {
         println!("\nNo collector configured: the embedded in-process reader collected this.\n");

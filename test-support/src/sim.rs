@@ -1,8 +1,8 @@
 //! The simulated voice-agent session behind the `agent_session` example, shared with the
 //! end-to-end test: a seeded RNG drives pipeline turns (two providers per stage), interruption
 //! detection, pooled connections (new and reused), tool calls, agent turns and a realtime
-//! session, all inside one job, so that every instrument of the schema fed by events is recorded
-//! at least once; [`blocking_call`] stalls a real runtime for the event-loop histogram.
+//! session, all inside one job (on a worker, when given one), so that every instrument of the
+//! schema is recorded at least once; [`blocking_call`] stalls a real runtime for the event-loop histogram.
 
 use std::time::Duration;
 
@@ -11,6 +11,7 @@ use agent_metrics::opentelemetry::metrics::Meter;
 use agent_metrics::schema::*;
 use agent_metrics::stall::StallMonitor;
 use agent_metrics::usage::UsageCollector;
+use agent_metrics::worker::{JobOutcome, Worker};
 use agent_metrics::{AttributeValue, MetricsRecorder};
 
 /// The two STT (provider, model) pairs the session alternates between.
@@ -38,6 +39,8 @@ pub struct Session {
     tts_connected: [bool; 2],
     /// Every provider attempt recorded, for the summary.
     pub attempts: Vec<ProviderAttempt>,
+    /// The worker the session's job runs on, if any.
+    worker: Option<Worker>,
 }
 
 impl Session {
@@ -51,7 +54,15 @@ impl Session {
             stt_connected: [false; 2],
             tts_connected: [false; 2],
             attempts: Vec::new(),
+            worker: None,
         }
+    }
+
+    /// Runs the session's job on `worker`: each [`run`](Self::run) is one job, started and
+    /// ended (completed) on it.
+    pub fn on_worker(mut self, worker: Worker) -> Self {
+        self.worker = Some(worker);
+        self
     }
 
     /// The job the simulated session runs in: its attributes label every data point.
@@ -64,12 +75,16 @@ impl Session {
     pub fn run(&mut self, turns: u32, mut on_turn: impl FnMut(u32, f64)) {
         let job = Self::job();
         let _in_job = job.enter();
+        let running = self.worker.as_ref().map(|w| w.start_job(&job));
         for turn in 0..turns {
             let e2e = self.pipeline_turn(turn);
             on_turn(turn, e2e);
         }
         self.rate_limited_fallback(turns);
         self.realtime_session(turns.div_ceil(2).max(2));
+        if let Some(running) = running {
+            running.end(JobOutcome::Completed);
+        }
     }
 
     fn range(&mut self, low: f64, high: f64) -> f64 {

@@ -42,13 +42,37 @@ impl Catalog {
 
     /// [`grafana_dashboard`](Self::grafana_dashboard) with its own `title` and Grafana `uid`,
     /// so that it can be imported beside the schema's.
+    ///
+    /// The worker process's instruments ([`crate::worker`]) come last, under a row of their
+    /// own titled "Worker": jobs running, started and ended, job duration, load, CPU, memory.
     pub fn grafana_dashboard_titled(&self, title: &str, uid: &str) -> Value {
-        let panels: Vec<Value> = self
-            .entries()
-            .iter()
-            .enumerate()
-            .map(|(i, e)| panel(i, e))
-            .collect();
+        let is_worker = |e: &&CatalogEntry| {
+            crate::worker::ALL
+                .iter()
+                .any(|w| w.instrument == e.instrument)
+        };
+        let (worker, agent): (Vec<&CatalogEntry>, Vec<&CatalogEntry>) =
+            self.entries().iter().partition(is_worker);
+        let mut panels: Vec<Value> = Vec::new();
+        let mut y = 0;
+        for (i, e) in agent.iter().enumerate() {
+            panels.push(panel(panels.len(), e, y + (i / 2) * 8, i % 2));
+        }
+        y += agent.len().div_ceil(2) * 8;
+        if !worker.is_empty() {
+            panels.push(json!({
+                "id": panels.len() + 1,
+                "type": "row",
+                "title": "Worker",
+                "collapsed": false,
+                "gridPos": {"h": 1, "w": 24, "x": 0, "y": y},
+                "panels": [],
+            }));
+            y += 1;
+            for (i, e) in worker.iter().enumerate() {
+                panels.push(panel(panels.len(), e, y + (i / 2) * 8, i % 2));
+            }
+        }
         json!({
             "title": title,
             "uid": uid,
@@ -63,7 +87,8 @@ impl Catalog {
     }
 }
 
-fn panel(index: usize, e: &CatalogEntry) -> Value {
+/// The panel of `e`, the dashboard's `index`th, at row `y` in column `column` (0 or 1).
+fn panel(index: usize, e: &CatalogEntry, y: usize, column: usize) -> Value {
     let metric = e.prometheus_name();
     let labels = e.prometheus_labels();
     let legend: Vec<String> = labels.iter().map(|l| format!("{{{{{l}}}}}")).collect();
@@ -95,6 +120,7 @@ fn panel(index: usize, e: &CatalogEntry) -> Value {
     };
     let unit = match e.instrument.unit {
         "s" => "s",
+        "1" => "percentunit",
         "ms" => "ms",
         "By" => "bytes",
         _ => "short",
@@ -105,7 +131,7 @@ fn panel(index: usize, e: &CatalogEntry) -> Value {
         "title": e.instrument.name,
         "description": e.instrument.description,
         "datasource": {"type": "prometheus", "uid": "${datasource}"},
-        "gridPos": {"h": 8, "w": 12, "x": (index % 2) * 12, "y": (index / 2) * 8},
+        "gridPos": {"h": 8, "w": 12, "x": column * 12, "y": y},
         "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
         "targets": targets,
     })

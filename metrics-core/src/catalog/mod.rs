@@ -92,7 +92,8 @@ impl Catalog {
 
     /// Every instrument of the schema, grouped as the Python framework's table lists them:
     /// turn histograms, usage counters, connection timing, the event loop, then the GenAI
-    /// conventions' instruments, then ours beyond it (provider attempts); by name within a group.
+    /// conventions' instruments, then ours beyond it (provider attempts, and the worker process's
+    /// instruments of [`crate::worker`], fed by no event); by name within a group.
     pub fn schema() -> Self {
         macro_rules! add_all {
             (
@@ -106,13 +107,23 @@ impl Catalog {
             }};
         }
         let mut c = with_event_types!(add_all);
-        const GROUPS: [&str; 6] = [
+        for w in crate::worker::ALL {
+            c.entries.push(CatalogEntry {
+                instrument: w.instrument,
+                value_type: w.value_type,
+                attributes: w.attributes,
+                sources: vec![w.source],
+            });
+        }
+        const GROUPS: [&str; 8] = [
             "lk.agents.turn.",
             "lk.agents.usage.",
             "lk.agents.connection.",
             "lk.agents.event_loop.",
             "gen_ai.",
             "lk.agents.provider.",
+            "lk.agents.worker.",
+            "process.",
         ];
         c.entries.sort_by_key(|e| {
             let name = e.instrument.name;
