@@ -31,11 +31,11 @@
 //! default load counts jobs only.
 
 mod instruments;
+mod load;
 mod process;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
@@ -46,7 +46,8 @@ use opentelemetry::metrics::{Counter, Histogram, Meter, UpDownCounter};
 pub use instruments::*;
 
 use crate::job::Job;
-use crate::{AttributeValue, Instrument};
+use crate::{AttributeValue, CounterNumber, HistogramNumber, UpDownCounterNumber};
+use load::CpuSample;
 
 /// How a job ended: the `outcome` attribute of `jobs_ended` and `job_duration`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, AttributeValue)]
@@ -95,28 +96,12 @@ impl WorkerBuilder {
 
     /// Builds the instruments on `meter` (the meter of the process's telemetry).
     pub fn build(self, meter: &Meter) -> Worker {
-        let counter = |i: Instrument| {
-            meter
-                .u64_counter(i.name)
-                .with_unit(i.unit)
-                .with_description(i.description)
-                .build()
-        };
         let inner = Arc::new(Inner {
             running: AtomicI64::new(0),
-            running_jobs: meter
-                .i64_up_down_counter(RUNNING_JOBS.name)
-                .with_unit(RUNNING_JOBS.unit)
-                .with_description(RUNNING_JOBS.description)
-                .build(),
-            started: counter(JOBS_STARTED),
-            ended: counter(JOBS_ENDED),
-            duration: meter
-                .f64_histogram(JOB_DURATION.name)
-                .with_unit(JOB_DURATION.unit)
-                .with_description(JOB_DURATION.description)
-                .with_boundaries(JOB_DURATION.buckets.to_vec())
-                .build(),
+            running_jobs: i64::build_up_down_counter(meter, &RUNNING_JOBS),
+            started: u64::build_counter(meter, &JOBS_STARTED),
+            ended: u64::build_counter(meter, &JOBS_ENDED),
+            duration: f64::build_histogram(meter, &JOB_DURATION),
             runs: Mutex::new(HashMap::new()),
             max_jobs: self.max_jobs,
             load_fn: self.load_fn,
@@ -301,77 +286,6 @@ impl Run {
 impl Drop for Run {
     fn drop(&mut self) {
         self.end(JobOutcome::Failed);
-    }
-}
-
-/// The process's CPU seconds at an instant, and the utilization last computed.
-struct CpuSample {
-    at: Instant,
-    cpu: Option<f64>,
-    utilization: Option<f64>,
-}
-
-impl CpuSample {
-    fn now() -> Self {
-        CpuSample {
-            at: Instant::now(),
-            cpu: process::cpu_times().map(|(user, system)| user + system),
-            utilization: None,
-        }
-    }
-}
-
-/// Readings closer together than this keep the previous utilization: two readers collecting
-/// one after the other would otherwise see a window too short to mean anything.
-const MIN_CPU_WINDOW: Duration = Duration::from_secs(1);
-
-impl Inner {
-    fn load(&self) -> f64 {
-        let raw = match &self.load_fn {
-            Some(load) => match catch_unwind(AssertUnwindSafe(load)) {
-                Ok(value) => value,
-                Err(_) => {
-                    if !self.load_panicked.swap(true, Ordering::Relaxed) {
-                        tracing::warn!("the worker's load function panicked: no load reported");
-                    }
-                    f64::NAN
-                }
-            },
-            None => self.default_load(),
-        };
-        if raw.is_nan() {
-            raw
-        } else {
-            raw.clamp(0.0, 1.0)
-        }
-    }
-
-    fn default_load(&self) -> f64 {
-        let jobs = self
-            .max_jobs
-            .map(|max| self.running.load(Ordering::Acquire).max(0) as f64 / f64::from(max));
-        let cpu = self.cpu_utilization();
-        jobs.into_iter().chain(cpu).fold(0.0, f64::max)
-    }
-
-    fn cpu_utilization(&self) -> Option<f64> {
-        let mut sample = self.cpu.lock().unwrap_or_else(|e| e.into_inner());
-        let now = CpuSample::now();
-        let window = now.at.duration_since(sample.at);
-        if window < MIN_CPU_WINDOW && sample.utilization.is_some() {
-            return sample.utilization;
-        }
-        let (Some(then), Some(cpu)) = (sample.cpu, now.cpu) else {
-            return None;
-        };
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
-        let wall = window.as_secs_f64().max(1e-3);
-        let utilization = ((cpu - then) / (wall * cores)).clamp(0.0, 1.0);
-        *sample = CpuSample {
-            utilization: Some(utilization),
-            ..now
-        };
-        Some(utilization)
     }
 }
 
