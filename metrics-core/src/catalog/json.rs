@@ -44,7 +44,8 @@ impl Catalog {
     /// so that it can be imported beside the schema's.
     ///
     /// The worker process's instruments ([`crate::worker`]) come last, under a row of their
-    /// own titled "Worker": jobs running, started and ended, job duration, load, CPU, memory.
+    /// own titled "Worker": jobs running, started and ended, job duration, load, CPU, memory,
+    /// each by `instance`, so that every worker shows apart.
     pub fn grafana_dashboard_titled(&self, title: &str, uid: &str) -> Value {
         let is_worker = |e: &&CatalogEntry| {
             crate::worker::ALL
@@ -56,7 +57,7 @@ impl Catalog {
         let mut panels: Vec<Value> = Vec::new();
         let mut y = 0;
         for (i, e) in agent.iter().enumerate() {
-            panels.push(panel(panels.len(), e, y + (i / 2) * 8, i % 2));
+            panels.push(panel(panels.len(), e, y + (i / 2) * 8, i % 2, false));
         }
         y += agent.len().div_ceil(2) * 8;
         if !worker.is_empty() {
@@ -70,7 +71,7 @@ impl Catalog {
             }));
             y += 1;
             for (i, e) in worker.iter().enumerate() {
-                panels.push(panel(panels.len(), e, y + (i / 2) * 8, i % 2));
+                panels.push(panel(panels.len(), e, y + (i / 2) * 8, i % 2, true));
             }
         }
         json!({
@@ -88,9 +89,14 @@ impl Catalog {
 }
 
 /// The panel of `e`, the dashboard's `index`th, at row `y` in column `column` (0 or 1).
-fn panel(index: usize, e: &CatalogEntry, y: usize, column: usize) -> Value {
+/// `per_instance` adds the `instance` label (the scrape target, or `service.instance.id` through
+/// a collector) to the grouping: the worker row shows each worker apart.
+fn panel(index: usize, e: &CatalogEntry, y: usize, column: usize, per_instance: bool) -> Value {
     let metric = e.prometheus_name();
-    let labels = e.prometheus_labels();
+    let mut labels = e.prometheus_labels();
+    if per_instance {
+        labels.insert(0, "instance".to_owned());
+    }
     let legend: Vec<String> = labels.iter().map(|l| format!("{{{{{l}}}}}")).collect();
     let legend = legend.join(" ");
     let targets: Vec<Value> = match e.instrument.kind {
