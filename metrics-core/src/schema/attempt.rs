@@ -266,6 +266,8 @@ macro_rules! bucket_view {
         #[derive(Clone, Copy, Debug, Default)]
         pub struct $name;
 
+        // Not one of the views a user's `field as View` mistake should be pointed to.
+        #[diagnostic::do_not_recommend]
         impl AttributeView<u32> for $name {
             const KEYS: &'static [&'static str] = &[$key];
 
