@@ -106,7 +106,7 @@ fn main() -> ExitCode {
     });
     sim::blocking_call(telemetry.meter());
     println!(
-        "Worker: {} job(s) running, load {:.2}.",
+        "Worker: the session ran as one job, ended as completed; {} job(s) running now, load {:.2}.",
         worker.running_jobs(),
         worker.load()
     );

@@ -173,3 +173,27 @@ fn process_cpu_and_memory_are_reported_on_linux() {
         assert_eq!(cpu.unit, "s");
     }
 }
+
+/// The default load follows the process's CPU use: a thread spinning for over a second (the
+/// shortest window the default reads) shows up in it. Loose bound: on a busy machine the thread
+/// gets only part of a core.
+#[test]
+fn the_default_load_follows_cpu_use() {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let capture = Capture::cumulative();
+    let worker = Worker::new(capture.meter());
+    let start = std::time::Instant::now();
+    let mut spins = 0u64;
+    while start.elapsed() < std::time::Duration::from_millis(1200) {
+        spins = std::hint::black_box(spins.wrapping_add(1));
+    }
+    let load = worker.load();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    assert!(
+        load > 0.05 / cores,
+        "load {load} after a second of spinning"
+    );
+    assert!(load <= 1.0);
+}
