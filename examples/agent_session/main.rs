@@ -5,10 +5,13 @@
 //! ```
 //!
 //! Each turn a user speaks (STT), the agent thinks (LLM) and answers (TTS), across two providers
-//! per stage; interruptions are detected; connections are acquired new or reused; then a realtime
-//! model holds a short session, and a plugin blocks the async runtime once, which the stall
-//! monitor catches (see `sim.rs`). Every instrument of the schema is recorded at least once, all
-//! within one job, and each turn's latency histograms are recorded as that turn completes.
+//! per stage; interruptions are detected; connections are acquired new or reused; an LLM call is
+//! rate-limited and falls back to the other LLM (its attempts are printed by outcome, its usage
+//! charged to the model that served); then a realtime model holds a short session, and a plugin
+//! blocks the async runtime once, which the stall monitor catches (see `sim.rs`). The session is
+//! one job of a worker, whose metrics (jobs, load, process CPU and memory) are recorded too.
+//! Every instrument of the schema is recorded at least once, all within one job, and each turn's
+//! latency histograms are recorded as that turn completes.
 //!
 //! Where the metrics go is the `Telemetry` builder's choice, from the environment:
 //! - nothing configured: the embedded in-process reader, and a summary table at the end;
@@ -28,6 +31,7 @@ use agent_metrics::export::Telemetry;
 use agent_metrics::schema::{TurnEndReason, TurnPart};
 use agent_metrics::summary::summary_table;
 use agent_metrics::turn::TurnStats;
+use agent_metrics::worker::Worker;
 use agent_metrics_test_support::{exit, sim};
 
 struct Args {
@@ -98,7 +102,9 @@ fn main() -> ExitCode {
         "Simulating {} pipeline turns and a realtime session (seed {}).",
         args.turns, args.seed
     );
-    let mut session = sim::Session::new(args.seed, telemetry.recorder());
+    // The worker process's metrics: jobs, load, CPU and memory (the job ends with the session).
+    let worker = Worker::builder().max_jobs(4).build(telemetry.meter());
+    let mut session = sim::Session::new(args.seed, telemetry.recorder()).on_worker(worker.clone());
     println!("Each turn's end-to-end latency, in parts that add up (budget: sim::rules()):");
     session.run(args.turns, |turn, log| {
         println!("  turn {turn:>2}: {}", log.analysis.breakdown);
@@ -116,10 +122,19 @@ fn main() -> ExitCode {
     });
     sim::blocking_call(telemetry.meter());
     print!("{}", turn_summary(session.turn_stats()));
+    println!(
+        "Worker: the session ran as one job, ended as completed; {} job(s) running now, load {:.2}.",
+        worker.running_jobs(),
+        worker.load()
+    );
 
     if let Some(capture) = telemetry.capture() {
         println!("\nNo collector configured: the embedded in-process reader collected this.\n");
         print!("{}", summary_table(&capture.collect()));
+    }
+    println!("\nProvider attempts by outcome:");
+    for (attempt, count) in session.attempts_by_outcome() {
+        println!("  {attempt}: {count}");
     }
     println!("\nSession usage:");
     for usage in session.usage.flatten() {

@@ -14,6 +14,7 @@
 //! | `pool/` | [`ConnectionPool`] with acquire timing |
 //! | `stall/` | the async-runtime [`stall`] monitor |
 //! | `turn/` | each [`turn`]'s latency in parts that add up, its outcome, and the latency budget |
+//! | `worker/` | the agent [`worker`] process: jobs, load, CPU and memory |
 //!
 //! Layers depend downwards only: `contract/` knows nothing of the schema; the schema is written
 //! with the derive; the catalog, readers and exporters read what both declare.
@@ -29,6 +30,7 @@ mod readers;
 pub mod schema;
 pub mod stall;
 pub mod turn;
+pub mod worker;
 
 #[doc(hidden)]
 pub mod __private;
@@ -51,6 +53,7 @@ pub use pool::{Acquired, ConnectionPool, PoolBuilder, PoolError, PoolStatus};
 pub use readers::{capture, summary};
 pub use schema::recorder::{MetricsRecorder, Recordable};
 pub use schema::{connection, cost, genai, usage};
+pub use worker::Worker;
 
 /// The rules every instrument definition follows (names, units, buckets), as `const fn`s.
 pub use agent_metrics_rules as rules;

@@ -1,12 +1,11 @@
 //! The simulated voice-agent session behind the `agent_session` example, shared with the
 //! end-to-end test: a seeded RNG drives pipeline turns (two providers per stage), interruption
 //! detection, pooled connections (new and reused), tool calls, agent turns and a realtime
-//! session, all inside one job, so that every instrument of the schema fed by events is recorded
-//! at least once; [`blocking_call`] stalls a real runtime for the event-loop histogram.
+//! session, all inside one job (on a worker, when given one), so that every instrument of the
+//! schema is recorded at least once; [`blocking_call`] stalls a real runtime for the event-loop histogram.
 
 use std::time::Duration;
 
-use agent_metrics::MetricsRecorder;
 use agent_metrics::catalog::RulesConfig;
 use agent_metrics::job::Job;
 use agent_metrics::opentelemetry::metrics::Meter;
@@ -14,6 +13,8 @@ use agent_metrics::schema::*;
 use agent_metrics::stall::StallMonitor;
 use agent_metrics::turn::{LatencyBudget, TurnAnalysis, TurnStats, TurnTracker};
 use agent_metrics::usage::UsageCollector;
+use agent_metrics::worker::{JobOutcome, Worker};
+use agent_metrics::{AttributeValue, MetricsRecorder};
 
 /// The two STT (provider, model) pairs the session alternates between.
 pub const STT: [(&str, &str); 2] = [
@@ -45,6 +46,10 @@ pub struct Session {
     tts_connected: [bool; 2],
     /// The LLM the agent answers with: the slow one until the latency budget says otherwise.
     llm: usize,
+    /// Every provider attempt recorded, for the summary.
+    pub attempts: Vec<ProviderAttempt>,
+    /// The worker the session's job runs on, if any.
+    worker: Option<Worker>,
 }
 
 /// What one pipeline turn showed: its analysis, and the agent's reaction to its budget.
@@ -82,7 +87,16 @@ impl Session {
             stt_connected: [false; 2],
             tts_connected: [false; 2],
             llm: SLOW_LLM,
+            attempts: Vec::new(),
+            worker: None,
         }
+    }
+
+    /// Runs the session's job on `worker`: each [`run`](Self::run) is one job, started and
+    /// ended (completed) on it.
+    pub fn on_worker(mut self, worker: Worker) -> Self {
+        self.worker = Some(worker);
+        self
     }
 
     /// The job the simulated session runs in: its attributes label every data point.
@@ -105,10 +119,12 @@ impl Session {
         let started = self.now;
         self.turns = tracker(self.turns.recorder().clone());
         self.llm = SLOW_LLM;
+        let running = self.worker.as_ref().map(|w| w.start_job(&job));
         self.greeting();
         for turn in 0..turns {
             self.pipeline_turn(turn, &mut on_turn);
         }
+        self.rate_limited_fallback(turns);
         self.realtime_session(realtime_responses(turns));
         // The session closes normally (`gen_ai.workflow.duration` under the GenAI opt-in).
         self.turns.recorder().record(&SessionMetrics {
@@ -116,6 +132,9 @@ impl Session {
             duration: self.now - started,
             error_type: None,
         });
+        if let Some(running) = running {
+            running.end(JobOutcome::Completed);
+        }
     }
 
     fn range(&mut self, low: f64, high: f64) -> f64 {
@@ -384,6 +403,69 @@ impl Session {
             interrupted_user,
             ..Default::default()
         });
+    }
+
+    /// An LLM call rate-limited by the first LLM twice (a retry after backoff), then served by
+    /// the second as a fallback: three attempts, and the usage goes to the model that served.
+    pub fn rate_limited_fallback(&mut self, turn: u32) {
+        let (primary, fallback) = (
+            Metadata::new(LLM[0].0, LLM[0].1),
+            Metadata::new(LLM[1].0, LLM[1].1),
+        );
+        let mut request = ProviderRequest::new(ProviderKind::Llm);
+        for _ in 0..2 {
+            let refused = self.range(0.05, 0.2);
+            self.now += refused + self.range(0.2, 0.5); // the refusal, then the backoff
+            let attempt = request.attempt(&primary, AttemptOutcome::RateLimited, refused);
+            self.record_attempt(attempt.error_type("http_429"));
+        }
+        let ttft = self.range(0.3, 0.9);
+        let completion = self.rng.u64(20..120);
+        let duration = ttft + completion as f64 / 60.0;
+        self.now += duration;
+        let attempt = request.attempt(&fallback, AttemptOutcome::Success, duration);
+        self.record_attempt(attempt);
+        let prompt = 300 + u64::from(turn) * 90;
+        let event = AgentMetrics::Llm(LLMMetrics {
+            label: "livekit.agents.llm.FallbackAdapter".into(),
+            request_id: format!("llm-fallback-{turn}"),
+            timestamp: self.now,
+            duration,
+            ttft,
+            completion_tokens: completion,
+            prompt_tokens: prompt,
+            total_tokens: prompt + completion,
+            tokens_per_second: 60.0,
+            metadata: request.served_by().cloned(),
+            ..Default::default()
+        });
+        self.emit(event);
+    }
+
+    fn record_attempt(&mut self, attempt: ProviderAttempt) {
+        self.turns.recorder().record(&attempt);
+        self.attempts.push(attempt);
+    }
+
+    /// The attempts recorded, counted by (kind, provider/model, outcome), in first-seen order.
+    pub fn attempts_by_outcome(&self) -> Vec<(String, u64)> {
+        let mut counts: Vec<(String, u64)> = Vec::new();
+        for a in &self.attempts {
+            let m = &a.metadata;
+            let value = |v: &dyn AttributeValue| v.attribute_value().map(|v| v.to_string());
+            let key = format!(
+                "{} {}/{} {}",
+                value(&a.kind).unwrap_or_default(),
+                m.model_provider.as_deref().unwrap_or(""),
+                m.model_name.as_deref().unwrap_or(""),
+                value(&a.outcome).unwrap_or_default(),
+            );
+            match counts.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, n)) => *n += a.count,
+                None => counts.push((key, a.count)),
+            }
+        }
+        counts
     }
 
     /// A realtime-model session: a (re)connect, then `responses` responses.

@@ -89,3 +89,31 @@ fn the_bound_path_allocates_nothing() {
     ];
     assert_eq!(counts, [0; 10]);
 }
+
+/// Provider attempts (issue 23): recording one, its bucketed retry and fallback and its static
+/// `error.type` included, allocates nothing once its series exist.
+#[test]
+fn recording_provider_attempts_allocates_nothing() {
+    use agent_metrics::schema::{AttemptOutcome, Metadata, ProviderKind, ProviderRequest};
+
+    let capture = Capture::cumulative();
+    let recorder = MetricsRecorder::new(capture.meter());
+    let (primary, fallback) = (
+        Metadata::new("openai", "gpt-4o"),
+        Metadata::new("anthropic", "claude"),
+    );
+    let mut request = ProviderRequest::new(ProviderKind::Llm);
+    let failed = request
+        .attempt(&primary, AttemptOutcome::RateLimited, 0.1)
+        .error_type("http_429");
+    let served = request.attempt(&fallback, AttemptOutcome::Success, 0.9);
+    recorder.record(&failed);
+    recorder.record(&served);
+    let count = allocations(|| {
+        for _ in 0..EVENTS {
+            recorder.record(&failed);
+            recorder.record(&served);
+        }
+    });
+    assert_eq!(count, 0);
+}

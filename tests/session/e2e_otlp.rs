@@ -9,10 +9,12 @@ use agent_metrics_test_support::sim;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use agent_metrics::InstrumentKind;
 use agent_metrics::MetricsRecorder;
 use agent_metrics::catalog::Catalog;
 use agent_metrics::export::{Env, Telemetry};
 use agent_metrics::usage::ModelUsage;
+use agent_metrics::worker::{self, Worker};
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::metrics::v1::{metric, number_data_point};
 
@@ -78,6 +80,14 @@ fn collect(requests: &[receiver::Request]) -> Exported {
                         .push(keys(&dp.attributes));
                 }
             }
+            metric::Data::Gauge(g) => {
+                for dp in &g.data_points {
+                    out.keys
+                        .entry(m.name.clone())
+                        .or_default()
+                        .push(keys(&dp.attributes));
+                }
+            }
             other => panic!("{}: unexpected data {other:?}", m.name),
         }
     }
@@ -93,7 +103,9 @@ fn the_session_arrives_whole_at_an_otlp_receiver() {
         .export_interval(Duration::from_millis(200))
         .build()
         .expect("OTLP telemetry");
-    let mut session = sim::Session::new(11, MetricsRecorder::new(telemetry.meter()));
+    let worker = Worker::new(telemetry.meter());
+    let mut session =
+        sim::Session::new(11, MetricsRecorder::new(telemetry.meter())).on_worker(worker);
     session.run(TURNS, |_, _| {});
     sim::blocking_call(telemetry.meter());
     telemetry
@@ -110,21 +122,25 @@ fn the_session_arrives_whole_at_an_otlp_receiver() {
     let catalog = Catalog::schema();
 
     // Every instrument arrived, with delta temporality: the simulation's events feed all but
-    // the event-loop histogram, which its real stall feeds.
-    let names: Vec<&str> = catalog
-        .entries()
-        .iter()
-        .map(|e| e.instrument.name)
-        .collect();
-    for name in &names {
-        assert_eq!(exported.temporalities.get(*name), Some(&1), "{name}: delta");
+    // the event-loop histogram, which its real stall feeds, and the worker's. Up-down counters
+    // are cumulative whatever the preference (the SDK's rule), and gauges have no temporality.
+    let is_worker = |name: &str| worker::ALL.iter().any(|w| w.instrument.name == name);
+    for e in catalog.entries() {
+        let name = e.instrument.name;
+        let expected = match e.instrument.kind {
+            InstrumentKind::UpDownCounter => Some(&2),
+            InstrumentKind::Gauge => None,
+            _ => Some(&1),
+        };
+        assert_eq!(exported.temporalities.get(name), expected, "{name}");
+        assert!(exported.keys.contains_key(name), "{name} arrived");
     }
-    assert_eq!(exported.temporalities.len(), names.len());
 
     // Every data point carries the instrument's attribute keys and the job's (the simulation
-    // always knows its models; only a successful tool has no `error.type`, a realtime reply's
-    // e2e names no model as in livekit-agents 1.8.9, and only a `service` part of a turn's
-    // breakdown has one), and histograms carry the buckets of the schema.
+    // always knows its models; only a successful tool or attempt has no `error.type`, a
+    // realtime reply's e2e names no model as in livekit-agents 1.8.9, only a `service` part of
+    // a turn's breakdown has one; the worker's describe the process, not a job), and histograms
+    // carry the buckets of the schema.
     let optional = |instrument: &str, key: &str| {
         key == "error.type"
             || (matches!(
@@ -132,13 +148,17 @@ fn the_session_arrives_whole_at_an_otlp_receiver() {
                 "lk.agents.turn.e2e_latency" | "lk.agents.turn.latency_breakdown"
             ) && key.starts_with("model_"))
     };
-    let job_keys = ["job_id", "lk.agent_name", "room_id"];
     for e in catalog.entries() {
         let points = &exported.keys[e.instrument.name];
+        let job_keys: &[&str] = if is_worker(e.instrument.name) {
+            &[]
+        } else {
+            &["job_id", "lk.agent_name", "room_id"]
+        };
         let mut expected: Vec<String> = e
             .attributes
             .iter()
-            .chain(&job_keys)
+            .chain(job_keys)
             .map(|k| k.to_string())
             .collect();
         expected.sort();

@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use agent_metrics::PoolError;
+use agent_metrics::schema::AttemptOutcome;
 use tokio_tungstenite::tungstenite;
 
 /// Why a synthesis failed.
@@ -57,5 +58,22 @@ impl TtsError {
     /// Whether the connection itself is gone, so that a fresh one may succeed where it failed.
     pub(crate) fn is_connection_lost(&self) -> bool {
         matches!(self, TtsError::WebSocket(_) | TtsError::Closed)
+    }
+}
+
+impl TtsError {
+    /// How the provider attempt that failed with this error ended, and its `error.type`: a
+    /// fixed class, never the message (which may quote the server or the URL).
+    pub(crate) fn attempt_outcome(&self) -> (AttemptOutcome, &'static str) {
+        match self {
+            TtsError::Connect(PoolError::Timeout(_)) | TtsError::Timeout(_) => {
+                (AttemptOutcome::Timeout, "timeout")
+            }
+            TtsError::Connect(PoolError::Closed) => (AttemptOutcome::Cancelled, "closed"),
+            TtsError::Connect(_) => (AttemptOutcome::Error, "connect"),
+            TtsError::WebSocket(_) | TtsError::Closed => (AttemptOutcome::Error, "connection_lost"),
+            TtsError::Server(_) => (AttemptOutcome::Error, "server_error"),
+            TtsError::Protocol(_) => (AttemptOutcome::Error, "protocol"),
+        }
     }
 }

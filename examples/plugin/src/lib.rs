@@ -12,6 +12,11 @@
 //!   its own prefix (`exampletts.*`), which [`catalog`] lists next to the schema's; its
 //!   reference page ([`docs_markdown`], shipped as `docs/METRICS.md`) and Grafana dashboard
 //!   (`docs/dashboard.json`) are generated from that catalog by the catalog's own API.
+//! - It reports every call to the server as a provider attempt
+//!   ([`ProviderAttempt`](agent_metrics::schema::ProviderAttempt), kind `tts`): a connection that
+//!   fails and is retried on a fresh one is one failed attempt (`error.type` `connection_lost`)
+//!   and one successful one; a handshake that fails is an attempt too, and a synthesis cancelled
+//!   by its caller ends its attempt as `cancelled`.
 //!
 //! # Protocol
 //!
@@ -39,6 +44,7 @@
 //! # }
 //! ```
 
+mod attempts;
 mod client;
 mod error;
 mod metrics;

@@ -12,6 +12,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::time::{Instant, timeout};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::attempts::Attempts;
 use crate::client::{LABEL, Shared, Socket};
 use crate::error::TtsError;
 use crate::metrics::PluginMetrics;
@@ -60,7 +61,15 @@ struct Answer {
 
 impl SynthesizeStream {
     pub(crate) async fn open(shared: Arc<Shared>, streamed: bool) -> Result<Self, TtsError> {
-        let conn = shared.pool.acquire().await?;
+        let started = Instant::now();
+        let conn = match shared.pool.acquire().await {
+            Ok(conn) => conn,
+            Err(error) => {
+                let error = TtsError::from(error);
+                Attempts::connect_failed(shared, started, &error);
+                return Err(error);
+            }
+        };
         Ok(SynthesizeStream {
             timing: StreamTiming::new(&conn),
             shared,
@@ -77,20 +86,31 @@ impl SynthesizeStream {
     /// `max_reconnects` times; each replacement counts in `exampletts.reconnects`, and the
     /// next event reports the new connection's timing. The dead connection's own acquisition
     /// is not reported, as it served nothing.
+    ///
+    /// Each try is one provider attempt (`lk.agents.provider.attempts`, kind `tts`): a failed
+    /// one with its outcome and `error.type`, a retry with its retry index, and one cut off by
+    /// the caller dropping this future as `cancelled`.
     pub async fn push(&mut self, text: &str) -> Result<Synthesis, TtsError> {
         let start = Instant::now();
+        let mut attempts = Attempts::new(self.shared.clone());
         let mut reconnects = 0;
         let answer = loop {
-            if !self.clean {
-                self.reconnect().await?;
+            attempts.begin();
+            if !self.clean
+                && let Err(error) = self.reconnect().await
+            {
+                attempts.failed(&error);
+                return Err(error);
             }
             self.clean = false;
             match round_trip(&mut self.conn, text, &self.shared).await {
                 Ok(answer) => {
                     self.clean = true;
+                    attempts.succeeded();
                     break answer;
                 }
                 Err(failure) => {
+                    attempts.failed(&failure.error);
                     // Whatever happened, the connection's state is unknown: never reuse it.
                     self.conn.mark_broken();
                     if !failure.retry || reconnects == self.shared.options.max_reconnects {

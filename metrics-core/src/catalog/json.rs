@@ -47,12 +47,28 @@ impl Catalog {
 
     /// [`grafana_dashboard`](Self::grafana_dashboard) with its own `title` and Grafana `uid`,
     /// so that it can be imported beside the schema's.
+    ///
+    /// The worker process's instruments ([`crate::worker`]) come last, under a row of their
+    /// own titled "Worker": jobs running, started and ended, job duration, load, CPU, memory,
+    /// each by `instance`, so that every worker shows apart.
     pub fn grafana_dashboard_titled(&self, title: &str, uid: &str) -> Value {
+        let is_worker = |e: &&CatalogEntry| {
+            crate::worker::ALL
+                .iter()
+                .any(|w| w.instrument == e.instrument)
+        };
+        let (worker, agent): (Vec<&CatalogEntry>, Vec<&CatalogEntry>) =
+            self.entries().iter().partition(is_worker);
         let mut panels = super::turn_views::panels(self);
         if !panels.is_empty() {
             panels.push(json!({"type": "row", "title": "Every instrument", "collapsed": false, "panels": []}));
         }
-        panels.extend(self.entries().iter().map(panel));
+        panels.extend(agent.iter().map(|e| panel(e, false)));
+        if !worker.is_empty() {
+            panels
+                .push(json!({"type": "row", "title": "Worker", "collapsed": false, "panels": []}));
+            panels.extend(worker.iter().map(|e| panel(e, true)));
+        }
         lay_out(&mut panels);
         json!({
             "title": title,
@@ -90,9 +106,15 @@ fn lay_out(panels: &mut [Value]) {
     }
 }
 
-fn panel(e: &CatalogEntry) -> Value {
+/// The panel of `e`. `per_instance` adds the `instance` label (the scrape target, or
+/// `service.instance.id` through a collector) to the grouping: the worker row shows each worker
+/// apart.
+fn panel(e: &CatalogEntry, per_instance: bool) -> Value {
     let metric = e.prometheus_name();
-    let labels = e.prometheus_labels();
+    let mut labels = e.prometheus_labels();
+    if per_instance {
+        labels.insert(0, "instance".to_owned());
+    }
     let legend: Vec<String> = labels.iter().map(|l| format!("{{{{{l}}}}}")).collect();
     let legend = legend.join(" ");
     let targets: Vec<Value> = match e.instrument.kind {
@@ -122,6 +144,7 @@ fn panel(e: &CatalogEntry) -> Value {
     };
     let unit = match e.instrument.unit {
         "s" => "s",
+        "1" => "percentunit",
         "ms" => "ms",
         "By" => "bytes",
         _ => "short",

@@ -122,8 +122,10 @@ impl Catalog {
     /// Every instrument of the schema as a default recorder emits it (the GenAI conventions of
     /// livekit-agents 1.8.9), grouped as the Python framework's table lists them: turn
     /// histograms, usage counters, connection timing, the event loop, then the GenAI
-    /// conventions' instruments; by name within a group. [`schema_for`](Self::schema_for) and
-    /// [`schema_with_opt_ins`](Self::schema_with_opt_ins) add the GenAI opt-in.
+    /// conventions' instruments, then ours beyond it (provider attempts, and the worker
+    /// process's instruments of [`crate::worker`], fed by no event); by name within a group.
+    /// [`schema_for`](Self::schema_for) and [`schema_with_opt_ins`](Self::schema_with_opt_ins)
+    /// add the GenAI opt-in.
     pub fn schema() -> Self {
         macro_rules! add_all {
             (
@@ -137,12 +139,24 @@ impl Catalog {
             }};
         }
         let mut c = with_event_types!(add_all);
-        const GROUPS: [&str; 5] = [
+        for w in crate::worker::ALL {
+            c.entries.push(CatalogEntry {
+                instrument: w.instrument,
+                value_type: w.value_type,
+                attributes: w.attributes,
+                sources: vec![w.source],
+                opt_in: None,
+            });
+        }
+        const GROUPS: [&str; 8] = [
             "lk.agents.turn.",
             "lk.agents.usage.",
             "lk.agents.connection.",
             "lk.agents.event_loop.",
             "gen_ai.",
+            "lk.agents.provider.",
+            "lk.agents.worker.",
+            "process.",
         ];
         c.entries.sort_by_key(|e| {
             let name = e.instrument.name;

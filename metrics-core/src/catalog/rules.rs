@@ -12,7 +12,9 @@
 //!   budget in an hour, 5% in six hours);
 //! - alerts on the library's own health: exports that failed, data points they dropped (both
 //!   are reported once exports succeed again, see [`self_metrics`]), and
-//!   event-loop blocks of severity `error`.
+//!   event-loop blocks of severity `error`;
+//! - a saturation alert on the worker: a worker whose load stayed at or above the threshold at
+//!   which it stops taking jobs (LiveKit's `load_threshold`, 0.7 by default) for 10 minutes.
 //!
 //! The YAML is written by hand: every value is a single-quoted scalar, which YAML reads
 //! verbatim except for `''`, so no PromQL or template needs any other escaping.
@@ -56,6 +58,9 @@ pub struct RulesConfig {
     /// The share of the end-to-end p95 above which one part's p95 counts as dominating a slow
     /// p95 (`AgentTurnLatencyDominatedByPart`); 0.5 by default.
     pub dominant_part_share: f64,
+    /// The worker load, in (0, 1], from which a worker counts as saturated (it takes no new
+    /// jobs); 0.7 by default, the Python framework's default `load_threshold`.
+    pub worker_load_threshold: f64,
 }
 
 impl Default for RulesConfig {
@@ -65,6 +70,7 @@ impl Default for RulesConfig {
             turn_latency_threshold: 2.0,
             part_thresholds: Vec::new(),
             dominant_part_share: 0.5,
+            worker_load_threshold: 0.7,
         }
     }
 }
@@ -77,6 +83,8 @@ impl RulesConfig {
         self
     }
 }
+/// The window a worker's load must stay saturated for before the alert fires.
+const SATURATION_WINDOW: &str = "10m";
 
 /// Why rules could not be generated.
 #[derive(Clone, Debug, PartialEq)]
@@ -92,6 +100,8 @@ pub enum RulesError {
         /// The share of slow turns the fast-burn alert would need.
         needed: f64,
     },
+    /// The worker load threshold is not in (0, 1].
+    LoadThresholdOutOfRange(f64),
     /// The threshold is not one of the histogram's bucket bounds.
     ThresholdNotABucket {
         /// The threshold.
@@ -113,6 +123,9 @@ impl fmt::Display for RulesError {
                  {}% of turns to be slow, more than all of them",
                 round(needed * 100.0)
             ),
+            RulesError::LoadThresholdOutOfRange(t) => {
+                write!(f, "the worker load threshold {t} is not in (0, 1]")
+            }
             RulesError::ThresholdNotABucket { threshold, buckets } => write!(
                 f,
                 "the turn latency threshold {threshold} s is not a bucket bound of \
@@ -128,9 +141,10 @@ impl std::error::Error for RulesError {}
 impl Catalog {
     /// A Prometheus rules file (YAML) for this catalog: recording rules for every histogram
     /// and counter, the turn latency SLO's burn-rate alerts, and alerts on export failures,
-    /// dropped data points and event-loop blocks of severity `error` (see the
-    /// [module](crate::catalog::rules) docs). The SLO and the block alert are left out of a catalog
-    /// without their instrument (one a plugin builds from [`Catalog::new`]).
+    /// dropped data points, event-loop blocks of severity `error` and a saturated worker (see the
+    /// [module](crate::catalog::rules) docs). The SLO, the block alert and the saturation alert
+    /// are left out of a catalog without their instrument (one a plugin builds from
+    /// [`Catalog::new`]).
     ///
     /// ```
     /// use agent_metrics_core::catalog::{Catalog, RulesConfig};
@@ -147,6 +161,10 @@ impl Catalog {
         let latency = self.entry(TURN_LATENCY);
         if let Some(latency) = latency {
             check(config, latency)?;
+        }
+        let load = config.worker_load_threshold;
+        if !(load > 0.0 && load <= 1.0) {
+            return Err(RulesError::LoadThresholdOutOfRange(load));
         }
         let mut out = Yaml::new();
         out.group("agent-metrics:histogram-quantiles");
@@ -177,6 +195,9 @@ impl Catalog {
         }
         turn_views::rules(&mut out, self, config);
         pipeline_health(&mut out, self.entry(EVENT_LOOP_BLOCKED));
+        if let Some(load) = self.entry(crate::worker::LOAD.name) {
+            worker_saturation(&mut out, load, config.worker_load_threshold);
+        }
         Ok(out.0)
     }
 
@@ -335,6 +356,28 @@ fn pipeline_health(out: &mut Yaml, blocked: Option<&CatalogEntry>) {
     }
 }
 
+fn worker_saturation(out: &mut Yaml, load: &CatalogEntry, threshold: f64) {
+    let metric = load.prometheus_name();
+    let window = SATURATION_WINDOW;
+    out.group("agent-metrics:worker-saturation");
+    out.alert(&Alert {
+        name: "AgentWorkerSaturated",
+        expr: &format!("min by (job, instance) (min_over_time({metric}[{window}])) >= {threshold}"),
+        labels: &[("severity", "ticket")],
+        annotations: &[
+            ("summary", "Worker {{ $labels.instance }} is saturated"),
+            (
+                "description",
+                &format!(
+                    "The load of {{{{ $labels.job }}}} / {{{{ $labels.instance }}}} stayed at \
+                     or above {threshold} for {window}: it takes no new jobs, so rooms wait \
+                     for another worker. Add workers or capacity."
+                ),
+            ),
+        ],
+    });
+}
+
 /// A matcher of the `le` label for the bound `v`: the Rust exporter writes `2`, Prometheus 3
 /// normalizes it to `2.0` on ingestion, and Go's shortest form writes `1e+06` where Rust
 /// writes `1000000`.
@@ -476,6 +519,18 @@ mod tests {
                 ..RulesConfig::default()
             })
         };
+        let load = |threshold| {
+            schema.prometheus_rules(&RulesConfig {
+                worker_load_threshold: threshold,
+                ..RulesConfig::default()
+            })
+        };
+        assert!(load(1.0).is_ok());
+        assert_eq!(load(0.0), Err(RulesError::LoadThresholdOutOfRange(0.0)));
+        assert!(matches!(
+            load(f64::NAN),
+            Err(RulesError::LoadThresholdOutOfRange(_))
+        ));
         assert!(with(0.99, 2.0).is_ok());
         assert!(with(0.95, 0.5).is_ok());
         assert!(matches!(
@@ -541,9 +596,14 @@ mod tests {
             "AgentMetricsExportsFailed",
             "AgentMetricsDataPointsDropped",
             "AgentEventLoopBlocked",
+            "AgentWorkerSaturated",
         ] {
             assert!(yaml.contains(&format!("alert: '{name}'")), "{name}");
         }
+        assert!(
+            yaml.contains("min_over_time(lk_agents_worker_load_ratio[10m])) >= 0.7"),
+            "{yaml}"
+        );
         assert!(yaml.contains("agent_metrics_export_dropped_total[30m]"));
     }
 
@@ -554,6 +614,7 @@ mod tests {
             .unwrap();
         assert!(!yaml.contains("AgentTurnLatency"));
         assert!(!yaml.contains("AgentEventLoopBlocked"));
+        assert!(!yaml.contains("AgentWorkerSaturated"));
         assert!(yaml.contains("AgentMetricsExportsFailed"));
     }
 }

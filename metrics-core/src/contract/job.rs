@@ -192,6 +192,11 @@ impl Job {
         self.with(REDACTION, enabled.then_some(Value::Bool(true)))
     }
 
+    /// Names this job's run on a worker: the same for every clone, different for another job.
+    pub(crate) fn run_key(&self) -> u64 {
+        self.attributes.id
+    }
+
     /// The attributes, in key order.
     pub fn attributes(&self) -> &JobAttributes {
         &self.attributes

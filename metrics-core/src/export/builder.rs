@@ -46,7 +46,11 @@ pub const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The resource holds `service.name` (builder, else `OTEL_SERVICE_NAME`, else `service.name` in
 /// `OTEL_RESOURCE_ATTRIBUTES`, else `livekit-agents`), the `telemetry.sdk.*` attributes,
 /// `OTEL_RESOURCE_ATTRIBUTES`, `lk.cloud_agent_id` / `lk.deployment_id` from
-/// `LIVEKIT_AGENT_ID` / `LIVEKIT_AGENT_DEPLOYMENT`, and the builder's attributes, which win.
+/// `LIVEKIT_AGENT_ID` / `LIVEKIT_AGENT_DEPLOYMENT`, and the builder's attributes, which win;
+/// and `service.instance.id`: the builder's ([`service_instance_id`](Self::service_instance_id)),
+/// else `OTEL_RESOURCE_ATTRIBUTES`', else a random UUID drawn once per process
+/// ([`process_instance_id`](super::process_instance_id)), so that workers with identical
+/// settings export streams a collector tells apart.
 /// Unlike the Python framework, `OTEL_SERVICE_NAME` may replace `livekit-agents`: it is the
 /// standard way for an operator to name a service.
 ///
@@ -142,6 +146,13 @@ impl TelemetryBuilder {
     pub fn service_name(mut self, name: impl Into<String>) -> Self {
         self.service_name = Some(name.into());
         self
+    }
+
+    /// The `service.instance.id` resource attribute (default: `OTEL_RESOURCE_ATTRIBUTES`', else
+    /// a random UUID per process). Give every process its own: two processes with one id
+    /// write the same delta streams, whose points a collector merges wrongly.
+    pub fn service_instance_id(self, id: impl Into<String>) -> Self {
+        self.resource_attribute(KeyValue::new("service.instance.id", id.into()))
     }
 
     /// The `room_id` resource attribute. The resource is per provider: with several concurrent

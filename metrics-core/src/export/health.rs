@@ -26,8 +26,8 @@ use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMe
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 
 use super::overflow::OverflowWatch;
-use crate::Instrument;
 use crate::catalog::self_metrics;
+use crate::{CounterNumber, Instrument};
 
 /// Counter of exports that failed after their retries: `{export}`.
 pub const EXPORT_FAILURES: &str = self_metrics::EXPORT_FAILURES.name;
@@ -131,13 +131,7 @@ impl ExportHealth {
             .u64_observable_gauge("agent_metrics.export.reader_watch")
             .with_callback(move |_| watch_reader(&health))
             .build();
-        let counter = |i: Instrument| {
-            meter
-                .u64_counter(i.name)
-                .with_unit(i.unit)
-                .with_description(i.description)
-                .build()
-        };
+        let counter = |i: Instrument| u64::build_counter(meter, &i);
         let _ = self.metrics.set(SelfMetrics {
             failures: counter(self_metrics::EXPORT_FAILURES),
             dropped: counter(self_metrics::EXPORT_DROPPED),

@@ -75,6 +75,7 @@ mod env;
 mod error;
 #[cfg(feature = "otlp")]
 mod health;
+mod instance;
 #[cfg(feature = "otlp")]
 mod otlp;
 #[cfg(feature = "otlp")]
@@ -108,6 +109,7 @@ pub use env::Env;
 pub use error::ExportError;
 #[cfg(feature = "otlp")]
 pub use health::{EXPORT_DROPPED, EXPORT_FAILURES, EXPORT_RETRIES, ExportStats};
+pub use instance::{SERVICE_INSTANCE_ID, process_instance_id};
 pub use opentelemetry_sdk::metrics::Temporality;
 pub use pull::PER_JOB_KEYS;
 pub use retry::RetryPolicy;

@@ -17,6 +17,7 @@ use super::builder::{
 use super::cloud::LiveKitCloud;
 use super::env::EnvSettings;
 use super::error::ExportError;
+use super::instance::{SERVICE_INSTANCE_ID, process_instance_id};
 use super::secret::{Secret, redact_url};
 use super::settings::{Mode, Protocol, PushSettings};
 use super::{Parts, Telemetry, TelemetryBuilder};
@@ -245,6 +246,14 @@ impl TelemetryBuilder {
         }
         for kv in &self.resource {
             put(kv.clone());
+        }
+        // Set by the user (builder or OTEL_RESOURCE_ATTRIBUTES), or this process's own.
+        if !attrs.contains_key(SERVICE_INSTANCE_ID) {
+            let id = process_instance_id();
+            attrs.insert(
+                SERVICE_INSTANCE_ID.to_owned(),
+                KeyValue::new(SERVICE_INSTANCE_ID, id),
+            );
         }
         let from_attributes = attrs.get("service.name").map(|kv| kv.value.to_string());
         let service_name = self

@@ -267,6 +267,7 @@ nothing_more!(
     TurnBreakdownSkipped,
     TurnOutcome,
     BudgetExceeded,
+    ProviderAttempt,
 );
 
 impl Latest for AgentInvocationMetrics {

@@ -34,6 +34,7 @@ macro_rules! with_event_types {
                 turn_outcome: TurnOutcome,
                 budget_exceeded: BudgetExceeded,
                 session: SessionMetrics,
+                provider_attempt: ProviderAttempt,
             }
         }
     };

@@ -12,6 +12,8 @@
 //! - `conventions.rs` is the choice of GenAI conventions ([`GenAiConventions`]); `latest.rs` the
 //!   `gen_ai_latest_experimental` opt-in's half of the table: a view of each event it reads,
 //!   with the current conventions' instruments, recorded beside (or instead of) the event's own.
+//! - `attempt.rs` holds provider attempts ([`ProviderAttempt`]) and the numbering of a
+//!   request's retries and fallbacks ([`ProviderRequest`]).
 //! - [`genai`], [`usage`], [`cost`] and [`connection`] are the helpers plugins and sessions use.
 //!
 //! # Building an event
@@ -47,6 +49,7 @@
 //! - Turn histograms are recorded when each turn's [`MetricsReport`] is complete, not in a burst
 //!   at session end (see [`MetricsRecorder`](crate::MetricsRecorder)).
 
+mod attempt;
 mod attributes;
 pub mod connection;
 mod conventions;
@@ -64,6 +67,7 @@ mod report;
 mod turn;
 pub mod usage;
 
+pub use attempt::*;
 pub use attributes::*;
 pub use conventions::GenAiConventions;
 pub use events::*;

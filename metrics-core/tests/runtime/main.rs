@@ -1,4 +1,4 @@
-//! The runtime helpers: the connection pool and the stall monitor.
+//! The runtime helpers: the connection pool, the stall monitor and the worker.
 //!
 //! One test binary per area: each binary links the whole dependency tree, so fewer binaries
 //! build faster.
@@ -6,3 +6,4 @@
 mod cache;
 mod pool;
 mod stall;
+mod worker;

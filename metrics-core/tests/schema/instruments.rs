@@ -146,11 +146,42 @@ const GOLDEN: &[(&str, InstrumentKind, ValueType, &str, &[&str])] = {
     ]
 };
 
-/// Our own instruments, beyond livekit-agents 1.8.9: all additive, none under a name 1.8.9 uses.
-const OURS: &[(&str, InstrumentKind, ValueType, &str, &[&str])] = {
-    use InstrumentKind::{Counter as C, Histogram as H};
-    use ValueType::{F64, U64};
+/// What we add beyond livekit-agents 1.8.9, under names of our own or the OpenTelemetry
+/// conventions' (`process.*`): the turn analysis, provider attempts and the worker (additive in
+/// the catalog).
+const BEYOND: &[(&str, InstrumentKind, ValueType, &str, &[&str])] = {
+    use InstrumentKind::{Counter as C, Gauge as G, Histogram as H, UpDownCounter as U};
+    use ValueType::{F64, I64, U64};
     &[
+        (
+            "lk.agents.provider.attempts",
+            C,
+            U64,
+            "{attempt}",
+            &[
+                "error.type",
+                "fallback",
+                "kind",
+                "model_name",
+                "model_provider",
+                "outcome",
+                "retry",
+            ],
+        ),
+        (
+            "lk.agents.provider.attempt_duration",
+            H,
+            F64,
+            "s",
+            &["kind", "model_name", "model_provider", "outcome"],
+        ),
+        ("lk.agents.worker.running_jobs", U, I64, "{job}", &[]),
+        ("lk.agents.worker.jobs_started", C, U64, "{job}", &[]),
+        ("lk.agents.worker.jobs_ended", C, U64, "{job}", &["outcome"]),
+        ("lk.agents.worker.job_duration", H, F64, "s", &["outcome"]),
+        ("lk.agents.worker.load", G, F64, "1", &[]),
+        ("process.cpu.time", C, F64, "s", &["cpu.mode"]),
+        ("process.memory.usage", U, I64, "By", &[]),
         (
             "lk.agents.turn.latency_breakdown",
             H,
@@ -191,7 +222,7 @@ const OURS: &[(&str, InstrumentKind, ValueType, &str, &[&str])] = {
 };
 
 #[test]
-fn schema_has_exactly_the_25_instruments_of_the_spec_and_our_additions() {
+fn schema_has_exactly_the_25_instruments_of_the_spec_and_ours() {
     let catalog = Catalog::schema();
     let actual: BTreeMap<_, _> = catalog
         .entries()
@@ -203,12 +234,11 @@ fn schema_has_exactly_the_25_instruments_of_the_spec_and_our_additions() {
         .collect();
     let expected: BTreeMap<_, _> = GOLDEN
         .iter()
-        .chain(OURS)
+        .chain(BEYOND)
         .map(|&(name, kind, value, unit, attrs)| (name, (kind, value, unit, attrs)))
         .collect();
     assert_eq!(actual, expected);
-    assert_eq!(GOLDEN.len(), 25);
-    assert_eq!(catalog.entries().len(), GOLDEN.len() + OURS.len());
+    assert_eq!(catalog.entries().len(), 25 + BEYOND.len());
 }
 
 #[test]
@@ -333,4 +363,41 @@ fn every_grafana_panel_is_promql_over_the_scraped_names() {
     if let Some(promtool) = promtool::binary() {
         promtool::check_queries(&promtool, &queries).unwrap();
     }
+}
+
+/// The dashboard's worker row: a row panel titled "Worker", then one panel per worker
+/// instrument and nothing else, after every other panel (a Grafana row holds the panels below
+/// it, so anything after the worker's would be folded into its row).
+#[cfg(feature = "serde")]
+#[test]
+fn the_dashboard_ends_with_a_worker_row() {
+    use agent_metrics_core::worker;
+
+    let dashboard = Catalog::schema().grafana_dashboard();
+    let panels = dashboard["panels"].as_array().unwrap();
+    let row = panels.iter().position(|p| p["type"] == "row").unwrap();
+    assert_eq!(panels[row]["title"], "Worker");
+    let below: Vec<&str> = panels[row + 1..]
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = worker::ALL.iter().map(|w| w.instrument.name).collect();
+    let mut sorted = below.clone();
+    sorted.sort_unstable();
+    let mut expected_sorted = expected.clone();
+    expected_sorted.sort_unstable();
+    assert_eq!(sorted, expected_sorted);
+    // Panels below the row start below it, and none overlaps another.
+    let y = |p: &serde_json::Value| p["gridPos"]["y"].as_u64().unwrap();
+    assert!(panels[row + 1..].iter().all(|p| y(p) > y(&panels[row])));
+    assert!(panels[..row].iter().all(|p| y(p) < y(&panels[row])));
+    let mut cells: Vec<(u64, u64)> = panels
+        .iter()
+        .filter(|p| p["type"] != "row")
+        .map(|p| (y(p), p["gridPos"]["x"].as_u64().unwrap()))
+        .collect();
+    cells.sort_unstable();
+    cells.dedup();
+    assert_eq!(cells.len(), panels.len() - 1, "overlapping panels");
+    eprintln!("worker row: {below:?}");
 }

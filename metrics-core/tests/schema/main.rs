@@ -3,6 +3,7 @@
 //! One test binary per area: each binary links the whole dependency tree, so fewer binaries
 //! build faster.
 
+mod attempts;
 mod debug;
 mod genai_provider;
 mod instruments;

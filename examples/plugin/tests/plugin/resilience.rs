@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::server::{
-    Config, MODEL_ATTRS, TtsServer, acquire_histogram, assert_close, bounded, client, client_at,
-    connection_of, points,
+    Config, MODEL_ATTRS, TtsServer, acquire_histogram, assert_close, attempts, bounded, client,
+    client_at, connection_of, points,
 };
 use agent_metrics_plugin_example::TtsError;
 
@@ -118,6 +118,16 @@ async fn a_server_restart_breaks_the_connection_and_the_plugin_reconnects() {
             before.metrics.acquire_time + after.metrics.acquire_time,
         );
         assert_eq!(acquire_histogram(&capture, true).0, 0);
+        // The first synthesis, then the one that failed on the dead connection and was retried
+        // on a fresh one: one failed attempt and one successful retry.
+        assert_eq!(
+            attempts(&capture),
+            [
+                "error connection_lost retry=0: 1",
+                "success - retry=0: 1",
+                "success - retry=1: 1",
+            ]
+        );
 
         // The new connection went back to the pool in good order.
         let again = tts
@@ -145,6 +155,15 @@ async fn a_server_that_stays_down_fails_the_synthesis() {
         // The dead connection was replaced by nothing: no reconnect counted, no timing.
         assert!(points(&capture, "exampletts.reconnects").is_empty());
         assert_eq!(acquire_histogram(&capture, false).0, 1);
+        // The dead connection failed, then so did the handshake of its replacement.
+        assert_eq!(
+            attempts(&capture),
+            [
+                "error connect retry=1: 1",
+                "error connection_lost retry=0: 1",
+                "success - retry=0: 1",
+            ]
+        );
         tts.close().await;
     })
     .await;
@@ -160,10 +179,16 @@ async fn an_unreachable_server_is_a_connect_error() {
         let (tts, capture) = client_at(&url);
         let error = tts.synthesize("hello").await.expect_err("refused");
         assert!(matches!(error, TtsError::Connect(_)), "{error:?}");
-        assert!(
-            capture.collect().is_empty(),
-            "a failed acquisition records nothing"
+        // A failed acquisition records no timing, only the failed attempt.
+        let names: Vec<String> = capture.collect().into_iter().map(|p| p.name).collect();
+        assert_eq!(
+            names,
+            [
+                "lk.agents.provider.attempt_duration",
+                "lk.agents.provider.attempts"
+            ]
         );
+        assert_eq!(attempts(&capture), ["error connect retry=0: 1"]);
     })
     .await;
 }
@@ -195,6 +220,10 @@ async fn a_synthesis_cancelled_mid_answer_does_not_return_its_connection() {
             characters[0].value.as_u64(),
             Some(4),
             "only \"next\" completed"
+        );
+        assert_eq!(
+            attempts(&capture),
+            ["cancelled - retry=0: 1", "success - retry=0: 1"]
         );
         tts.close().await;
         server.stop().await;

@@ -249,3 +249,25 @@ pub(crate) async fn bounded<T>(body: impl Future<Output = T>) -> T {
 pub(crate) fn assert_close(a: f64, b: f64) {
     assert!((a - b).abs() < 1e-9, "{a} != {b}");
 }
+
+/// The plugin's provider attempts as `outcome error.type retry=N: count`, sorted; each also
+/// carries the model and `kind=tts`, which this checks.
+pub(crate) fn attempts(capture: &Capture) -> Vec<String> {
+    let mut out: Vec<String> = points(capture, "lk.agents.provider.attempts")
+        .iter()
+        .map(|p| {
+            assert_eq!(p.attr("kind").as_deref(), Some("tts"));
+            assert_eq!(p.attr("model_name").as_deref(), Some("voice-1"));
+            assert_eq!(p.attr("model_provider").as_deref(), Some("exampletts"));
+            format!(
+                "{} {} retry={}: {}",
+                p.attr("outcome").unwrap(),
+                p.attr("error.type").unwrap_or_else(|| "-".to_owned()),
+                p.attr("retry").unwrap(),
+                p.value.as_u64().unwrap()
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}

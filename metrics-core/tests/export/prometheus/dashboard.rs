@@ -1,5 +1,6 @@
 //! Issue 13 item 5: with a real Prometheus scraping our endpoint while the simulated session
-//! runs, every query of the schema's Grafana dashboard returns data through Prometheus' HTTP API.
+//! runs, every query of the schema's Grafana dashboard returns data through Prometheus' HTTP API,
+//! the worker row's included (issue 23: the session's jobs run on a worker).
 //!
 //! The session runs twice, with a scrape between and one after: a rate (and so every histogram
 //! quantile) needs two samples of a series that grew between them. The panels' `$__rate_interval`
@@ -11,6 +12,8 @@ use std::time::Duration;
 use agent_metrics_core::MetricsRecorder;
 use agent_metrics_core::catalog::{Catalog, panel_queries};
 use agent_metrics_core::export::{Env, Telemetry};
+use agent_metrics_core::job::Job;
+use agent_metrics_core::worker::{JobOutcome, Worker};
 use agent_metrics_test_support::sim;
 use serde_json::Value;
 
@@ -25,7 +28,12 @@ pub(super) fn run(binary: &Path) {
         .prometheus("127.0.0.1:0".parse().unwrap())
         .build()
         .unwrap();
-    let mut session = sim::Session::new(5, MetricsRecorder::new(telemetry.meter()));
+    let worker = Worker::builder().max_jobs(4).build(telemetry.meter());
+    let mut session =
+        sim::Session::new(5, MetricsRecorder::new(telemetry.meter())).on_worker(worker.clone());
+    // A job that runs while Prometheus scrapes, so that the worker row's running jobs and load
+    // are above zero; each session is another job, started and ended between the scrapes.
+    let long_job = worker.start_job(&Job::new("RM_long", "AJ_long"));
     let run_session = |session: &mut sim::Session| {
         session.run(6, |_, _| {});
         sim::blocking_call(telemetry.meter());
@@ -58,6 +66,7 @@ pub(super) fn run(binary: &Path) {
         queries.len(),
         empty.join("\n")
     );
+    long_job.end(JobOutcome::Completed);
     telemetry.shutdown(Duration::from_secs(5)).unwrap();
 }
 

@@ -5,6 +5,7 @@ use agent_metrics_core::MetricsRecorder;
 use agent_metrics_core::catalog::Catalog;
 use agent_metrics_core::export::{Env, Telemetry};
 use agent_metrics_core::usage::ModelUsage;
+use agent_metrics_core::worker::Worker;
 use agent_metrics_test_support::python_otlp::Export;
 use agent_metrics_test_support::sim;
 
@@ -25,7 +26,9 @@ pub(crate) fn run(env: Env) -> Recorded {
         .export_interval(HOUR)
         .build()
         .expect("export builds in every setting");
-    let mut session = sim::Session::new(7, MetricsRecorder::new(telemetry.meter()));
+    let worker = Worker::new(telemetry.meter());
+    let mut session =
+        sim::Session::new(7, MetricsRecorder::new(telemetry.meter())).on_worker(worker);
     session.run(8, |_, _| {});
     // The stall monitor needs a runtime of its own, which cannot be started inside another.
     std::thread::scope(|s| {

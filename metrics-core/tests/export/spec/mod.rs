@@ -167,6 +167,7 @@ fn observe(pairs: &[(&str, &str)]) -> (Observed, Vec<String>) {
 
 mod cloud_headers;
 mod cumulative;
+mod instances;
 mod main_job;
 mod third_party_http;
 mod variables;
