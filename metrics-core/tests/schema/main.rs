@@ -3,6 +3,7 @@
 //! One test binary per area: each binary links the whole dependency tree, so fewer binaries
 //! build faster.
 
+mod bound_equivalence;
 mod debug;
 mod genai_provider;
 mod instruments;

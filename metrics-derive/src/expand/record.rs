@@ -295,6 +295,8 @@ pub(super) fn bind_body(
     let vars = members.iter().map(var);
     quote! {
         __p::with_job(|__job| {
+            let __bound_job = __job;
+            let _ = __bound_job;
             #(#lets)*
             #bound { #(#names: #vars,)* }
         })
