@@ -54,6 +54,7 @@ mod instruments;
 mod json;
 mod list;
 mod metadata;
+mod provider_memo;
 pub(crate) mod recorder;
 mod report;
 pub mod usage;

@@ -276,7 +276,7 @@ impl Schema {
             ],
             jobs,
         );
-        self.agent.record(&[turn.agent.clone()], jobs);
+        self.agent.record(std::slice::from_ref(&turn.agent), jobs);
         self.blocked.record(
             &[
                 turn.blocked.clone(),
