@@ -257,7 +257,13 @@ fn attribute_cache_bound_alone() {
     assert_eq!(exported, 500_000, "every character exported once");
     let above = peak.saturating_sub(baseline);
     println!("peak entries above the baseline: {above} (bound {MAX_ENTRIES})");
-    assert!(above <= MAX_ENTRIES, "{above} entries above the baseline");
+    // The registry holds at most its bound; a recording thread may hold one more for the
+    // instant between retiring an entry and letting it go.
+    let bound = MAX_ENTRIES + THREADS as usize;
+    assert!(
+        above <= bound,
+        "{above} entries above the baseline (bound {bound})"
+    );
     assert!(
         cache::stats().fallbacks > fallbacks,
         "a full cache is counted"

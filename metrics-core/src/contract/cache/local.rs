@@ -40,9 +40,12 @@ struct Table {
 impl Drop for Table {
     fn drop(&mut self) {
         // The thread is ending: its entries get no more writes, and the next collection
-        // drains and drops them.
-        for entry in self.slots.iter().flatten() {
+        // drains and drops them. Each is let go as soon as it is retired: a full registry frees
+        // retired entries at once, and an entry still held here after that would be memory
+        // beyond the cache's bound, up to a table's worth while the thread ends.
+        for entry in self.slots.drain(..).flatten() {
             entry.retire();
+            drop(entry);
         }
     }
 }
