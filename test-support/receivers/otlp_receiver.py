@@ -6,7 +6,8 @@ code with the Rust exporter under test. Over HTTP it accepts no compression (as 
 receivers do): a gzip body gets 415 and is not recorded.
 
 Prints `{"listening": PORT}`, then one JSON line per export request (its metadata or headers,
-and the request as `MessageToDict` gives it, with the .proto field names). Exits when stdin
+and the request as `MessageToDict` gives it, with the .proto field names), or per refused HTTP
+request (`{"refused": STATUS, "headers": ...}`). Exits when stdin
 closes, or after `--timeout` seconds whatever happens, so that a test that dies leaves nothing
 running.
 """
@@ -61,6 +62,11 @@ class HttpHandler(BaseHTTPRequestHandler):
         self.answer(200, payload)
 
     def answer(self, status, payload=b""):
+        if status != 200:
+            # Refusals are reported too, so that a test tells a refusal from a dead receiver.
+            line = json.dumps({"refused": status, "headers": [[k.lower(), v] for k, v in self.headers.items()]})
+            with lock:
+                print(line, flush=True)
         self.send_response(status)
         self.send_header("Content-Type", "application/x-protobuf")
         self.send_header("Content-Length", str(len(payload)))

@@ -12,8 +12,10 @@
 //! - [`python_otlp`]: a third-party OTLP receiver, gRPC or HTTP (the OpenTelemetry Python
 //!   protobuf bindings served by `grpcio` or Python's HTTP server);
 //! - [`scrape`]: a Prometheus endpoint read as Prometheus reads it, against the catalog's names;
-//! - [`on_event`]: a `tracing` subscriber that hands each event to a closure.
+//! - [`on_event`]: a `tracing` subscriber that hands each event to a closure;
+//! - [`alone`]: one test run in a child process, away from the others of its binary.
 
+pub mod alone;
 pub mod events;
 pub mod exit;
 pub mod export_receiver;

@@ -96,6 +96,7 @@ pub struct PythonReceiver {
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
     exports: Vec<Export>,
+    refused: Vec<u16>,
 }
 
 impl PythonReceiver {
@@ -149,15 +150,32 @@ impl PythonReceiver {
             stdin,
             lines,
             exports: Vec::new(),
+            refused: Vec::new(),
         })
     }
 
     /// Every export received so far, waiting up to `wait` for at least `at_least` of them.
     pub fn exports(&mut self, at_least: usize, wait: Duration) -> &[Export] {
+        self.wait(wait, |r| r.exports.len() >= at_least);
+        &self.exports
+    }
+
+    /// The status of every HTTP request refused so far (415 for a compressed body), waiting up
+    /// to `wait` for at least `at_least` of them.
+    pub fn refused(&mut self, at_least: usize, wait: Duration) -> &[u16] {
+        self.wait(wait, |r| r.refused.len() >= at_least);
+        &self.refused
+    }
+
+    fn wait(&mut self, wait: Duration, done: impl Fn(&Self) -> bool) {
         let deadline = Instant::now() + wait;
         loop {
             while let Ok(line) = self.lines.try_recv() {
                 let v: Value = serde_json::from_str(&line).expect("the receiver prints JSON");
+                if let Some(status) = v["refused"].as_u64() {
+                    self.refused.push(status as u16);
+                    continue;
+                }
                 let headers = array(&v, "headers")
                     .iter()
                     .map(|kv| {
@@ -170,8 +188,8 @@ impl PythonReceiver {
                     request: v["request"].clone(),
                 });
             }
-            if self.exports.len() >= at_least || Instant::now() >= deadline {
-                return &self.exports;
+            if done(self) || Instant::now() >= deadline {
+                return;
             }
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -10,6 +10,8 @@ use std::sync::Arc;
 use arrayvec::ArrayVec;
 use opentelemetry::{KeyValue, StringValue, Value};
 
+use crate::cache::{KeyBuf, Word};
+
 /// A struct whose fields are attributes, such as the model `Metadata` (derive it with
 /// `#[derive(Attributes)]`). `Option<T>` is a set too: `None` writes nothing.
 #[diagnostic::on_unimplemented(
@@ -30,6 +32,15 @@ pub trait AttributeSet {
         for index in 0..Self::KEYS.len() {
             self.push_attribute(index, buf);
         }
+    }
+
+    /// Writes every present attribute as a word of the attribute cache's key, borrowing shared
+    /// strings (the derive writes this); by default, the attributes `push_all` writes.
+    #[inline]
+    fn push_words<'a, const N: usize>(&'a self, key: &mut KeyBuf<'a, N>) {
+        let mut buf = AttrBuf::<N>::new();
+        self.push_all(&mut buf);
+        key.extend_values(buf.items);
     }
 
     /// All present attributes, in key order. Allocates: for tests and tools, not the record path.
@@ -59,6 +70,13 @@ impl<T: AttributeSet> AttributeSet for Option<T> {
             set.push_all(buf);
         }
     }
+
+    #[inline]
+    fn push_words<'a, const N: usize>(&'a self, key: &mut KeyBuf<'a, N>) {
+        if let Some(set) = self {
+            set.push_words(key);
+        }
+    }
 }
 
 /// Another way to read a field as attributes: `attributes(metadata as GenAiModel)` writes the
@@ -83,6 +101,16 @@ pub trait AttributeView<T: ?Sized> {
             Self::push_attribute(value, index, buf);
         }
     }
+
+    /// Writes every present attribute as a word of the attribute cache's key; by default, the
+    /// attributes `push_all` writes. A view whose values are costly to compute can write the
+    /// words of what it reads instead (the same words must mean the same attributes).
+    #[inline]
+    fn push_words<'a, const N: usize>(value: &'a T, key: &mut KeyBuf<'a, N>) {
+        let mut buf = AttrBuf::<N>::new();
+        Self::push_all(value, &mut buf);
+        key.extend_values(buf.items);
+    }
 }
 
 /// A type an attribute's value can come from.
@@ -104,6 +132,19 @@ pub trait AttributeValue {
             other => other,
         }
     }
+
+    /// The value as a word of the attribute cache's key (a shared string borrowed, not
+    /// cloned), or `None` to omit the attribute.
+    #[inline]
+    fn attribute_word(&self) -> Option<Word<'_>> {
+        self.attribute_value().map(Word::Value)
+    }
+
+    /// [`attribute_word`](Self::attribute_word), `None` for an empty string too.
+    #[inline]
+    fn non_empty_word(&self) -> Option<Word<'_>> {
+        self.non_empty_value().map(Word::Value)
+    }
 }
 
 impl AttributeValue for Arc<str> {
@@ -116,6 +157,16 @@ impl AttributeValue for Arc<str> {
     fn non_empty_value(&self) -> Option<Value> {
         // Checked before the value is built: an empty string costs no reference count.
         (!self.is_empty()).then(|| Value::String(StringValue::from(Arc::clone(self))))
+    }
+
+    #[inline]
+    fn attribute_word(&self) -> Option<Word<'_>> {
+        Some(Word::Shared(self))
+    }
+
+    #[inline]
+    fn non_empty_word(&self) -> Option<Word<'_>> {
+        (!self.is_empty()).then_some(Word::Shared(self))
     }
 }
 
@@ -161,6 +212,16 @@ impl<T: AttributeValue> AttributeValue for Option<T> {
     #[inline]
     fn non_empty_value(&self) -> Option<Value> {
         self.as_ref().and_then(T::non_empty_value)
+    }
+
+    #[inline]
+    fn attribute_word(&self) -> Option<Word<'_>> {
+        self.as_ref().and_then(T::attribute_word)
+    }
+
+    #[inline]
+    fn non_empty_word(&self) -> Option<Word<'_>> {
+        self.as_ref().and_then(T::non_empty_word)
     }
 }
 

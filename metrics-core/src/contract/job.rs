@@ -58,6 +58,15 @@ pub struct JobAttributes {
     id: u64,
 }
 
+impl JobAttributes {
+    /// Whether `kv` is one of these attributes (key and value).
+    pub(crate) fn holds(&self, kv: &KeyValue) -> bool {
+        KEYS.iter()
+            .position(|key| *key == kv.key.as_str())
+            .is_some_and(|i| self.values[i].as_ref() == Some(&kv.value))
+    }
+}
+
 impl PartialEq for JobAttributes {
     fn eq(&self, other: &Self) -> bool {
         self.values == other.values

@@ -58,8 +58,10 @@ pub trait AgentMetric {
 
     /// Resolves the attributes of `template` once: the returned set records any later event
     /// with no attribute lookup. For a component whose attributes never change (a plugin knows
-    /// its provider and model once), this is the fastest path. The current job's attributes
-    /// are bound too: bind within the job.
+    /// its provider and model once), this is the fastest path. Values are labelled with the job
+    /// current when they are recorded, as `record` labels them: a set bound inside the job it
+    /// records in skips every lookup; one bound outside any job (in a constructor) or in another
+    /// job adds the current job's attributes at each record, through the SDK's lookup.
     fn bind(handles: &Self::Handles, template: &Self) -> Self::Bound {
         Self::bind_inherited(handles, template, None)
     }
@@ -74,7 +76,7 @@ pub trait AgentMetric {
 
     /// Records every measurement of this event with the attributes bound by [`bind`](Self::bind),
     /// ignoring the event's own attribute fields: it exports exactly what `record` would for an
-    /// event whose attributes equal the template's.
+    /// event whose attributes equal the template's, under the job current now.
     fn record_bound(&self, bound: &Self::Bound);
 
     /// Visits every descriptor, this type's and its `nested` fields'. A nested field's

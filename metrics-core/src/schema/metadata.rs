@@ -3,12 +3,13 @@
 
 use opentelemetry::{Key, KeyValue, StringValue, Value};
 
-use super::genai::{self, ProviderName, gen_ai_provider_name};
 use super::*;
-use crate::{AttrBuf, AttributeView};
+use super::{genai, provider_memo};
+use crate::cache::KeyBuf;
+use crate::{AttrBuf, AttributeSet, AttributeView};
 
 /// The GenAI conventions' reading of a [`Metadata`] (`docs/PYTHON-PARITY.md` §D2.2): `gen_ai.provider.name`
-/// normalized by [`gen_ai_provider_name`], and `gen_ai.request.model` and
+/// normalized by [`gen_ai_provider_name`](genai::gen_ai_provider_name) (remembered per thread), and `gen_ai.request.model` and
 /// `gen_ai.response.model` both the model name. No metadata, no attributes.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GenAiModel;
@@ -34,22 +35,22 @@ impl AttributeView<Option<Metadata>> for GenAiModel {
             let Some(provider) = &metadata.model_provider else {
                 return;
             };
-            let name = match gen_ai_provider_name(provider) {
-                Some(ProviderName::Known(name)) => Value::from(name),
-                // Unchanged: share the caller's string rather than copy it.
-                Some(ProviderName::Other(name)) if name.len() == provider.len() => {
-                    Value::String(StringValue::from(provider.clone()))
-                }
-                Some(ProviderName::Other(trimmed)) => Value::from(trimmed.to_owned()),
-                None => return,
-            };
-            buf.push(KeyValue::new(key, name));
+            if let Some(name) = provider_memo::provider_value(provider) {
+                buf.push(KeyValue::new(key, name));
+            }
         } else if let Some(model) = metadata.model_name.as_ref().filter(|m| !m.is_empty()) {
             buf.push(KeyValue::new(
                 key,
                 Value::String(StringValue::from(model.clone())),
             ));
         }
+    }
+
+    /// The metadata's own words: the view's attributes are a function of it alone, so a cached
+    /// record neither normalizes the provider nor clones the model name.
+    #[inline]
+    fn push_words<'a, const N: usize>(value: &'a Option<Metadata>, key: &mut KeyBuf<'a, N>) {
+        AttributeSet::push_words(value, key);
     }
 }
 

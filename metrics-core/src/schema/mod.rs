@@ -62,6 +62,7 @@ mod json;
 mod latest;
 mod list;
 mod metadata;
+mod provider_memo;
 pub(crate) mod recorder;
 mod report;
 mod turn;

@@ -204,8 +204,12 @@ fn cumulative_verbatim_endpoint_headers_and_no_compression_from_env() {
     );
 }
 
+/// Three exports at the 200 ms interval, with no flush: the n-th no earlier than n intervals
+/// after the start (a timer never fires early), and all three within 3 s (the default interval
+/// is 60 s; a value read in the wrong unit would be 200 s).
 #[test]
 fn exports_periodically_at_the_configured_interval() {
+    const INTERVAL: Duration = Duration::from_millis(200);
     for from_env in [false, true] {
         let receiver = Receiver::start();
         let mut pairs = vec![("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url().to_owned())];
@@ -213,20 +217,36 @@ fn exports_periodically_at_the_configured_interval() {
         if from_env {
             pairs.push(("OTEL_METRIC_EXPORT_INTERVAL", "200".to_owned()));
         } else {
-            builder = builder.export_interval(Duration::from_millis(200));
+            builder = builder.export_interval(INTERVAL);
         }
+        let start = std::time::Instant::now();
         let telemetry = builder.env(Env::from_pairs(pairs)).build().unwrap();
         let Mode::Otlp(settings) = telemetry.mode() else {
             panic!()
         };
-        assert_eq!(settings.interval, Duration::from_millis(200));
+        assert_eq!(settings.interval, INTERVAL);
         let counter = telemetry.meter().u64_counter("periodic").build();
-        counter.add(1, &[]);
-        let requests = receiver.wait_for(WAIT, |r| !r.is_empty());
+        // A value in every interval, so that no export is skipped for want of data.
+        let requests = loop {
+            counter.add(1, &[]);
+            let requests = receiver.requests();
+            if requests.len() >= 3 || start.elapsed() > Duration::from_secs(3) {
+                break requests;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
         assert!(
-            !requests.is_empty(),
-            "no periodic export within {WAIT:?} (env: {from_env})"
+            requests.len() >= 3,
+            "{} periodic exports in 3 s (env: {from_env})",
+            requests.len()
         );
+        for (n, request) in (1u32..).zip(&requests[..3]) {
+            let after = request.at.duration_since(start);
+            assert!(
+                after >= INTERVAL * n,
+                "export {n} after {after:?} (env: {from_env})"
+            );
+        }
         telemetry.shutdown(WAIT).unwrap();
     }
 }

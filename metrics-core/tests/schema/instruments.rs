@@ -323,6 +323,58 @@ fn every_histogram_has_buckets_for_its_unit() {
     }
 }
 
+/// Every histogram's boundaries, written out: a change to a bucket constant (which dashboards'
+/// `le` labels depend on) fails here, where comparing with the constant itself could not.
+#[test]
+fn every_histogram_has_its_documented_buckets() {
+    const LATENCY: &[f64] = &[0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0];
+    const GEN_AI_SECONDS: &[f64] = &[
+        0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+    ];
+    let expected: &[(&str, &[f64])] = &[
+        ("lk.agents.turn.e2e_latency", LATENCY),
+        ("lk.agents.turn.end_of_turn_delay", LATENCY),
+        ("lk.agents.turn.llm_ttft", LATENCY),
+        ("lk.agents.turn.on_user_turn_completed_delay", LATENCY),
+        ("lk.agents.turn.transcription_delay", LATENCY),
+        ("lk.agents.turn.tts_ttfb", LATENCY),
+        (
+            "lk.agents.connection.acquire_time",
+            &[
+                0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ],
+        ),
+        (
+            "lk.agents.event_loop.blocked_duration",
+            &[0.02, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0, 30.0],
+        ),
+        ("gen_ai.client.operation.duration", GEN_AI_SECONDS),
+        (
+            "gen_ai.client.operation.time_to_first_chunk",
+            GEN_AI_SECONDS,
+        ),
+        ("gen_ai.execute_tool.duration", GEN_AI_SECONDS),
+        ("gen_ai.invoke_agent.duration", GEN_AI_SECONDS),
+        (
+            "gen_ai.client.token.usage",
+            &[
+                1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0,
+                4194304.0, 16777216.0, 67108864.0,
+            ],
+        ),
+    ];
+    let mut actual: Vec<(&str, &[f64])> = Catalog::schema()
+        .entries()
+        .iter()
+        .filter(|e| e.instrument.kind == InstrumentKind::Histogram)
+        .map(|e| (e.instrument.name, e.instrument.buckets))
+        .collect();
+    let mut expected = expected.to_vec();
+    actual.sort_by_key(|(name, _)| *name);
+    expected.sort_by_key(|(name, _)| *name);
+    assert_eq!(actual, expected, "a new histogram needs a row here");
+}
+
 /// Every panel of the generated Grafana dashboard is valid PromQL to Prometheus' own parser, and
 /// names the metric and labels a scrape shows (`gen_ai_operation_name`, never the dotted key).
 #[cfg(feature = "serde")]

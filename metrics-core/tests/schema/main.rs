@@ -4,6 +4,7 @@
 //! build faster.
 
 mod attempts;
+mod bound_equivalence;
 mod debug;
 mod genai_provider;
 mod instruments;

@@ -112,10 +112,12 @@ struct SourceWriter {
     whole: TokenStream,
     /// Writes the attribute for key `__slot.index`.
     keyed: TokenStream,
+    /// Writes the source's words of the attribute cache's key into `__key`.
+    words: TokenStream,
 }
 
 fn source_writer(c: &Container, receiver: &TokenStream, entry: &AttrSource) -> SourceWriter {
-    let single = |key: &TokenStream, value: TokenStream| {
+    let single = |key: &TokenStream, value: TokenStream, word: TokenStream| {
         let push = quote! {
             if let __p::Some(v) = #value {
                 __buf.push(__p::KeyValue::new(__p::Key::from_static_str(#key), v));
@@ -125,20 +127,28 @@ fn source_writer(c: &Container, receiver: &TokenStream, entry: &AttrSource) -> S
             keys: quote!(&[#key]),
             whole: push.clone(),
             keyed: push,
+            words: quote! {
+                if let __p::Some(w) = #word {
+                    __key.push(__p::Key::from_static_str(#key), w);
+                }
+            },
         }
     };
     match entry {
-        AttrSource::Const(key, value) => single(
-            &quote!(#key),
-            quote!(__p::Some(<__p::Value as __p::From<&'static __p::str>>::from(#value))),
-        ),
+        AttrSource::Const(key, value) => {
+            let value =
+                quote!(__p::Some(<__p::Value as __p::From<&'static __p::str>>::from(#value)));
+            let word = quote!(#value.map(__p::Word::Value));
+            single(&quote!(#key), value, word)
+        }
         AttrSource::Field(ident) => {
             let field = c.field(ident).expect("checked source");
             match &field.role {
                 Role::Attribute(a) => {
                     let key = &a.key;
                     let value = proof::attr_value(ident, field.ty, a, quote!(&#receiver.#ident));
-                    single(&quote!(#key), value)
+                    let word = proof::attr_word(ident, field.ty, a, quote!(&#receiver.#ident));
+                    single(&quote!(#key), value, word)
                 }
                 _ => {
                     // Through the proof on the field's type, so that a field that is no set
@@ -151,6 +161,7 @@ fn source_writer(c: &Container, receiver: &TokenStream, entry: &AttrSource) -> S
                         keyed: quote! {
                             #set::push_attribute(&#receiver.#ident, __slot.index, &mut __buf);
                         },
+                        words: quote!(#set::push_words(&#receiver.#ident, &mut __key);),
                     }
                 }
             }
@@ -164,6 +175,7 @@ fn source_writer(c: &Container, receiver: &TokenStream, entry: &AttrSource) -> S
                 keys: quote!(#as_view::KEYS),
                 whole: quote!(#as_view::push_all(&#receiver.#ident, &mut __buf);),
                 keyed: quote!(#as_view::push_attribute(&#receiver.#ident, __slot.index, &mut __buf);),
+                words: quote!(#as_view::push_words(&#receiver.#ident, &mut __key);),
             }
         }
     }
@@ -175,6 +187,8 @@ fn job_source() -> SourceWriter {
         keys: quote!(<__p::JobAttributes as __p::AttributeSet>::KEYS),
         whole: quote!(__p::AttributeSet::push_all(__job, &mut __buf);),
         keyed: quote!(__p::AttributeSet::push_attribute(__job, __slot.index, &mut __buf);),
+        // The job is named by its id in the cache, never by its attributes.
+        words: TokenStream::new(),
     }
 }
 
@@ -302,6 +316,26 @@ pub(super) fn fill_buffer(
                 }
             }
         }
+    }
+}
+
+/// Code that writes the group's key for the attribute cache into `__key`: each source's words
+/// in turn (one fixed order, not the sorted one: a key is only compared), shared strings
+/// borrowed from `receiver`.
+pub(super) fn fill_key(
+    c: &Container,
+    receiver: &TokenStream,
+    sources: &AttrSources,
+    plan: &Plan,
+) -> TokenStream {
+    let words = sources
+        .entries
+        .iter()
+        .map(|e| source_writer(c, receiver, e).words);
+    let n = &plan.n;
+    quote! {
+        let mut __key = __p::KeyBuf::<#n>::new();
+        #(#words)*
     }
 }
 

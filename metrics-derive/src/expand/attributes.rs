@@ -66,6 +66,16 @@ fn expand(set: &AttributeStruct) -> TokenStream {
             }
         })
         .collect();
+    let words = sorted.iter().map(|m| {
+        let key = &m.attr.key;
+        let f = m.ident;
+        let word = proof::attr_word(f, &m.field.ty, &m.attr, quote!(&self.#f));
+        quote! {
+            if let __p::Some(w) = #word {
+                key.push(__p::Key::from_static_str(#key), w);
+            }
+        }
+    });
     let arms = pushes
         .iter()
         .enumerate()
@@ -99,6 +109,11 @@ fn expand(set: &AttributeStruct) -> TokenStream {
                 #[inline]
                 fn push_all<const N: __p::usize>(&self, buf: &mut __p::AttrBuf<N>) {
                     #(#pushes)*
+                }
+
+                #[inline]
+                fn push_words<'a, const N: __p::usize>(&'a self, key: &mut __p::KeyBuf<'a, N>) {
+                    #(#words)*
                 }
             }
 

@@ -65,13 +65,14 @@ pub(super) struct Member {
     pub handle_field: TokenStream,
     pub handle_init: TokenStream,
     pub bound_field: TokenStream,
-    /// The bound instrument, built with `__attrs` in scope.
+    /// The bound instrument, built with `__attrs` and `__bound_job` (the job bound under) in
+    /// scope.
     pub bound_init: TokenStream,
     /// Reads the value into `present` (measurements only).
     pub value: Option<(syn::Ident, TokenStream)>,
     /// Records with `__attrs` in scope.
     pub write: TokenStream,
-    /// Records through the bound instrument.
+    /// Records through the bound instrument, with `__job_id` (the current job) in scope.
     pub bound_write: TokenStream,
 }
 
@@ -156,13 +157,13 @@ pub(super) fn member(
                     #name: <#number_type as __p::#builder>::#build(meter, #instrument_ref)
                 },
                 bound_field: quote!(#name: __p::#bound_ty<#number_type>),
-                bound_init: quote!(__p::#bound_ty::bind(&handles.#name, __attrs)),
+                bound_init: quote!(__p::#bound_ty::bind_in_job(&handles.#name, __attrs, __bound_job)),
                 value: Some((value.clone(), quote!(let #value = #read;))),
                 write: quote! {
                     if let __p::Some(v) = #value { handles.#name.#method(v, __attrs); }
                 },
                 bound_write: quote! {
-                    if let __p::Some(v) = #read { bound.#name.#method(v); }
+                    if let __p::Some(v) = #read { bound.#name.record_in_job(v, __job_id); }
                 },
             }
         }

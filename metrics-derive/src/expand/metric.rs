@@ -165,6 +165,9 @@ fn expand(c: &Container) -> TokenStream {
 
                 #[inline]
                 fn record_bound(&self, bound: &#bound) {
+                    // Read once: each bound instrument compares it with the job it was bound under.
+                    let __job_id = __p::current_job_id();
+                    let _ = __job_id;
                     #(#bound_writes)*
                 }
 

@@ -43,6 +43,28 @@ pub(super) fn attr_const(field: &syn::Ident, ty: &syn::Type, a: &AttrField) -> T
     quote!(const #proof: __p::bool = { let _ = #check; true };)
 }
 
+/// The cache-key word of an attribute field of type `ty` (`Option<Word>`), through its proof;
+/// `value` is a reference to the field. A bool written as a string is a static string already.
+pub(super) fn attr_word(
+    field: &syn::Ident,
+    ty: &syn::Type,
+    a: &AttrField,
+    value: TokenStream,
+) -> TokenStream {
+    if a.as_str {
+        let v = attr_value(field, ty, a, value);
+        return quote!(#v.map(__p::Word::Value));
+    }
+    let proof = attr(field);
+    let method = if a.skip_empty {
+        quote!(__p::AttributeValue > ::non_empty_word)
+    } else {
+        quote!(__p::AttributeValue > ::attribute_word)
+    };
+    let call = quote_spanned!(ty.span()=> <__p::Checked<{ #proof }, #ty> as #method);
+    quote!(#call(#value))
+}
+
 /// The value of an attribute field of type `ty`, through its proof; `value` is a reference to
 /// the field.
 pub(super) fn attr_value(

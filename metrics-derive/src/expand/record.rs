@@ -166,7 +166,7 @@ pub(super) fn record_body(
 }
 
 /// A family of measurements through the attribute cache (`crate::cache` in the runtime): the
-/// event's attributes, without the job's, are the key; a hit writes into the entry's cells. A
+/// words of the event's attributes (shared strings borrowed), without the job's, are the key; a hit writes into the entry's cells. A
 /// miss records through `uncached`, the unbound path, which creates the SDK's series exactly as
 /// before, and makes the entry for the next record (unless the cache has no room, or the job
 /// changed while the attributes were read).
@@ -183,8 +183,7 @@ fn cached(
 ) -> TokenStream {
     let receiver = quote!(self);
     let family_id = proc_macro2::Literal::u32_suffixed(family_index as u32);
-    let key_fill =
-        attr_sources::fill_buffer(c, &receiver, root_sources, &plans[family_index].plain, &[]);
+    let key_fill = attr_sources::fill_key(c, &receiver, root_sources, &plans[family_index].plain);
     let order: Vec<&Member> = family
         .iter()
         .flat_map(|&g| groups[g].members.iter().map(|&i| &members[i]))
@@ -224,7 +223,7 @@ fn cached(
     let cells = order.iter().map(|m| cell_var(m));
     quote! {
         #key_fill
-        let __key: &[__p::KeyValue] = __buf.as_slice();
+        let __key = __key.as_slice();
         let __put = |__cells: &[__p::Cell]| { #(#puts)* };
         if !handles.__front.record(#family_id, __job_id, __key, &__put) {
             __p::with_job(|__job| {
@@ -295,6 +294,8 @@ pub(super) fn bind_body(
     let vars = members.iter().map(var);
     quote! {
         __p::with_job(|__job| {
+            let __bound_job = __job;
+            let _ = __bound_job;
             #(#lets)*
             #bound { #(#names: #vars,)* }
         })

@@ -4,9 +4,8 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use opentelemetry::{KeyValue, Value};
-
 use super::Entry;
+use super::key::{self, KeyWord};
 
 /// Slots per thread; a power of two.
 const SLOTS: usize = 256;
@@ -21,7 +20,7 @@ pub(super) struct Probe<'a> {
     pub family: u32,
     pub job: u64,
     pub hash: u64,
-    pub key: &'a [KeyValue],
+    pub key: &'a [KeyWord<'a>],
 }
 
 impl Probe<'_> {
@@ -30,7 +29,7 @@ impl Probe<'_> {
             && entry.front == self.front
             && entry.family == self.family
             && entry.job == self.job
-            && same_attributes(&entry.key, self.key)
+            && key::same(&entry.key, self.key)
     }
 }
 
@@ -41,9 +40,12 @@ struct Table {
 impl Drop for Table {
     fn drop(&mut self) {
         // The thread is ending: its entries get no more writes, and the next collection
-        // drains and drops them.
-        for entry in self.slots.iter().flatten() {
+        // drains and drops them. Each is let go as soon as it is retired: a full registry frees
+        // retired entries at once, and an entry still held here after that would be memory
+        // beyond the cache's bound, up to a table's worth while the thread ends.
+        for entry in self.slots.drain(..).flatten() {
             entry.retire();
+            drop(entry);
         }
     }
 }
@@ -117,97 +119,4 @@ pub(super) fn retire_other_jobs(front: u64, job: u64) {
             }
         }
     });
-}
-
-/// A fast hash of an attribute list (FxHash's multiply-rotate over the values' bytes): only
-/// to pick a slot; the entry's key is compared in full.
-pub(super) fn hash(seed: u64, key: &[KeyValue]) -> u64 {
-    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-    let mut h = seed.wrapping_mul(K);
-    let mut mix = |word: u64| h = (h.rotate_left(5) ^ word).wrapping_mul(K);
-    // Keys are the same few static names for a family: the values alone pick the slot.
-    for kv in key {
-        match &kv.value {
-            Value::String(s) => {
-                // Length and the first and last eight bytes: enough to spread model names over
-                // the slots, at a fixed cost whatever their length.
-                mix(edges(s.as_str().as_bytes()));
-            }
-            Value::Bool(b) => mix(u64::from(*b)),
-            Value::I64(i) => mix(*i as u64),
-            Value::F64(f) => mix(f.to_bits()),
-            // Arrays hash by length only; equality still compares them in full.
-            _ => mix(u64::MAX),
-        }
-    }
-    // The low bits pick the slot: fold the high ones in.
-    h ^ (h >> 32)
-}
-
-/// The length and the first and last eight bytes of `bytes` (overlapping when shorter), in one
-/// word: enough to spread model names over the slots, at a fixed cost whatever their length.
-#[inline]
-fn edges(bytes: &[u8]) -> u64 {
-    let n = bytes.len();
-    let word = |at: usize, width: usize| {
-        let mut w = [0u8; 8];
-        w[..width].copy_from_slice(&bytes[at..at + width]);
-        u64::from_le_bytes(w)
-    };
-    let mixed = if n >= 8 {
-        word(0, 8) ^ word(n - 8, 8).rotate_left(29)
-    } else if n >= 4 {
-        word(0, 4) ^ (word(n - 4, 4) << 32)
-    } else {
-        bytes.iter().fold(0, |w, &b| (w << 8) | u64::from(b))
-    };
-    mixed ^ ((n as u64) << 56)
-}
-
-/// Whether two attribute lists are equal, checking first whether the strings are the very
-/// same (a static key, a shared value): only different copies are compared byte by byte.
-#[inline]
-fn same_attributes(a: &[KeyValue], b: &[KeyValue]) -> bool {
-    a.len() == b.len()
-        && a.iter().zip(b).all(|(x, y)| {
-            same_str(x.key.as_str(), y.key.as_str())
-                && match (&x.value, &y.value) {
-                    (Value::String(p), Value::String(q)) => same_str(p.as_str(), q.as_str()),
-                    (Value::Bool(p), Value::Bool(q)) => p == q,
-                    (Value::I64(p), Value::I64(q)) => p == q,
-                    (Value::F64(p), Value::F64(q)) => p.to_bits() == q.to_bits(),
-                    (p, q) => p == q,
-                }
-        })
-}
-
-#[inline]
-fn same_str(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    if std::ptr::eq(a.as_ptr(), b.as_ptr()) {
-        return true;
-    }
-    // Keys and values are short, and a static key's address differs between the places it was
-    // inlined: compare a word at a time here rather than through a call to memcmp.
-    let n = a.len();
-    if n < 8 {
-        return a == b;
-    }
-    let word = |s: &[u8], at: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&s[at..at + 8]);
-        u64::from_le_bytes(w)
-    };
-    let mut at = 0;
-    while at + 8 <= n {
-        if word(a, at) != word(b, at) {
-            return false;
-        }
-        at += 8;
-    }
-    // The last, overlapping, word covers the tail.
-    word(a, n - 8) == word(b, n - 8)
 }

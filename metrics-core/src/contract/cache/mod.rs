@@ -3,9 +3,10 @@
 //! with the same values writes into that set's accumulators instead of handing the SDK an
 //! attribute list to hash and look up.
 //!
-//! - A record reads the event's attribute values into a stack buffer as before, then finds its
-//!   entry in a small per-thread table (`local`): a fast hash and one comparison, no lock and no
-//!   shared write, so threads never contend on an entry.
+//! - A record reads the event's attribute values into a stack key (`key`: shared strings
+//!   borrowed, not cloned), then finds its entry in a small per-thread table (`local`): a fast
+//!   hash and one comparison, no lock, no reference count and no shared write, so threads never
+//!   contend on an entry.
 //! - Counters add to an atomic of the entry; histogram values go to a ring the recording thread
 //!   replays into the SDK when it is full (through the SDK's bound instrument when the `bound`
 //!   feature is on, the default); gauges record straight away with the entry's attributes.
@@ -20,6 +21,7 @@
 //!   short jobs between two collections do not fill it with entries nobody writes.
 
 mod cell;
+mod key;
 mod local;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -29,6 +31,7 @@ use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Meter, ObservableGauge};
 
 pub use cell::{Cell, CellValue, IntoCell};
+pub use key::{KeyBuf, KeyWord, Word};
 
 /// The most entries one set of handles keeps (all threads together).
 pub const MAX_ENTRIES: usize = 512;
@@ -183,14 +186,14 @@ impl Front {
         &self,
         family: u32,
         job: u64,
-        key: &[KeyValue],
+        key: &[KeyWord<'_>],
         put: impl FnOnce(&[Cell]),
     ) -> bool {
         let probe = local::Probe {
             front: self.id,
             family,
             job,
-            hash: local::hash(self.id ^ (u64::from(family) << 48) ^ job, key),
+            hash: key::hash(self.id ^ (u64::from(family) << 48) ^ job, key),
             key,
         };
         local::with_entry(&probe, |entry| put(&entry.cells))
@@ -221,7 +224,7 @@ impl Front {
 
     /// Makes this thread's entry for (`family`, `job`, `key`) with `cells`, for the next
     /// records with these attributes. Nothing when there is no room (counted).
-    pub fn insert(&self, family: u32, job: u64, key: &[KeyValue], cells: Vec<Cell>) {
+    pub fn insert(&self, family: u32, job: u64, key: &[KeyWord<'_>], cells: Vec<Cell>) {
         let entry = {
             let mut entries = self
                 .registry
@@ -238,8 +241,8 @@ impl Front {
                 front: self.id,
                 family,
                 job,
-                hash: local::hash(self.id ^ (u64::from(family) << 48) ^ job, key),
-                key: key.into(),
+                hash: key::hash(self.id ^ (u64::from(family) << 48) ^ job, key),
+                key: key::to_owned(key),
                 cells: cells.into_boxed_slice(),
                 retired: AtomicBool::new(false),
                 retired_in_registry: Arc::clone(&self.registry.retired),

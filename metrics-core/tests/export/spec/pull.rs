@@ -145,11 +145,21 @@ fn job_attributes_on_metrics_are_an_opt_in() {
     }
     let body = scrape(addr);
     assert!(body.contains("job_id=\"AJ_9\"") && body.contains("room_id=\"RM_9\""));
-    assert!(
-        series(&body).len() > one * 5,
-        "{one} then {}",
-        series(&body).len()
+    // Every job's series kept apart: each of the ten jobs has as many as the first had, and
+    // the lines with no job (the process' own) are the same as after the first job.
+    let lines = series(&body);
+    let of_job = |i: usize| {
+        let id = format!("job_id=\"AJ_{i}\"");
+        lines.iter().filter(|l| l.contains(&id)).count()
+    };
+    let per_job = of_job(0);
+    assert!(per_job > 0, "{body}");
+    assert_eq!(
+        (0..10).map(of_job).collect::<Vec<_>>(),
+        [per_job; 10],
+        "{body}"
     );
+    assert_eq!(lines.len(), one + 9 * per_job, "{body}");
     telemetry.shutdown(Duration::from_secs(2)).unwrap();
 }
 

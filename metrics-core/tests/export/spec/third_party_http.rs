@@ -52,10 +52,14 @@ fn the_receiver_really_refuses_gzip() {
         .u64_counter("gzip.probe")
         .build()
         .add(1, &[]);
-    assert!(
-        telemetry.force_flush(WAIT).is_err(),
-        "a gzip body is refused with 415, and the flush says so"
-    );
+    let flushed = telemetry.force_flush(WAIT);
+    // The receiver itself answered 415 (a dead receiver fails the flush too, and refuses
+    // nothing), and the flush fails saying so.
+    assert_eq!(receiver.refused(1, WAIT), [415], "{flushed:?}");
+    let error = flushed
+        .expect_err("a refused export fails the flush")
+        .to_string();
+    assert!(error.contains("415"), "{error}");
     assert!(
         receiver
             .exports(1, std::time::Duration::from_millis(300))

@@ -470,9 +470,13 @@ fn a_subscriber_that_records_a_metric_does_not_deadlock() {
     );
     let took = start.elapsed();
     println!("a subscriber recording a metric from a drop warning: returned in {took:?}");
-    assert!(
-        events.load(Ordering::SeqCst) >= 1,
-        "the warning reached the subscriber"
+    // The negative value's warning, once. The NaN the subscriber recorded from inside it is
+    // warned about too, but `tracing` does not hand an event raised within a subscriber's own
+    // handler back to that subscriber.
+    assert_eq!(
+        events.load(Ordering::SeqCst),
+        1,
+        "the warning reached the subscriber once"
     );
 }
 
