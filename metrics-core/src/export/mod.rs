@@ -70,6 +70,8 @@
 
 mod builder;
 #[cfg(feature = "otlp")]
+mod carry;
+#[cfg(feature = "otlp")]
 mod cloud;
 mod env;
 mod error;
@@ -107,7 +109,7 @@ pub use cloud::{LiveKitCloud, METRICS_PATH as LIVEKIT_METRICS_PATH, Observabilit
 pub use env::Env;
 pub use error::ExportError;
 #[cfg(feature = "otlp")]
-pub use health::{EXPORT_DROPPED, EXPORT_FAILURES, EXPORT_RETRIES, ExportStats};
+pub use health::{EXPORT_CARRIED, EXPORT_DROPPED, EXPORT_FAILURES, EXPORT_RETRIES, ExportStats};
 pub use opentelemetry_sdk::metrics::Temporality;
 pub use pull::PER_JOB_KEYS;
 pub use retry::RetryPolicy;

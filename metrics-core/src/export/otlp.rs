@@ -14,6 +14,7 @@
 //! Every exporter is wrapped in [`Reported`], which counts and reports what failed (see
 //! [`super::health`]).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Read as _;
 use std::sync::Arc;
@@ -30,6 +31,7 @@ use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::{PeriodicReader, Temporality};
 
+use super::carry::CarryOver;
 use super::cloud::ObservabilityTokens;
 use super::error::ExportError;
 use super::health::{ExportHealth, Reported};
@@ -44,6 +46,8 @@ pub(crate) struct PushConfig {
     pub endpoint: String,
     pub headers: Vec<(String, Secret)>,
     pub tokens: Option<Arc<ObservabilityTokens>>,
+    /// The declared cardinality limits by instrument, which bound the carry-over.
+    pub limits: BTreeMap<&'static str, usize>,
 }
 
 /// The periodic reader that pushes to `config`'s endpoint, and the health it reports to.
@@ -55,6 +59,7 @@ pub(crate) fn reader(
         endpoint,
         mut headers,
         tokens,
+        limits,
     } = config;
     settings.retry.validate()?;
     let (endpoint, basic_auth) = split_user_info(&endpoint);
@@ -64,7 +69,12 @@ pub(crate) fn reader(
     if let Some(credentials) = basic_auth.filter(|_| !has_auth) {
         headers.push(("authorization".to_owned(), credentials));
     }
-    let health = Arc::new(ExportHealth::new(settings.endpoint.clone()));
+    // Carried over: failed delta batches over HTTP (gRPC goes through the exporter's own client,
+    // whose requests we cannot rewrite); a cumulative export carries the totals anyway.
+    let carry = (settings.protocol == Protocol::HttpProtobuf
+        && settings.temporality != Temporality::Cumulative)
+        .then(|| CarryOver::new(limits));
+    let health = Arc::new(ExportHealth::new(settings.endpoint.clone(), carry));
     let (exporter, runtime) = match settings.protocol {
         Protocol::HttpProtobuf => (
             http_exporter(&settings, &endpoint, headers, tokens, Arc::clone(&health))?,
@@ -371,10 +381,18 @@ type AttemptError = (HttpError, bool);
 #[async_trait]
 impl HttpClient for HeaderClient {
     async fn send_bytes(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
-        let request = self.prepare(request)?;
+        super::carry::http::send(&self.health, request, |request| self.send(request))
+    }
+}
+
+impl HeaderClient {
+    /// Sends `request` with retries: the last response, or the last error and whether it was
+    /// transient.
+    fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, AttemptError> {
+        let request = self.prepare(request).map_err(|e| (e, false))?;
         // Blocking is fine here: the SDK runs exports on its own reader thread.
         let start = Instant::now();
-        let result = retry::run(
+        retry::run(
             &self.retry,
             || self.health.deadline(start, self.budget),
             |timeout| self.attempt(&request, timeout),
@@ -390,12 +408,9 @@ impl HttpClient for HeaderClient {
                 Ok(_) => None,
             },
             || self.health.retried(),
-        );
-        result.map_err(|(error, _)| error)
+        )
     }
-}
 
-impl HeaderClient {
     /// The request as it goes out: exactly our headers (content type, encoding if gzip, user
     /// agent, the configured headers and LiveKit Cloud's `Authorization`), whatever the exporter
     /// added from the process environment (opentelemetry-otlp reads `OTEL_EXPORTER_OTLP_HEADERS`

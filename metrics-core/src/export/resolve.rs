@@ -42,7 +42,12 @@ impl TelemetryBuilder {
                 return Err(ExportError::InvalidConfig { setting, reason });
             }
         }
-        let push = self.push_target(&env)?;
+        #[cfg_attr(not(feature = "otlp"), allow(unused_mut))]
+        let mut push = self.push_target(&env)?;
+        #[cfg(feature = "otlp")]
+        if let Some((_, config)) = &mut push {
+            config.limits = crate::cardinality::limits(&self.catalog());
+        }
         let new_provider = || {
             let provider = SdkMeterProvider::builder().with_resource(self.resource(&env));
             match crate::cardinality::view(&self.catalog()) {
@@ -272,6 +277,7 @@ impl PushConfig {
             endpoint,
             headers,
             tokens: None,
+            limits: BTreeMap::new(),
         };
         #[cfg(not(feature = "otlp"))]
         {
