@@ -6,9 +6,15 @@ code with the Rust exporter under test. Over HTTP it accepts no compression (as 
 receivers do): a gzip body gets 415 and is not recorded.
 
 Prints `{"listening": PORT}`, then one JSON line per export request (its metadata or headers,
-and the request as `MessageToDict` gives it, with the .proto field names). Exits when stdin
-closes, or after `--timeout` seconds whatever happens, so that a test that dies leaves nothing
-running.
+the request as `MessageToDict` gives it, with the .proto field names, and the HTTP status it
+was answered with). Exits when stdin closes, or after `--timeout` seconds whatever happens, so
+that a test that dies leaves nothing running.
+
+`--port` listens on a given port (to restart a receiver where the exporter expects it);
+`--answer N:STATUS` answers the Nth HTTP export request (from 1) with STATUS instead of 200.
+A line `stop` on stdin stops it gracefully: no new connection is accepted, every request
+already read is answered, then it prints `{"stopped": true}` and exits. A request is thus
+either answered or never read, never read and left unanswered.
 """
 
 import argparse
@@ -16,6 +22,7 @@ import json
 import os
 import sys
 import threading
+import time
 from concurrent import futures
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -29,11 +36,19 @@ lock = threading.Lock()
 servers = []
 
 
-def report(headers, request):
+# Which request (from 1) gets which status, how many requests came, and how many are being
+# answered.
+answers = {}
+received = [0]
+inflight = [0]
+
+
+def report(headers, request, status=200):
     line = json.dumps(
         {
             "headers": [[k.lower(), v] for k, v in headers],
             "request": MessageToDict(request, preserving_proto_field_name=True),
+            "status": status,
         }
     )
     with lock:
@@ -48,6 +63,15 @@ class MetricsService(metrics_service_pb2_grpc.MetricsServiceServicer):
 
 class HttpHandler(BaseHTTPRequestHandler):
     def do_POST(self):
+        with lock:
+            inflight[0] += 1
+        try:
+            self.handle_post()
+        finally:
+            with lock:
+                inflight[0] -= 1
+
+    def handle_post(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if self.path != "/v1/metrics":
             return self.answer(404)
@@ -56,7 +80,12 @@ class HttpHandler(BaseHTTPRequestHandler):
         if self.headers.get("Content-Type") != "application/x-protobuf":
             return self.answer(415)
         request = metrics_service_pb2.ExportMetricsServiceRequest.FromString(body)
-        report(self.headers.items(), request)
+        with lock:
+            received[0] += 1
+            status = answers.get(received[0], 200)
+        report(self.headers.items(), request, status)
+        if status != 200:
+            return self.answer(status)
         payload = metrics_service_pb2.ExportMetricsServiceResponse().SerializeToString()
         self.answer(200, payload)
 
@@ -71,17 +100,17 @@ class HttpHandler(BaseHTTPRequestHandler):
         pass
 
 
-def serve_grpc():
+def serve_grpc(port):
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(MetricsService(), server)
-    port = server.add_insecure_port("127.0.0.1:0")
+    port = server.add_insecure_port(f"127.0.0.1:{port}")
     server.start()
     servers.append(server)
     return port
 
 
-def serve_http():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), HttpHandler)
+def serve_http(port):
+    server = ThreadingHTTPServer(("127.0.0.1", port), HttpHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     servers.append(server)
     return server.server_address[1]
@@ -91,14 +120,37 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--protocol", choices=["grpc", "http"], default="grpc")
     parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--answer", action="append", default=[])
     args = parser.parse_args()
     threading.Timer(args.timeout, lambda: os._exit(3)).start()
+    for answer in args.answer:
+        n, status = answer.split(":")
+        answers[int(n)] = int(status)
 
-    port = serve_grpc() if args.protocol == "grpc" else serve_http()
+    serve = serve_grpc if args.protocol == "grpc" else serve_http
+    port = serve(args.port)
     with lock:
         print(json.dumps({"listening": port}), flush=True)
-    sys.stdin.read()
+    for line in sys.stdin:
+        if line.strip() == "stop":
+            stop()
     os._exit(0)
+
+
+def stop():
+    for server in servers:
+        if isinstance(server, ThreadingHTTPServer):
+            server.shutdown()
+            server.server_close()
+        else:
+            server.stop(grace=10).wait()
+    while True:
+        with lock:
+            if inflight[0] == 0:
+                print(json.dumps({"stopped": True}), flush=True)
+                os._exit(0)
+        time.sleep(0.01)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ pub struct Export {
     /// The `ExportMetricsServiceRequest`, as protobuf's JSON mapping with the .proto field
     /// names (`resource_metrics`, `data_points`, `as_int` as a string).
     pub request: Value,
+    /// The HTTP status it was answered with (200 unless [`Options::answer`] said otherwise).
+    pub status: u16,
 }
 
 impl Export {
@@ -77,6 +79,15 @@ pub enum Wire {
     Http,
 }
 
+/// How to start a receiver; `Options::default()` is what [`PythonReceiver::start`] uses.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// The port to listen on, on 127.0.0.1 (0: any free one).
+    pub port: u16,
+    /// Over HTTP: answer request number `.0` (from 1) with status `.1` instead of 200.
+    pub answer: Option<(usize, u16)>,
+}
+
 /// The running receiver; stopped (stdin closed, then killed) on drop.
 pub struct PythonReceiver {
     /// Where it listens, on 127.0.0.1.
@@ -85,19 +96,32 @@ pub struct PythonReceiver {
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
     exports: Vec<Export>,
+    /// Whether it said it stopped (see [`stop`](Self::stop)).
+    stopped: bool,
 }
 
 impl PythonReceiver {
     /// Starts the receiver for `wire`. `None` (the test skips) when `python3`, `grpcio` or
     /// `opentelemetry-proto` is missing and [`REQUIRE`] is not set; panics when it is.
     pub fn start(wire: Wire) -> Option<Self> {
+        Self::start_with(wire, Options::default())
+    }
+
+    /// [`start`](Self::start), with `options`.
+    pub fn start_with(wire: Wire, options: Options) -> Option<Self> {
         let protocol = match wire {
             Wire::Grpc => "grpc",
             Wire::Http => "http",
         };
-        let mut child = match Command::new("python3")
+        let mut command = Command::new("python3");
+        command
             .arg(SCRIPT)
-            .args(["--protocol", protocol, "--timeout", "120"])
+            .args(["--protocol", protocol, "--timeout", "300"])
+            .args(["--port", &options.port.to_string()]);
+        if let Some((n, status)) = options.answer {
+            command.args(["--answer", &format!("{n}:{status}")]);
+        }
+        let mut child = match command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -138,6 +162,7 @@ impl PythonReceiver {
             stdin,
             lines,
             exports: Vec::new(),
+            stopped: false,
         })
     }
 
@@ -147,6 +172,10 @@ impl PythonReceiver {
         loop {
             while let Ok(line) = self.lines.try_recv() {
                 let v: Value = serde_json::from_str(&line).expect("the receiver prints JSON");
+                if v["stopped"].as_bool() == Some(true) {
+                    self.stopped = true;
+                    continue;
+                }
                 let headers = array(&v, "headers")
                     .iter()
                     .map(|kv| {
@@ -157,6 +186,7 @@ impl PythonReceiver {
                 self.exports.push(Export {
                     headers,
                     request: v["request"].clone(),
+                    status: v["status"].as_u64().map_or(200, |s| s as u16),
                 });
             }
             if self.exports.len() >= at_least || Instant::now() >= deadline {
@@ -164,6 +194,26 @@ impl PythonReceiver {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+}
+
+impl PythonReceiver {
+    /// Stops the receiver gracefully, as a collector's rolling restart does: it accepts no new
+    /// connection and answers every request it has read before it exits, so every request is
+    /// either answered or never read. Returns every export it received. Panics if it does not
+    /// stop within 30 s.
+    pub fn stop(mut self) -> Vec<Export> {
+        if let Some(stdin) = self.stdin.as_mut() {
+            let _ = stdin.write_all(b"stop\n");
+            let _ = stdin.flush();
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.stopped {
+            assert!(Instant::now() < deadline, "the receiver did not stop");
+            self.exports(usize::MAX, Duration::from_millis(50));
+        }
+        let _ = self.child.wait();
+        std::mem::take(&mut self.exports)
     }
 }
 
