@@ -43,12 +43,13 @@ received = [0]
 inflight = [0]
 
 
-def report(headers, request, status=200):
+def report(headers, request, status=200, seq=0):
     line = json.dumps(
         {
             "headers": [[k.lower(), v] for k, v in headers],
             "request": MessageToDict(request, preserving_proto_field_name=True),
             "status": status,
+            "seq": seq,
         }
     )
     with lock:
@@ -82,12 +83,17 @@ class HttpHandler(BaseHTTPRequestHandler):
         request = metrics_service_pb2.ExportMetricsServiceRequest.FromString(body)
         with lock:
             received[0] += 1
-            status = answers.get(received[0], 200)
-        report(self.headers.items(), request, status)
+            seq = received[0]
+            status = answers.get(seq, 200)
+        # Answered before it is printed (a large request takes seconds to print), as a
+        # collector answers once it has the data: a slow print must not time the client out
+        # into sending it again. `seq` gives the order in which requests came.
         if status != 200:
-            return self.answer(status)
-        payload = metrics_service_pb2.ExportMetricsServiceResponse().SerializeToString()
-        self.answer(200, payload)
+            self.answer(status)
+        else:
+            payload = metrics_service_pb2.ExportMetricsServiceResponse().SerializeToString()
+            self.answer(200, payload)
+        report(self.headers.items(), request, status, seq)
 
     def answer(self, status, payload=b""):
         self.send_response(status)

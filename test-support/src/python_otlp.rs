@@ -27,6 +27,9 @@ pub struct Export {
     pub request: Value,
     /// The HTTP status it was answered with (200 unless [`Options::answer`] said otherwise).
     pub status: u16,
+    /// Over HTTP, the request's number (from 1) in the order they came, which concurrent
+    /// requests may print out of; 0 over gRPC.
+    pub seq: u64,
 }
 
 impl Export {
@@ -187,6 +190,7 @@ impl PythonReceiver {
                     headers,
                     request: v["request"].clone(),
                     status: v["status"].as_u64().map_or(200, |s| s as u16),
+                    seq: v["seq"].as_u64().unwrap_or(0),
                 });
             }
             if self.exports.len() >= at_least || Instant::now() >= deadline {

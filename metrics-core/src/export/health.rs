@@ -24,7 +24,6 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use opentelemetry::metrics::{Counter, Meter};
-use opentelemetry_otlp::MetricExporter;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::metrics::Temporality;
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
@@ -523,8 +522,16 @@ fn point_count(data: &AggregatedMetrics) -> u64 {
 
 /// The OTLP exporter, with every outcome reported to the pipeline's [`ExportHealth`].
 pub(crate) struct Reported {
-    pub(crate) inner: MetricExporter,
+    pub(crate) inner: super::otlp::PushExporter,
     pub(crate) health: Arc<ExportHealth>,
+}
+
+impl std::fmt::Debug for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reported")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PushMetricExporter for Reported {

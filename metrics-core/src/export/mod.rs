@@ -38,7 +38,7 @@
 //! | `agent_metrics.export.retries` | `{retry}` | requests retried after a transient failure |
 //! | `agent_metrics.dropped_values` | `{value}` | invalid values dropped at record time ([`crate::invalid`]) |
 //!
-//! Over gRPC the exporter's own retries apply, with the same policy.
+//! gRPC retries the same way, on the OTLP specification's transient codes.
 //!
 //! # Lifecycle
 //!
@@ -75,6 +75,8 @@ mod carry;
 mod cloud;
 mod env;
 mod error;
+#[cfg(feature = "grpc")]
+mod grpc;
 #[cfg(feature = "otlp")]
 mod health;
 #[cfg(feature = "otlp")]

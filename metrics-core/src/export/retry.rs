@@ -126,17 +126,6 @@ impl RetryPolicy {
         let jitter = (random() % 1001) as f64 / 1000.0;
         full.mul_f64(0.5 + 0.5 * jitter)
     }
-
-    /// The same policy in opentelemetry-otlp's terms, for the gRPC exporter, which retries by
-    /// itself (within its export timeout).
-    #[cfg(feature = "grpc")]
-    pub(crate) fn to_otlp(self) -> opentelemetry_otlp::RetryPolicy {
-        opentelemetry_otlp::RetryPolicy::default()
-            .with_max_retries(self.max_retries as usize)
-            .with_initial_delay(self.initial_backoff)
-            .with_max_delay(self.max_backoff)
-            .with_max_jitter(self.initial_backoff / 2)
-    }
 }
 
 /// The longest `initial_backoff` or `max_backoff` a policy may have: longer would outlast any

@@ -204,7 +204,11 @@ fn a_third_party_receiver_down_longer_than_the_export_timeout_loses_nothing() {
     let all: Vec<Export> = before.iter().chain(&after).cloned().collect();
     let got = received(&all);
     for (name, want) in &expected {
-        assert_eq!(got.get(name), Some(want), "{name}: recorded vs received");
+        assert_eq!(
+            got.get(name),
+            Some(want),
+            "{name}: received vs recorded ({stats:?})"
+        );
     }
     assert!(
         stats.failed >= 2,
@@ -305,7 +309,8 @@ fn a_batch_the_receiver_refuses_is_dropped_once_and_the_next_go_through() {
         assert_eq!(flushed.is_err(), batch == 2, "flush {batch}: {flushed:?}");
     }
     telemetry.shutdown(Duration::from_secs(10)).unwrap();
-    let exports = receiver.exports(5, Duration::from_secs(10)).to_vec();
+    let mut exports = receiver.exports(5, Duration::from_secs(10)).to_vec();
+    exports.sort_by_key(|e| e.seq);
     let statuses: Vec<u16> = exports.iter().map(|e| e.status).collect();
     assert_eq!(statuses, [200, 200, 400, 200, 200], "no retry, no re-send");
 

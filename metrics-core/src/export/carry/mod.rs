@@ -16,10 +16,12 @@
 //! Cumulative points are never held: the next export carries the totals.
 //!
 //! It works on the OTLP protobuf messages, not on the SDK's `ResourceMetrics`, which the SDK
-//! gives no way to build: the HTTP client folds the held points into the body it sends.
+//! gives no way to build: the HTTP client folds the held points into the body it sends
+//! ([`http`]), the gRPC exporter into the request it sends ([`send`] is the part they share).
 
 pub(crate) mod http;
 mod merge;
+pub(crate) mod send;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
