@@ -58,8 +58,22 @@ def report(headers, request, status=200, seq=0):
 
 class MetricsService(metrics_service_pb2_grpc.MetricsServiceServicer):
     def Export(self, request, context):
-        report(context.invocation_metadata(), request)
+        # Printed after the answer, as over HTTP (see `handle_post`).
+        with lock:
+            received[0] += 1
+            seq = received[0]
+            inflight[0] += 1
+        metadata = context.invocation_metadata()
+        threading.Thread(target=report_later, args=(metadata, request, seq)).start()
         return metrics_service_pb2.ExportMetricsServiceResponse()
+
+
+def report_later(metadata, request, seq):
+    try:
+        report(metadata, request, 200, seq)
+    finally:
+        with lock:
+            inflight[0] -= 1
 
 
 class HttpHandler(BaseHTTPRequestHandler):

@@ -27,8 +27,8 @@ pub struct Export {
     pub request: Value,
     /// The HTTP status it was answered with (200 unless [`Options::answer`] said otherwise).
     pub status: u16,
-    /// Over HTTP, the request's number (from 1) in the order they came, which concurrent
-    /// requests may print out of; 0 over gRPC.
+    /// The request's number (from 1) in the order they came, which requests may be printed out
+    /// of (they are printed after they are answered).
     pub seq: u64,
 }
 
@@ -193,6 +193,8 @@ impl PythonReceiver {
                     seq: v["seq"].as_u64().unwrap_or(0),
                 });
             }
+            // Printed once answered, so possibly out of order.
+            self.exports.sort_by_key(|e| e.seq);
             if self.exports.len() >= at_least || Instant::now() >= deadline {
                 return &self.exports;
             }

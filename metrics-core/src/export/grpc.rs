@@ -138,7 +138,10 @@ impl GrpcExporter {
     }
 
     /// Sends `batch` with retries: the last answer.
-    fn send(&self, batch: &ExportMetricsServiceRequest) -> Result<ExportMetricsServiceResponse, Status> {
+    fn send(
+        &self,
+        batch: &ExportMetricsServiceRequest,
+    ) -> Result<ExportMetricsServiceResponse, Status> {
         let start = Instant::now();
         retry::run(
             &self.retry,
@@ -165,9 +168,8 @@ impl GrpcExporter {
         *request.metadata_mut() = self.metadata.clone();
         request.set_timeout(timeout);
         let mut client = self.client.clone();
-        let answer = runtime.block_on(async move {
-            tokio::time::timeout(timeout, client.export(request)).await
-        });
+        let answer = runtime
+            .block_on(async move { tokio::time::timeout(timeout, client.export(request)).await });
         let status = match answer {
             Ok(Ok(response)) => return Ok(response.into_inner()),
             Ok(Err(status)) => status,

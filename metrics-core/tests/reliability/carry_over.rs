@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use agent_metrics_core::MetricsRecorder;
 use agent_metrics_core::export::{
-    EXPORT_CARRIED, EXPORT_DROPPED, EXPORT_FAILURES, ExportStats, Temporality,
+    EXPORT_CARRIED, EXPORT_DROPPED, EXPORT_FAILURES, ExportStats, Protocol, Temporality,
 };
 use agent_metrics_core::job::Job;
 use agent_metrics_core::opentelemetry::KeyValue;
@@ -163,22 +163,31 @@ fn require_receiver(options: Options) -> Option<PythonReceiver> {
 
 #[test]
 fn a_third_party_receiver_down_longer_than_the_export_timeout_loses_nothing() {
-    let Some(first) = require_receiver(Options::default()) else {
+    // Shortened from the defaults (30 s interval, 10 s timeout) to keep the test short: the
+    // outage is still four times the export timeout.
+    receiver_down(Wire::Http, outage(), Duration::from_secs(2));
+}
+
+#[test]
+fn over_grpc_too() {
+    receiver_down(Wire::Grpc, Duration::from_secs(4), Duration::from_secs(1));
+}
+
+/// The third-party receiver is up, stopped gracefully (as a rolling restart does) for
+/// `outage`, then restarted on its port, while 2 threads record with job churn; exports time
+/// out after `timeout`. Everything recorded arrives, exactly, with no overlapping points.
+fn receiver_down(wire: Wire, outage: Duration, timeout: Duration) {
+    let Some(first) = PythonReceiver::start_with(wire, Options::default()) else {
         return;
     };
     let lines = logs();
     let port = first.addr.port();
-    let outage = outage();
-    // Shortened from the defaults (30 s interval, 10 s timeout) to keep the test short: the
-    // outage is still four times the export timeout.
-    let timeout = Duration::from_secs(2);
-    let telemetry = push_builder(
-        &format!("http://{}", first.addr),
-        Duration::from_millis(250),
-    )
-    .export_timeout(timeout)
-    .build()
-    .unwrap();
+    let url = format!("http://{}", first.addr);
+    let mut builder = push_builder(&url, Duration::from_millis(250)).export_timeout(timeout);
+    if wire == Wire::Grpc {
+        builder = builder.protocol(Protocol::Grpc).otlp_metrics_endpoint(&url);
+    }
+    let telemetry = builder.build().unwrap();
     let recorder = MetricsRecorder::new(telemetry.meter());
     let mut before = Vec::new();
     let mut restarted = None;
@@ -192,7 +201,7 @@ fn a_third_party_receiver_down_longer_than_the_export_timeout_loses_nothing() {
             let stats = telemetry.export_stats().unwrap();
             peak_during_outage = peak_during_outage.max(stats.carry_over_points);
         }
-        restarted = require_receiver(Options { port, answer: None });
+        restarted = PythonReceiver::start_with(wire, Options { port, answer: None });
         thread::sleep(Duration::from_millis(2000));
     });
     let start = Instant::now();
@@ -266,7 +275,7 @@ fn a_third_party_receiver_down_longer_than_the_export_timeout_loses_nothing() {
     let characters = "lk.agents.usage.tts_characters";
     let points_total: usize = streams.values().map(Vec::len).sum();
     println!(
-        "third-party receiver down {outage:?} (export timeout {timeout:?}, interval 250 ms, 2 \
+        "third-party {wire:?} receiver down {outage:?} (export timeout {timeout:?}, interval 250 ms, 2 \
          threads, a new job every 500 ms per thread): {characters} recorded {} received {}; \
          {} instruments equal (histograms by count and sum); {} exports failed for good, {} \
          data points carried over, {} dropped, peak carry-over {} points ({} during the outage \

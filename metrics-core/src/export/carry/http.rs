@@ -39,7 +39,10 @@ pub(crate) fn send(
         return result.map_err(|(error, _)| error);
     };
     let result = send::send(health, carry, batch, |batch| {
-        let result = send(Request::from_parts(parts, Bytes::from(batch.encode_to_vec())));
+        let result = send(Request::from_parts(
+            parts,
+            Bytes::from(batch.encode_to_vec()),
+        ));
         let answer = match &result {
             Ok(response) if response.status().is_success() => {
                 Answer::Accepted(partial_success(response))
