@@ -1,6 +1,7 @@
 //! Retrying a failed export, as the OTLP specification asks: only transient failures (HTTP 429,
-//! 502, 503 and 504, and connection errors) are retried, with exponential backoff and jitter, and
-//! a server's `Retry-After` is honoured.
+//! 502, 503 and 504, gRPC's transient codes, and connection errors) are retried, with exponential
+//! backoff and jitter, and a server's `Retry-After` is honoured. What still fails after the
+//! retries is carried over into the next export under delta temporality ([`super::carry`]).
 //!
 //! Why our own loop rather than opentelemetry-otlp's (0.33.1 has one, also honouring
 //! `Retry-After`): its default budget (3 retries, about 0.8 s) loses a delta interval to any
