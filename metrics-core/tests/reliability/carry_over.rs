@@ -18,7 +18,7 @@ use agent_metrics_core::opentelemetry::KeyValue;
 use agent_metrics_test_support::export_receiver::{Behaviour, Receiver};
 use agent_metrics_test_support::python_otlp::{Export, Options, PythonReceiver, Wire};
 use agent_metrics_test_support::reliability_support::{
-    Total, Totals, exported, logs, push_builder, record_event, rss_kib,
+    Total, Totals, exported, logs, push_builder, record_event, rss_kib, sum_totals,
 };
 use serde_json::Value;
 use tracing::Level;
@@ -148,13 +148,7 @@ fn record_with_churn(recorder: &MetricsRecorder, script: impl FnOnce()) -> Total
             .map(|w| w.join().unwrap())
             .collect::<Vec<_>>()
     });
-    let mut expected = Totals::new();
-    for (name, t) in recorded.into_iter().flatten() {
-        let total = expected.entry(name).or_default();
-        total.count += t.count;
-        total.sum += t.sum;
-    }
-    expected
+    sum_totals(recorded)
 }
 
 fn require_receiver(options: Options) -> Option<PythonReceiver> {
@@ -335,14 +329,8 @@ fn a_batch_the_receiver_refuses_is_dropped_once_and_the_next_go_through() {
     // Delivered: everything but the refused batch, exactly; the refused batch is what the
     // third flush held, exactly.
     let got = received(&exports);
-    let mut want = Totals::new();
-    for (_, batch) in recorded.iter().enumerate().filter(|(i, _)| *i != 2) {
-        for (name, t) in batch {
-            let total = want.entry(name.clone()).or_default();
-            total.count += t.count;
-            total.sum += t.sum;
-        }
-    }
+    let delivered = recorded.iter().enumerate().filter(|(i, _)| *i != 2);
+    let want = sum_totals(delivered.map(|(_, batch)| batch.clone()));
     for (name, t) in &want {
         assert_eq!(got.get(name), Some(t), "{name}");
     }

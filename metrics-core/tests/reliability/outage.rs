@@ -16,7 +16,7 @@ use agent_metrics_core::export::{
     EXPORT_CARRIED, EXPORT_DROPPED, EXPORT_FAILURES, EXPORT_RETRIES, Telemetry, TelemetryBuilder,
 };
 use export_receiver::{Behaviour, Receiver};
-use reliability_support::{Totals, exported, logs, push_builder, record_event};
+use reliability_support::{Totals, exported, logs, push_builder, record_event, sum_totals};
 use tracing::Level;
 
 const INTERVAL: Duration = Duration::from_millis(10);
@@ -52,12 +52,7 @@ fn run(builder: TelemetryBuilder, script: impl FnOnce()) -> (Telemetry, Totals, 
             .map(|w| w.join().unwrap())
             .collect::<Vec<_>>()
     });
-    let mut expected = Totals::new();
-    for (name, t) in recorded.into_iter().flatten() {
-        let total = expected.entry(name).or_default();
-        total.count += t.count;
-        total.sum += t.sum;
-    }
+    let expected = sum_totals(recorded);
     let start = Instant::now();
     let result = telemetry.shutdown(Duration::from_secs(10));
     assert_eq!(result, Ok(()));
