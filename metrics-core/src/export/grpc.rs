@@ -6,7 +6,8 @@
 //! in, while this one sends the protobuf request we fold them into ([`super::carry`]). It
 //! retries as the HTTP client does ([`super::retry`]): the OTLP specification's transient codes
 //! (UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, ABORTED, OUT_OF_RANGE, DATA_LOSS, and
-//! RESOURCE_EXHAUSTED when the server says when to come back), within the export timeout.
+//! RESOURCE_EXHAUSTED when the server says when to come back; and any status tonic made from a
+//! transport error, which is no answer from the collector), within the export timeout.
 //!
 //! The runtime has one worker thread, so that gRPC works the same with no runtime, inside a
 //! current-thread runtime (whose only thread a flush or shutdown would otherwise block while
@@ -187,6 +188,11 @@ impl GrpcExporter {
 /// Whether a gRPC status is worth retrying, per the OTLP specification, and after how long
 /// the server asked (`Some(None)`: retry with the policy's backoff).
 fn transient(status: &Status) -> Option<Option<Duration>> {
+    // A status tonic made from a transport error (a connection reset or refused, a stream the
+    // server dropped while stopping) is no answer from the collector, whatever its code.
+    if std::error::Error::source(status).is_some() {
+        return Some(None);
+    }
     let delay = status.get_details_retry_info().and_then(|r| r.retry_delay);
     match status.code() {
         Code::ResourceExhausted => delay.map(Some),
