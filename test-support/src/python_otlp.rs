@@ -25,6 +25,11 @@ pub struct Export {
     /// The `ExportMetricsServiceRequest`, as protobuf's JSON mapping with the .proto field
     /// names (`resource_metrics`, `data_points`, `as_int` as a string).
     pub request: Value,
+    /// The HTTP status it was answered with (200 unless [`Options::answer`] said otherwise).
+    pub status: u16,
+    /// The request's number (from 1) in the order they came, which requests may be printed out
+    /// of (they are printed after they are answered).
+    pub seq: u64,
 }
 
 impl Export {
@@ -88,6 +93,15 @@ pub enum Wire {
     Http,
 }
 
+/// How to start a receiver; `Options::default()` is what [`PythonReceiver::start`] uses.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// The port to listen on, on 127.0.0.1 (0: any free one).
+    pub port: u16,
+    /// Over HTTP: answer request number `.0` (from 1) with status `.1` instead of 200.
+    pub answer: Option<(usize, u16)>,
+}
+
 /// The running receiver; stopped (stdin closed, then killed) on drop.
 pub struct PythonReceiver {
     /// Where it listens, on 127.0.0.1.
@@ -97,19 +111,32 @@ pub struct PythonReceiver {
     lines: Receiver<String>,
     exports: Vec<Export>,
     refused: Vec<u16>,
+    /// Whether it said it stopped (see [`stop`](Self::stop)).
+    stopped: bool,
 }
 
 impl PythonReceiver {
     /// Starts the receiver for `wire`. `None` (the test skips) when `python3`, `grpcio` or
     /// `opentelemetry-proto` is missing and [`REQUIRE`] is not set; panics when it is.
     pub fn start(wire: Wire) -> Option<Self> {
+        Self::start_with(wire, Options::default())
+    }
+
+    /// [`start`](Self::start), with `options`.
+    pub fn start_with(wire: Wire, options: Options) -> Option<Self> {
         let protocol = match wire {
             Wire::Grpc => "grpc",
             Wire::Http => "http",
         };
-        let mut child = match Command::new("python3")
+        let mut command = Command::new("python3");
+        command
             .arg(SCRIPT)
-            .args(["--protocol", protocol, "--timeout", "120"])
+            .args(["--protocol", protocol, "--timeout", "300"])
+            .args(["--port", &options.port.to_string()]);
+        if let Some((n, status)) = options.answer {
+            command.args(["--answer", &format!("{n}:{status}")]);
+        }
+        let mut child = match command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -151,6 +178,7 @@ impl PythonReceiver {
             lines,
             exports: Vec::new(),
             refused: Vec::new(),
+            stopped: false,
         })
     }
 
@@ -176,6 +204,10 @@ impl PythonReceiver {
                     self.refused.push(status as u16);
                     continue;
                 }
+                if v["stopped"].as_bool() == Some(true) {
+                    self.stopped = true;
+                    continue;
+                }
                 let headers = array(&v, "headers")
                     .iter()
                     .map(|kv| {
@@ -186,13 +218,37 @@ impl PythonReceiver {
                 self.exports.push(Export {
                     headers,
                     request: v["request"].clone(),
+                    status: v["status"].as_u64().map_or(200, |s| s as u16),
+                    seq: v["seq"].as_u64().unwrap_or(0),
                 });
             }
+            // Printed once answered, so possibly out of order.
+            self.exports.sort_by_key(|e| e.seq);
             if done(self) || Instant::now() >= deadline {
                 return;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+}
+
+impl PythonReceiver {
+    /// Stops the receiver gracefully, as a collector's rolling restart does: it accepts no new
+    /// connection and answers every request it has read before it exits, so every request is
+    /// either answered or never read. Returns every export it received. Panics if it does not
+    /// stop within 30 s.
+    pub fn stop(mut self) -> Vec<Export> {
+        if let Some(stdin) = self.stdin.as_mut() {
+            let _ = stdin.write_all(b"stop\n");
+            let _ = stdin.flush();
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.stopped {
+            assert!(Instant::now() < deadline, "the receiver did not stop");
+            self.exports(usize::MAX, Duration::from_millis(50));
+        }
+        let _ = self.child.wait();
+        std::mem::take(&mut self.exports)
     }
 }
 

@@ -157,6 +157,17 @@ pub fn record_event(recorder: &MetricsRecorder, stream: u64, i: u64, expected: &
     }
 }
 
+/// The totals of several streams (threads, batches) added up.
+pub fn sum_totals(parts: impl IntoIterator<Item = Totals>) -> Totals {
+    let mut sum = Totals::new();
+    for (name, t) in parts.into_iter().flatten() {
+        let total = sum.entry(name).or_default();
+        total.count += t.count;
+        total.sum += t.sum;
+    }
+    sum
+}
+
 /// Sums every data point of every request: what the collector stored, under delta temporality.
 /// Returns the totals and the temporalities seen (1 = delta, 2 = cumulative).
 pub fn exported(requests: &[Request]) -> (Totals, BTreeMap<String, i32>) {

@@ -8,15 +8,28 @@
 
 use crate::Instrument;
 
-/// Exports that failed after their retries: their data points were dropped.
+/// Exports that failed after their retries: their data points were carried over into the next
+/// export (delta temporality over OTLP/HTTP) or dropped.
 pub const EXPORT_FAILURES: Instrument = Instrument::counter("agent_metrics.export.failures")
     .unit("{export}")
-    .description("Metric exports that failed after their retries; their data points were dropped");
+    .description(
+        "Metric exports that failed after their retries; their data points were carried over \
+         into the next export, or dropped",
+    );
 
-/// Data points in the failed exports: what the collector never received.
+/// Data points the collector will never receive: in failed exports that could not be carried
+/// over, refused by the collector, or still carried over at shutdown.
 pub const EXPORT_DROPPED: Instrument = Instrument::counter("agent_metrics.export.dropped")
     .unit("{data_point}")
-    .description("Data points dropped because their export failed");
+    .description("Data points dropped because their export failed and could not be carried over");
+
+/// Data points of failed exports carried over into the next export (counted at each failed
+/// export, so a series carried over three failures counts three times).
+pub const EXPORT_CARRIED: Instrument = Instrument::counter("agent_metrics.export.carried")
+    .unit("{data_point}")
+    .description(
+        "Data points of failed exports carried over, merged per series, into the next export",
+    );
 
 /// Export requests retried after a transient failure.
 pub const EXPORT_RETRIES: Instrument = Instrument::counter("agent_metrics.export.retries")
@@ -29,9 +42,10 @@ pub const DROPPED_VALUES: Instrument = Instrument::counter("agent_metrics.droppe
     .description("Metric values dropped as invalid (NaN, infinite, negative, too large, or inconsistent with the rest of their event)");
 
 /// Every self-metric.
-pub const ALL: [Instrument; 4] = [
+pub const ALL: [Instrument; 5] = [
     EXPORT_FAILURES,
     EXPORT_DROPPED,
+    EXPORT_CARRIED,
     EXPORT_RETRIES,
     DROPPED_VALUES,
 ];

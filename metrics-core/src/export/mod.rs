@@ -22,23 +22,41 @@
 //! # Failures
 //!
 //! A push export that fails for a transient reason (HTTP 429, 502, 503, 504, a refused or
-//! broken connection) is retried with exponential backoff and jitter, honouring `Retry-After`,
-//! until its [export timeout](TelemetryBuilder::export_timeout) (10 s by default) runs out; see
+//! broken connection; the OTLP specification's transient gRPC codes) is retried with
+//! exponential backoff and jitter, honouring `Retry-After` (gRPC's RetryInfo), until its
+//! [export timeout](TelemetryBuilder::export_timeout) (10 s by default) runs out; see
 //! [`RetryPolicy`]. Meanwhile new measurements keep aggregating in memory and go out with the
-//! next export, so with the defaults an outage of about 8 s loses nothing. An export that still
-//! fails is dropped (with delta temporality, that interval is lost) and counted: one `tracing`
-//! warning per outage, an info line when exports recover, [`Telemetry::export_stats`] in
-//! process, and these counters exported with the data (their own increments are carried over
-//! dropped batches, so the collector sees every drop once it is back):
+//! next export.
+//!
+//! Under delta temporality (the default) an export that still fails is **carried over**: its
+//! data points are merged into the next export, one point per series (deltas add, gauges keep
+//! their newest value, the merged point spans both intervals), at most the cardinality limit of
+//! each instrument, so a collector outage of any length loses nothing and costs memory bounded
+//! by the series. Under cumulative temporality nothing is carried over: the next export carries
+//! the totals. What each answer gets:
+//!
+//! | after the retries | the batch (with what it carried over) |
+//! |---|---|
+//! | accepted | delivered; points a partial success rejects are dropped and counted, not re-sent |
+//! | no answer; HTTP 429, 502, 503, 504; gRPC UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, ABORTED, OUT_OF_RANGE, DATA_LOSS, RESOURCE_EXHAUSTED with RetryInfo | carried over (delta), or dropped and counted (cumulative: the next export has the totals) |
+//! | HTTP 400, 401, 403, 404, 413, any other 4xx, 500, 501; every other gRPC code | dropped and counted once, never sent again: it would be refused again |
+//!
+//! What is still carried over when the pipeline shuts down is dropped, counted, and named in
+//! one warning. A collector that accepts a batch but answers after the timeout gets it again
+//! with the next export (OTLP delivery is at least once).
+//!
+//! Nothing is silent: one `tracing` warning per outage (saying whether the points were carried
+//! over or dropped), an info line when exports recover, [`Telemetry::export_stats`] in process,
+//! and these counters exported with the data (their own increments are carried over failed
+//! batches, so the collector sees every failure once it is back):
 //!
 //! | counter | unit | what |
 //! |---|---|---|
 //! | `agent_metrics.export.failures` | `{export}` | exports that failed after their retries |
-//! | `agent_metrics.export.dropped` | `{data_point}` | data points in those exports |
+//! | `agent_metrics.export.carried` | `{data_point}` | data points of failed exports carried over into the next |
+//! | `agent_metrics.export.dropped` | `{data_point}` | data points the collector will never receive |
 //! | `agent_metrics.export.retries` | `{retry}` | requests retried after a transient failure |
 //! | `agent_metrics.dropped_values` | `{value}` | invalid values dropped at record time ([`crate::invalid`]) |
-//!
-//! Over gRPC the exporter's own retries apply, with the same policy.
 //!
 //! # Lifecycle
 //!
@@ -70,9 +88,13 @@
 
 mod builder;
 #[cfg(feature = "otlp")]
+mod carry;
+#[cfg(feature = "otlp")]
 mod cloud;
 mod env;
 mod error;
+#[cfg(feature = "grpc")]
+mod grpc;
 #[cfg(feature = "otlp")]
 mod health;
 mod instance;
@@ -108,7 +130,7 @@ pub use cloud::{LiveKitCloud, METRICS_PATH as LIVEKIT_METRICS_PATH, Observabilit
 pub use env::Env;
 pub use error::ExportError;
 #[cfg(feature = "otlp")]
-pub use health::{EXPORT_DROPPED, EXPORT_FAILURES, EXPORT_RETRIES, ExportStats};
+pub use health::{EXPORT_CARRIED, EXPORT_DROPPED, EXPORT_FAILURES, EXPORT_RETRIES, ExportStats};
 pub use instance::{SERVICE_INSTANCE_ID, process_instance_id};
 pub use opentelemetry_sdk::metrics::Temporality;
 pub use pull::PER_JOB_KEYS;

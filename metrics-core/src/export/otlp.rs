@@ -11,9 +11,11 @@
 //!   unification (`reqwest-client` elsewhere in the tree), which would panic without a runtime
 //!   on the SDK's reader thread.
 //!
-//! Every exporter is wrapped in [`Reported`], which counts and reports what failed (see
-//! [`super::health`]).
+//! gRPC goes through our own exporter ([`super::grpc`]). Every exporter is wrapped in
+//! [`Reported`], which counts and reports what failed (see [`super::health`]); under delta
+//! temporality both carry failed batches over ([`super::carry`]).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Read as _;
 use std::sync::Arc;
@@ -30,6 +32,7 @@ use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::{PeriodicReader, Temporality};
 
+use super::carry::CarryOver;
 use super::cloud::ObservabilityTokens;
 use super::error::ExportError;
 use super::health::{ExportHealth, Reported};
@@ -44,17 +47,20 @@ pub(crate) struct PushConfig {
     pub endpoint: String,
     pub headers: Vec<(String, Secret)>,
     pub tokens: Option<Arc<ObservabilityTokens>>,
+    /// The declared cardinality limits by instrument, which bound the carry-over.
+    pub limits: BTreeMap<&'static str, usize>,
 }
 
 /// The periodic reader that pushes to `config`'s endpoint, and the health it reports to.
 pub(crate) fn reader(
     config: PushConfig,
-) -> Result<(PeriodicReader<OnRuntime>, Arc<ExportHealth>), ExportError> {
+) -> Result<(PeriodicReader<Reported>, Arc<ExportHealth>), ExportError> {
     let PushConfig {
         settings,
         endpoint,
         mut headers,
         tokens,
+        limits,
     } = config;
     settings.retry.validate()?;
     let (endpoint, basic_auth) = split_user_info(&endpoint);
@@ -64,23 +70,22 @@ pub(crate) fn reader(
     if let Some(credentials) = basic_auth.filter(|_| !has_auth) {
         headers.push(("authorization".to_owned(), credentials));
     }
-    let health = Arc::new(ExportHealth::new(settings.endpoint.clone()));
-    let (exporter, runtime) = match settings.protocol {
-        Protocol::HttpProtobuf => (
-            http_exporter(&settings, &endpoint, headers, tokens, Arc::clone(&health))?,
-            None,
-        ),
-        Protocol::Grpc => {
-            let (exporter, runtime) = grpc_exporter(&settings, &endpoint, headers)?;
-            (exporter, Some(runtime))
-        }
+    // A cumulative export carries the totals anyway: only delta pipelines carry over.
+    let carry = (settings.temporality != Temporality::Cumulative).then(|| CarryOver::new(limits));
+    let health = Arc::new(ExportHealth::new(settings.endpoint.clone(), carry));
+    let inner = match settings.protocol {
+        Protocol::HttpProtobuf => PushExporter::Http(http_exporter(
+            &settings,
+            &endpoint,
+            headers,
+            tokens,
+            Arc::clone(&health),
+        )?),
+        Protocol::Grpc => grpc_exporter(&settings, &endpoint, headers, Arc::clone(&health))?,
     };
-    let reported = OnRuntime {
-        inner: Reported {
-            inner: exporter,
-            health: Arc::clone(&health),
-        },
-        runtime,
+    let reported = Reported {
+        inner,
+        health: Arc::clone(&health),
     };
     let reader = PeriodicReader::builder(reported)
         .with_interval(settings.interval)
@@ -118,75 +123,45 @@ fn http_exporter(
         .map_err(|e| build_error(&e, endpoint))
 }
 
-/// The tokio runtime gRPC exports run on: the crate's own, one worker thread, so that gRPC works
-/// the same with no runtime, inside a current-thread runtime (whose only thread a flush or
-/// shutdown would otherwise block while tonic's tasks need it) and inside a multi-thread one.
-pub(crate) struct GrpcRuntime(Option<tokio::runtime::Runtime>);
-
-impl GrpcRuntime {
+/// The exporter of one pipeline: opentelemetry-otlp's over HTTP, ours over gRPC.
+#[derive(Debug)]
+pub(crate) enum PushExporter {
+    Http(MetricExporter),
     #[cfg(feature = "grpc")]
-    fn new() -> Result<Self, ExportError> {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("agent-metrics-grpc")
-            .enable_all()
-            .build()
-            .map(|runtime| GrpcRuntime(Some(runtime)))
-            .map_err(|e| ExportError::Build {
-                reason: format!("cannot start the gRPC runtime: {e}"),
-            })
-    }
+    Grpc(super::grpc::GrpcExporter),
 }
 
-// Dropping a runtime blocks, which panics inside another runtime (the last `Telemetry` may be
-// dropped in async code): let its threads wind down in the background instead.
-impl Drop for GrpcRuntime {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.0.take() {
-            runtime.shutdown_background();
-        }
-    }
-}
-
-/// The exporter, run on [`GrpcRuntime`] when there is one (gRPC); HTTP runs where it is called.
-pub(crate) struct OnRuntime {
-    inner: Reported,
-    runtime: Option<GrpcRuntime>,
-}
-
-impl fmt::Debug for OnRuntime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OnRuntime")
-            .field("own_runtime", &self.runtime.is_some())
-            .finish_non_exhaustive()
-    }
-}
-
-impl PushMetricExporter for OnRuntime {
+impl PushMetricExporter for PushExporter {
     async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
-        match self.runtime.as_ref().and_then(|r| r.0.as_ref()) {
-            // The SDK's reader thread is in no runtime, so blocking on ours is allowed.
-            Some(runtime) => runtime.block_on(self.inner.export(metrics)),
-            None => self.inner.export(metrics).await,
+        match self {
+            PushExporter::Http(e) => e.export(metrics).await,
+            #[cfg(feature = "grpc")]
+            PushExporter::Grpc(e) => e.export(metrics).await,
         }
     }
 
     fn force_flush(&self) -> OTelSdkResult {
-        self.inner.force_flush()
+        match self {
+            PushExporter::Http(e) => e.force_flush(),
+            #[cfg(feature = "grpc")]
+            PushExporter::Grpc(e) => e.force_flush(),
+        }
     }
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        match self.runtime.as_ref().and_then(|r| r.0.as_ref()) {
-            Some(runtime) => {
-                let _inside = runtime.enter();
-                self.inner.shutdown_with_timeout(timeout)
-            }
-            None => self.inner.shutdown_with_timeout(timeout),
+        match self {
+            PushExporter::Http(e) => e.shutdown_with_timeout(timeout),
+            #[cfg(feature = "grpc")]
+            PushExporter::Grpc(e) => e.shutdown_with_timeout(timeout),
         }
     }
 
     fn temporality(&self) -> Temporality {
-        self.inner.temporality()
+        match self {
+            PushExporter::Http(e) => e.temporality(),
+            #[cfg(feature = "grpc")]
+            PushExporter::Grpc(e) => e.temporality(),
+        }
     }
 }
 
@@ -195,47 +170,9 @@ fn grpc_exporter(
     settings: &PushSettings,
     endpoint: &str,
     headers: Vec<(String, Secret)>,
-) -> Result<(MetricExporter, GrpcRuntime), ExportError> {
-    use opentelemetry_otlp::{Compression, WithTonicConfig};
-    use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
-
-    let mut metadata = MetadataMap::new();
-    for (i, (name, value)) in headers.iter().enumerate() {
-        let key = MetadataKey::from_bytes(name.to_ascii_lowercase().as_bytes());
-        let value = MetadataValue::try_from(value.expose().as_str());
-        let (Ok(key), Ok(value)) = (key, value) else {
-            return Err(bad_header(i));
-        };
-        metadata.insert(key, value);
-    }
-    let mut builder = MetricExporter::builder()
-        .with_temporality(settings.temporality)
-        .with_tonic()
-        .with_endpoint(endpoint)
-        .with_timeout(settings.request_timeout)
-        .with_retry_policy(settings.retry.to_otlp())
-        // Exactly our metadata: the exporter adds `OTEL_EXPORTER_OTLP_HEADERS` from the process
-        // environment by itself before calling the interceptor, and [`Env`] is the only source.
-        .with_interceptor(move |mut request: tonic::Request<()>| {
-            *request.metadata_mut() = metadata.clone();
-            Ok(request)
-        });
-    if settings.gzip {
-        builder = builder.with_compression(Compression::Gzip);
-    }
-    // The exporter reads `OTEL_EXPORTER_OTLP_COMPRESSION` from the process environment when none
-    // is set here, and has no "none" to set: a process-wide gzip also applies to gRPC.
-    // tonic's lazy channel spawns its worker onto the runtime it is built in: ours.
-    let runtime = GrpcRuntime::new()?;
-    let exporter = match &runtime.0 {
-        Some(rt) => {
-            let _inside = rt.enter();
-            builder.build()
-        }
-        None => builder.build(),
-    };
-    let exporter = exporter.map_err(|e| build_error(&e, endpoint))?;
-    Ok((exporter, runtime))
+    health: Arc<ExportHealth>,
+) -> Result<PushExporter, ExportError> {
+    super::grpc::GrpcExporter::new(settings, endpoint, headers, health).map(PushExporter::Grpc)
 }
 
 #[cfg(not(feature = "grpc"))]
@@ -243,7 +180,8 @@ fn grpc_exporter(
     _: &PushSettings,
     _: &str,
     _: Vec<(String, Secret)>,
-) -> Result<(MetricExporter, GrpcRuntime), ExportError> {
+    _: Arc<ExportHealth>,
+) -> Result<PushExporter, ExportError> {
     Err(ExportError::Unsupported {
         what: "OTLP/gRPC needs the `grpc` cargo feature of agent-metrics-core".to_owned(),
     })
@@ -274,7 +212,7 @@ fn build_error(error: &dyn std::error::Error, endpoint: &str) -> ExportError {
     }
 }
 
-fn bad_header(index: usize) -> ExportError {
+pub(crate) fn bad_header(index: usize) -> ExportError {
     ExportError::InvalidConfig {
         setting: "header",
         reason: format!(
@@ -360,7 +298,7 @@ pub(crate) struct HeaderClient {
 }
 
 /// The `User-Agent` of our requests.
-const USER_AGENT_VALUE: &str = concat!("agent-metrics/", env!("CARGO_PKG_VERSION"));
+pub(crate) const USER_AGENT_VALUE: &str = concat!("agent-metrics/", env!("CARGO_PKG_VERSION"));
 
 /// OTLP responses are a few bytes: only this much of one is read (the rest is dropped unread).
 const MAX_RESPONSE_BYTES: u64 = 1 << 20;
@@ -371,10 +309,18 @@ type AttemptError = (HttpError, bool);
 #[async_trait]
 impl HttpClient for HeaderClient {
     async fn send_bytes(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
-        let request = self.prepare(request)?;
+        super::carry::http::send(&self.health, request, |request| self.send(request))
+    }
+}
+
+impl HeaderClient {
+    /// Sends `request` with retries: the last response, or the last error and whether it was
+    /// transient.
+    fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, AttemptError> {
+        let request = self.prepare(request).map_err(|e| (e, false))?;
         // Blocking is fine here: the SDK runs exports on its own reader thread.
         let start = Instant::now();
-        let result = retry::run(
+        retry::run(
             &self.retry,
             || self.health.deadline(start, self.budget),
             |timeout| self.attempt(&request, timeout),
@@ -390,12 +336,9 @@ impl HttpClient for HeaderClient {
                 Ok(_) => None,
             },
             || self.health.retried(),
-        );
-        result.map_err(|(error, _)| error)
+        )
     }
-}
 
-impl HeaderClient {
     /// The request as it goes out: exactly our headers (content type, encoding if gzip, user
     /// agent, the configured headers and LiveKit Cloud's `Authorization`), whatever the exporter
     /// added from the process environment (opentelemetry-otlp reads `OTEL_EXPORTER_OTLP_HEADERS`

@@ -43,11 +43,16 @@ impl TelemetryBuilder {
                 return Err(ExportError::InvalidConfig { setting, reason });
             }
         }
-        let push = self.push_target(&env)?;
         let conventions = self
             .gen_ai_conventions
             .or(env.gen_ai_conventions)
             .unwrap_or_default();
+        #[cfg_attr(not(feature = "otlp"), allow(unused_mut))]
+        let mut push = self.push_target(&env)?;
+        #[cfg(feature = "otlp")]
+        if let Some((_, config)) = &mut push {
+            config.limits = crate::cardinality::limits(&self.catalog(conventions));
+        }
         let new_provider = || {
             let provider = SdkMeterProvider::builder().with_resource(self.resource(&env));
             match crate::cardinality::view(&self.catalog(conventions)) {
@@ -288,6 +293,7 @@ impl PushConfig {
             endpoint,
             headers,
             tokens: None,
+            limits: BTreeMap::new(),
         };
         #[cfg(not(feature = "otlp"))]
         {

@@ -1,6 +1,7 @@
 //! Retrying a failed export, as the OTLP specification asks: only transient failures (HTTP 429,
-//! 502, 503 and 504, and connection errors) are retried, with exponential backoff and jitter, and
-//! a server's `Retry-After` is honoured.
+//! 502, 503 and 504, gRPC's transient codes, and connection errors) are retried, with exponential
+//! backoff and jitter, and a server's `Retry-After` is honoured. What still fails after the
+//! retries is carried over into the next export under delta temporality ([`super::carry`]).
 //!
 //! Why our own loop rather than opentelemetry-otlp's (0.33.1 has one, also honouring
 //! `Retry-After`): its default budget (3 retries, about 0.8 s) loses a delta interval to any
@@ -125,17 +126,6 @@ impl RetryPolicy {
             .min(MAX_POLICY_BACKOFF);
         let jitter = (random() % 1001) as f64 / 1000.0;
         full.mul_f64(0.5 + 0.5 * jitter)
-    }
-
-    /// The same policy in opentelemetry-otlp's terms, for the gRPC exporter, which retries by
-    /// itself (within its export timeout).
-    #[cfg(feature = "grpc")]
-    pub(crate) fn to_otlp(self) -> opentelemetry_otlp::RetryPolicy {
-        opentelemetry_otlp::RetryPolicy::default()
-            .with_max_retries(self.max_retries as usize)
-            .with_initial_delay(self.initial_backoff)
-            .with_max_delay(self.max_backoff)
-            .with_max_jitter(self.initial_backoff / 2)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Collector outages: retried per the OTLP spec, so a 5 s outage loses nothing; an outage longer
-//! than the retry budget is counted, warned about once, and reported by the self-metrics once
-//! the collector is back.
+//! than the retry budget is carried over (delta temporality), warned about once, and reported by
+//! the self-metrics once the collector is back. The third-party receiver's outage is in
+//! `carry_over.rs`.
 #![cfg(feature = "otlp")]
 
 use agent_metrics_test_support::export_receiver;
@@ -12,10 +13,10 @@ use std::time::{Duration, Instant};
 
 use agent_metrics_core::MetricsRecorder;
 use agent_metrics_core::export::{
-    EXPORT_DROPPED, EXPORT_FAILURES, EXPORT_RETRIES, Telemetry, TelemetryBuilder,
+    EXPORT_CARRIED, EXPORT_DROPPED, EXPORT_FAILURES, EXPORT_RETRIES, Telemetry, TelemetryBuilder,
 };
 use export_receiver::{Behaviour, Receiver};
-use reliability_support::{Totals, exported, logs, push_builder, record_event};
+use reliability_support::{Totals, exported, logs, push_builder, record_event, sum_totals};
 use tracing::Level;
 
 const INTERVAL: Duration = Duration::from_millis(10);
@@ -51,12 +52,7 @@ fn run(builder: TelemetryBuilder, script: impl FnOnce()) -> (Telemetry, Totals, 
             .map(|w| w.join().unwrap())
             .collect::<Vec<_>>()
     });
-    let mut expected = Totals::new();
-    for (name, t) in recorded.into_iter().flatten() {
-        let total = expected.entry(name).or_default();
-        total.count += t.count;
-        total.sum += t.sum;
-    }
+    let expected = sum_totals(recorded);
     let start = Instant::now();
     let result = telemetry.shutdown(Duration::from_secs(10));
     assert_eq!(result, Ok(()));
@@ -123,7 +119,7 @@ fn a_five_second_outage_with_default_retries_loses_nothing() {
 }
 
 #[test]
-fn an_outage_beyond_the_retry_budget_is_counted_warned_once_and_exported() {
+fn an_outage_beyond_the_retry_budget_is_carried_over_warned_once_and_exported() {
     let receiver = Receiver::start();
     let lines = logs();
     let ms = Duration::from_millis;
@@ -136,23 +132,33 @@ fn an_outage_beyond_the_retry_budget_is_counted_warned_once_and_exported() {
     });
 
     let stats = telemetry.export_stats().unwrap();
-    assert!(stats.failed >= 1 && stats.dropped_points > 0, "{stats:?}");
+    assert!(stats.failed >= 1 && stats.carried_points > 0, "{stats:?}");
+    assert_eq!(stats.dropped_points, 0, "{stats:?}");
+    assert_eq!(stats.carry_over_points, 0, "all delivered: {stats:?}");
     let accepted = receiver.accepted();
-    let (got, _) = exported(&accepted);
-    let lost = expected
-        .iter()
-        .filter(|(name, want)| got.get(*name).is_none_or(|g| g.sum < want.sum))
-        .count();
-    assert!(lost > 0, "a dropped batch shows as missing data");
-
-    // The self-metrics reach the collector once it is back, exactly (their increments in
-    // dropped batches are carried over).
+    let (mut got, _) = exported(&accepted);
     let self_metric = |name: &str| got.get(name).map_or(0.0, |t| t.sum) as u64;
-    assert_eq!(self_metric(EXPORT_FAILURES), stats.failed);
-    assert_eq!(self_metric(EXPORT_DROPPED), stats.dropped_points);
-    assert_eq!(self_metric(EXPORT_RETRIES), stats.retries);
+    // The self-metrics reach the collector once it is back, exactly (carried over with the rest).
+    let exported_self = [
+        EXPORT_FAILURES,
+        EXPORT_DROPPED,
+        EXPORT_CARRIED,
+        EXPORT_RETRIES,
+    ]
+    .map(self_metric);
+    assert_eq!(
+        exported_self,
+        [
+            stats.failed,
+            stats.dropped_points,
+            stats.carried_points,
+            stats.retries
+        ]
+    );
+    got.retain(|name, _| expected.contains_key(name));
+    assert_eq!(got, expected, "data was lost in the outage");
 
-    // One warning for the outage, one info line when it ends.
+    // One warning for the outage, saying "carried over", one info line when it ends.
     let port = receiver.url().rsplit(':').next().unwrap().to_owned();
     let ours: Vec<_> = lines
         .lock()
@@ -164,6 +170,16 @@ fn an_outage_beyond_the_retry_budget_is_counted_warned_once_and_exported() {
     let warnings: Vec<_> = ours.iter().filter(|l| l.level == Level::WARN).collect();
     assert_eq!(warnings.len(), 1, "{warnings:#?}");
     assert!(warnings[0].text.contains("HTTP 503"), "{:?}", warnings[0]);
+    assert!(
+        warnings[0].text.contains("carried over"),
+        "{:?}",
+        warnings[0]
+    );
+    assert!(
+        !warnings[0].text.contains("dropped_points"),
+        "{:?}",
+        warnings[0]
+    );
     let recovered = ours
         .iter()
         .filter(|l| l.level == Level::INFO && l.text.contains("metrics export recovered"));
@@ -171,13 +187,13 @@ fn an_outage_beyond_the_retry_budget_is_counted_warned_once_and_exported() {
 
     println!(
         "outage beyond budget: 3 s of 503 against a 1 s budget: {} exports failed, {} data points \
-         dropped, {} retries; {lost} instruments short; self-metrics exported equal: \
-         failures={}, dropped={}, retries={}; 1 warning",
+         carried over (at most {} at once), {} dropped, {} retries; {} instruments equal; \
+         self-metrics exported equal: {exported_self:?}; 1 warning",
         stats.failed,
+        stats.carried_points,
+        stats.carry_over_peak,
         stats.dropped_points,
         stats.retries,
-        self_metric(EXPORT_FAILURES),
-        self_metric(EXPORT_DROPPED),
-        self_metric(EXPORT_RETRIES),
+        expected.len(),
     );
 }
