@@ -48,8 +48,9 @@ fn docs_dashboard_json_is_current_with_a_panel_per_instrument() {
     let dashboard = catalog.grafana_dashboard_titled("Voice agents with exampletts", "exampletts");
     let panels = dashboard["panels"].as_array().expect("panels");
     let rows = panels.iter().filter(|p| p["type"] == "row").count();
-    assert_eq!(rows, 1, "the worker's row");
-    assert_eq!(panels.len() - rows, catalog.entries().len());
+    assert_eq!(rows, 3, "the turns' row, every instrument's, the worker's");
+    // The turns' row has four panels (time by part, share by part, p95 by part, outcomes).
+    assert_eq!(panels.len() - rows, 4 + catalog.entries().len());
     for name in ["exampletts.frame_size", "exampletts.reconnects"] {
         assert!(
             panels.iter().any(|p| p["title"] == name),
