@@ -124,8 +124,10 @@ impl Session {
         for turn in 0..turns {
             self.pipeline_turn(turn, &mut on_turn);
         }
-        self.rate_limited_fallback(turns);
         self.realtime_session(realtime_responses(turns));
+        // A background LLM call (a summary of the call), after the last reply: its time to
+        // first token belongs to no turn.
+        self.rate_limited_fallback(turns);
         // The session closes normally (`gen_ai.workflow.duration` under the GenAI opt-in).
         self.turns.recorder().record(&SessionMetrics {
             workflow_name: "concierge".into(),

@@ -9,9 +9,6 @@ use agent_metrics_core::invalid::{self, Reason};
 use agent_metrics_core::schema::*;
 use agent_metrics_core::turn::{Breakdown, LatencyBudget, TurnStages, TurnTracker};
 use proptest::prelude::*;
-use serde_json::Value;
-
-const HISTORY: &str = include_str!("fixtures/python_history.json");
 
 fn tracker(capture: &Capture) -> TurnTracker {
     TurnTracker::new(MetricsRecorder::new(capture.meter()))
@@ -43,9 +40,11 @@ fn total_of(points: &[Point], name: &str, key: &str, value: &str) -> u64 {
         .sum()
 }
 
+#[cfg(feature = "serde")]
 #[test]
 fn every_reply_of_the_python_history_breaks_down_into_parts_that_add_up() {
-    let history: Value = serde_json::from_str(HISTORY).unwrap();
+    const HISTORY: &str = include_str!("fixtures/python_history.json");
+    let history: serde_json::Value = serde_json::from_str(HISTORY).unwrap();
     let capture = Capture::cumulative();
     let mut turns = tracker(&capture);
     let mut shown = Vec::new();
