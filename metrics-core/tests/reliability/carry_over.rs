@@ -352,6 +352,17 @@ fn a_batch_the_receiver_refuses_is_dropped_once_and_the_next_go_through() {
 /// fails: what is held stays one point per series, and memory stays flat however long it lasts.
 #[test]
 fn two_thousand_series_carried_over_a_long_outage_stay_bounded() {
+    // Resident memory is process-wide: measured in a process of its own, away from the other
+    // tests of this binary.
+    agent_metrics_test_support::alone::run_alone(
+        "carry_over::two_thousand_series_carried_over_a_long_outage_stay_bounded_alone",
+    );
+}
+
+#[test]
+#[ignore = "run alone by two_thousand_series_carried_over_a_long_outage_stay_bounded"]
+fn two_thousand_series_carried_over_a_long_outage_stay_bounded_alone() {
+    assert!(agent_metrics_test_support::alone::is_child());
     const SERIES: usize = 2000;
     let receiver = Receiver::spawn(Behaviour::Refuse);
     let telemetry = push_builder(receiver.url(), Duration::from_millis(20))

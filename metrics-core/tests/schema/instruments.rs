@@ -338,6 +338,18 @@ fn every_histogram_has_its_documented_buckets() {
         ("lk.agents.turn.on_user_turn_completed_delay", LATENCY),
         ("lk.agents.turn.transcription_delay", LATENCY),
         ("lk.agents.turn.tts_ttfb", LATENCY),
+        ("lk.agents.turn.latency_breakdown", LATENCY),
+        (
+            "lk.agents.turn.spoken_fraction",
+            &[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
+        ),
+        ("lk.agents.provider.attempt_duration", GEN_AI_SECONDS),
+        (
+            "lk.agents.worker.job_duration",
+            &[
+                0.1, 1.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0,
+            ],
+        ),
         (
             "lk.agents.connection.acquire_time",
             &[
@@ -427,7 +439,7 @@ fn the_dashboard_ends_with_a_worker_row() {
 
     let dashboard = Catalog::schema().grafana_dashboard();
     let panels = dashboard["panels"].as_array().unwrap();
-    let row = panels.iter().position(|p| p["type"] == "row").unwrap();
+    let row = panels.iter().rposition(|p| p["type"] == "row").unwrap();
     assert_eq!(panels[row]["title"], "Worker");
     let below: Vec<&str> = panels[row + 1..]
         .iter()
@@ -450,6 +462,7 @@ fn the_dashboard_ends_with_a_worker_row() {
         .collect();
     cells.sort_unstable();
     cells.dedup();
-    assert_eq!(cells.len(), panels.len() - 1, "overlapping panels");
+    let rows = panels.iter().filter(|p| p["type"] == "row").count();
+    assert_eq!(cells.len(), panels.len() - rows, "overlapping panels");
     eprintln!("worker row: {below:?}");
 }

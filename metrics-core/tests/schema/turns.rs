@@ -24,6 +24,7 @@ fn assert_adds_up(b: &Breakdown) {
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{b}: {order:?}");
 }
 
+#[cfg(feature = "serde")]
 fn sum_of(points: &[Point], name: &str) -> f64 {
     points
         .iter()
