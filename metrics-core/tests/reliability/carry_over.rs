@@ -162,6 +162,7 @@ fn a_third_party_receiver_down_longer_than_the_export_timeout_loses_nothing() {
     receiver_down(Wire::Http, outage(), Duration::from_secs(2));
 }
 
+#[cfg(feature = "grpc")]
 #[test]
 fn over_grpc_too() {
     receiver_down(Wire::Grpc, Duration::from_secs(4), Duration::from_secs(1));
