@@ -4,8 +4,10 @@ use std::fmt;
 
 use arrayvec::ArrayVec;
 
-use crate::invalid;
-use crate::schema::{Metadata, MetricsReport, PartOwner, SkipReason, TurnPart};
+use crate::schema::{
+    Metadata, MetricsReport, PartOwner, SkipReason, TURN_LATENCY_BREAKDOWN, TurnPart,
+};
+use crate::{Number, invalid};
 
 /// How much larger than the whole a part may be before it counts as inconsistent: float
 /// rounding of values computed from the same clock, never a real difference.
@@ -201,18 +203,13 @@ impl TurnStages {
     }
 }
 
-/// A value that cannot be laid on a timeline.
+/// A value that cannot be laid on a timeline: what the recording path refuses for a seconds
+/// histogram (NaN, infinite, negative, absurdly large), by the same policy.
 fn check(value: f64) -> Result<(), Skip> {
-    let reason = if value.is_nan() {
-        invalid::Reason::NaN
-    } else if value.is_infinite() {
-        invalid::Reason::Infinite
-    } else if value < 0.0 {
-        invalid::Reason::Negative
-    } else {
-        return Ok(());
-    };
-    Err(Skip::inconsistent(reason))
+    match value.check(&TURN_LATENCY_BREAKDOWN) {
+        Some(reason) => Err(Skip::inconsistent(reason)),
+        None => Ok(()),
+    }
 }
 
 /// One stage placed on the turn's timeline, in seconds from the end of the user's speech.
