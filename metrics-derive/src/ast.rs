@@ -5,15 +5,11 @@
 //! `from_ast` reports only what stops the model from being built (a wrong shape, attribute syntax);
 //! every rule on the built model is `check`'s.
 
-use proc_macro2::Span;
 use syn::ext::IdentExt;
-use syn::{
-    Data, DeriveInput, Expr, Fields, FieldsNamed, Generics, Ident, LitInt, LitStr, Path, Type,
-};
+use syn::{Data, DeriveInput, Fields, FieldsNamed, Generics, Ident, Path, Type};
 
-use crate::attr;
+use crate::attr::{self, AttrField, AttrSource, AttrSources, DefaultValue, Role};
 use crate::ctxt::Ctxt;
-pub(crate) use crate::kind::Kind;
 
 /// The runtime path generated code names when no `#[metric(crate = ..)]` is given.
 pub(crate) const DEFAULT_CRATE: &str = "::agent_metrics";
@@ -79,150 +75,6 @@ pub(crate) struct Field<'a> {
     /// The value the compact `Debug` hides; `None` = always shown.
     pub default: Option<DefaultValue>,
     pub role: Role,
-}
-
-pub(crate) enum DefaultValue {
-    /// `#[metric(default)]`: `Default::default()`; the span of the `default` key.
-    Trait(Span),
-    /// `#[metric(default = expr)]`.
-    Expr(Expr),
-}
-
-pub(crate) enum Role {
-    /// Not measured and not an attribute: shown in `Debug`, nothing more.
-    Data,
-    /// One or more measurements: each `#[metric(..)]` naming an instrument is one.
-    Measure(Vec<Measure>),
-    Attribute(AttrField),
-    /// `#[metric(nested)]`: a field whose type is itself an agent metric.
-    Nested {
-        attr_sources: Option<AttrSources>,
-    },
-}
-
-pub(crate) struct Measure {
-    pub kind: Kind,
-    pub def: Def,
-    pub unit: Option<LitStr>,
-    pub description: Option<LitStr>,
-    /// The field's doc comment, the description when none is given.
-    pub doc: Option<String>,
-    pub buckets: Option<Buckets>,
-    /// `long_durations`: bounds in seconds from 1 s up are meant (calls, sessions), not
-    /// milliseconds.
-    pub long_durations: Option<Span>,
-    pub skip_zero: bool,
-    /// Values below zero are not recorded (`skip_negative`).
-    pub skip_negative: bool,
-    pub attr_sources: Option<AttrSources>,
-    pub cardinality_limit: Option<LitInt>,
-}
-
-/// Where an instrument's definition comes from.
-pub(crate) enum Def {
-    /// `counter = "name"`: defined on the field.
-    Inline(LitStr),
-    /// `counter = path::TO_CONST`: a shared `Instrument` constant.
-    Shared(Path),
-}
-
-pub(crate) struct Buckets {
-    /// In seconds: `buckets_ms` values are converted when parsed.
-    pub values: BucketValues,
-    pub span: Span,
-    /// Written as `buckets_ms = [..]`: milliseconds for a histogram recorded in seconds.
-    pub millis: bool,
-}
-
-pub(crate) enum BucketValues {
-    /// `buckets = [0.1, 0.5]`, with one expression per value to point at the bad one.
-    Literal(Vec<f64>, Vec<Expr>),
-    /// `buckets = SOME_CONST`: checked when the instrument constant is evaluated.
-    Path(Path),
-}
-
-/// `attributes(..)`: where a measurement's attributes come from.
-#[derive(Clone)]
-pub(crate) struct AttrSources {
-    pub entries: Vec<AttrSource>,
-}
-
-/// One entry of `attributes(..)`.
-#[derive(Clone)]
-pub(crate) enum AttrSource {
-    /// `field`: an attribute set, or a field marked `#[attr]`.
-    Field(Ident),
-    /// `field as View`: the field seen through an `AttributeView`.
-    View(Ident, Path),
-    /// `"key" = "value"`: a constant attribute; key and value may also be paths of `&str`
-    /// constants (`genai::OPERATION_NAME = genai::operation::CHAT`).
-    Const(ConstText, ConstText),
-}
-
-/// A string literal or the path of a `&'static str` constant.
-#[derive(Clone)]
-pub(crate) enum ConstText {
-    Lit(LitStr),
-    Path(Path),
-}
-
-impl ConstText {
-    pub(crate) fn text(&self) -> String {
-        match self {
-            ConstText::Lit(l) => format!("{:?}", l.value()),
-            ConstText::Path(p) => quote::ToTokens::to_token_stream(p).to_string(),
-        }
-    }
-}
-
-impl quote::ToTokens for ConstText {
-    fn to_tokens(&self, tokens: &mut proc_macro2::TokenStream) {
-        match self {
-            ConstText::Lit(l) => l.to_tokens(tokens),
-            ConstText::Path(p) => p.to_tokens(tokens),
-        }
-    }
-}
-
-impl AttrSource {
-    /// The field this entry reads, if any.
-    pub(crate) fn field(&self) -> Option<&Ident> {
-        match self {
-            AttrSource::Field(i) | AttrSource::View(i, _) => Some(i),
-            AttrSource::Const(..) => None,
-        }
-    }
-
-    /// The tokens an error about the entry points at: its field, or its key.
-    pub(crate) fn first_tokens(&self) -> proc_macro2::TokenStream {
-        match self {
-            AttrSource::Field(i) | AttrSource::View(i, _) => quote::ToTokens::to_token_stream(i),
-            AttrSource::Const(k, _) => quote::ToTokens::to_token_stream(k),
-        }
-    }
-
-    /// A stable text form, to compare entries.
-    pub(crate) fn key(&self) -> String {
-        match self {
-            AttrSource::Field(i) => i.to_string(),
-            AttrSource::View(i, p) => format!("{i} as {}", quote::ToTokens::to_token_stream(p)),
-            AttrSource::Const(k, v) => format!("{}={}", k.text(), v.text()),
-        }
-    }
-}
-
-impl PartialEq for AttrSource {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-
-/// A field that is one attribute (`#[attr]`).
-pub(crate) struct AttrField {
-    pub key: String,
-    pub key_span: Span,
-    pub as_str: bool,
-    pub skip_empty: bool,
 }
 
 impl<'a> Container<'a> {

@@ -7,11 +7,12 @@ use std::collections::HashMap;
 
 use syn::Ident;
 
-use crate::ast::{
-    AttrField, AttrSource, AttrSources, AttributeStruct, BucketValues, Buckets, ConstText,
-    Container, Def, Header, Kind, Measure, Role, ValueEnum,
+use crate::ast::{AttributeStruct, Container, Header, ValueEnum};
+use crate::attr::{
+    AttrField, AttrSource, AttrSources, BucketValues, Buckets, ConstText, Def, Measure, Role,
 };
 use crate::ctxt::Ctxt;
+use crate::kind::Kind;
 use crate::rules;
 use crate::similar::did_you_mean;
 

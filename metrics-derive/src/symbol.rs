@@ -52,14 +52,6 @@ pub(crate) const MEASURE_KEYS: &[Symbol] = &[
 /// The keys of `#[attr(..)]` on a field.
 pub(crate) const ATTR_KEYS: &[Symbol] = &[KEY, AS_STR, SKIP_EMPTY];
 
-/// Every key `#[metric(..)]` takes on a field, kinds first.
-pub(crate) fn field_keys() -> impl Iterator<Item = Symbol> {
-    crate::kind::KINDS
-        .iter()
-        .map(|k| k.keyword)
-        .chain(MEASURE_KEYS.iter().copied())
-}
-
 /// `a, b, c`, for messages.
 pub(crate) fn list(keys: impl IntoIterator<Item = Symbol>) -> String {
     keys.into_iter().map(|k| k.0).collect::<Vec<_>>().join(", ")

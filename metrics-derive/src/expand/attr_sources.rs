@@ -11,7 +11,8 @@ use syn::Ident;
 use syn::spanned::Spanned;
 
 use super::proof;
-use crate::ast::{AttrSource, AttrSources, Container, Role};
+use crate::ast::Container;
+use crate::attr::{AttrSource, AttrSources, Role};
 
 /// The measurements and nested fields that share one list of attribute sources.
 pub(super) struct Group<'a> {
@@ -341,9 +342,9 @@ pub(super) fn fill_key(
 
 /// Where an entry of `attributes(..)` starts and ends.
 fn entry_spans(entry: &AttrSource) -> (proc_macro2::Span, proc_macro2::Span) {
-    let text = |t: &crate::ast::ConstText| match t {
-        crate::ast::ConstText::Lit(lit) => lit.span(),
-        crate::ast::ConstText::Path(path) => path.span(),
+    let text = |t: &crate::attr::ConstText| match t {
+        crate::attr::ConstText::Lit(lit) => lit.span(),
+        crate::attr::ConstText::Path(path) => path.span(),
     };
     match entry {
         AttrSource::Field(ident) => (ident.span(), ident.span()),

@@ -6,7 +6,8 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::proof;
-use crate::ast::{Container, DefaultValue, Field, Role};
+use crate::ast::{Container, Field};
+use crate::attr::{DefaultValue, Role};
 
 /// `Debug` and `CompactDebug` for an `AgentMetric` struct.
 pub(super) fn metric(c: &Container) -> TokenStream {

@@ -5,7 +5,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::ast::{AttrSources, BucketValues, Container, Def, Field, Measure, Role};
+use crate::ast::{Container, Field};
+use crate::attr::{AttrSources, BucketValues, Def, Measure, Role};
 use crate::rules;
 
 /// One thing a struct records: a measurement (a field may make several) or a nested field.

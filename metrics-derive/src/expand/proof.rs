@@ -8,7 +8,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::ast::{AttrField, AttrSource, Container, Role};
+use crate::ast::Container;
+use crate::attr::{AttrField, AttrSource, Role};
 
 /// A nested field's proof that its type is an agent metric (emitted with its measurement).
 pub(super) fn nested(field: &syn::Ident) -> syn::Ident {
@@ -102,7 +103,7 @@ pub(super) fn field_consts(c: &Container) -> Vec<TokenStream> {
 fn views<'c>(c: &'c Container) -> Vec<&'c AttrSource> {
     let mut all: Vec<&AttrSource> = Vec::new();
     let lists = std::iter::once(&c.default_attr_sources).chain(c.fields.iter().flat_map(|f| {
-        let own: Vec<&Option<crate::ast::AttrSources>> = match &f.role {
+        let own: Vec<&Option<crate::attr::AttrSources>> = match &f.role {
             Role::Measure(ms) => ms.iter().map(|m| &m.attr_sources).collect(),
             Role::Nested { attr_sources } => vec![attr_sources],
             _ => Vec::new(),

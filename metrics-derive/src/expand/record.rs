@@ -174,7 +174,7 @@ pub(super) fn record_body(
 fn cached(
     c: &Container,
     family_index: usize,
-    root_sources: &crate::ast::AttrSources,
+    root_sources: &crate::attr::AttrSources,
     family: &[usize],
     groups: &[Group],
     plans: &[Plans],
@@ -247,7 +247,7 @@ fn cached(
 fn with_attrs(
     c: &Container,
     receiver: &TokenStream,
-    sources: &crate::ast::AttrSources,
+    sources: &crate::attr::AttrSources,
     plans: &Plans,
     body: &TokenStream,
 ) -> TokenStream {
