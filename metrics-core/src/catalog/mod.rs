@@ -15,7 +15,7 @@ pub mod diff;
 mod json;
 pub mod prometheus;
 pub mod rules;
-pub mod self_metrics;
+pub use crate::contract::self_metrics;
 mod turn_views;
 
 #[cfg(feature = "serde")]

@@ -164,7 +164,7 @@ pub(crate) struct Registration {
 
 /// [`register`], until the returned registration is dropped.
 pub(crate) fn register_scoped(meter: &Meter) -> Registration {
-    let definition = crate::catalog::self_metrics::DROPPED_VALUES;
+    let definition = super::self_metrics::DROPPED_VALUES;
     let sink = meter
         .u64_counter(definition.name)
         .with_unit(definition.unit)

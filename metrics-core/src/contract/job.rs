@@ -46,7 +46,7 @@ const ROOM_ID: usize = 8;
 #[doc(hidden)]
 pub const JOB_KEY_COUNT: usize = KEYS.len();
 
-/// How long [`Job::finish`] waits for the job's metrics to be exported (`docs/PYTHON-PARITY.md` §D4).
+/// How long [`Telemetry::finish_job`](crate::Telemetry::finish_job) waits for the job's metrics to be exported (`docs/PYTHON-PARITY.md` §D4).
 pub const JOB_FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The attributes of one job, indexed like `KEYS`.
@@ -238,16 +238,6 @@ impl Job {
             _active: Active::new(),
             _not_send: std::marker::PhantomData,
         }
-    }
-
-    /// Ends the job: waits at most [`JOB_FLUSH_TIMEOUT`] for what it recorded to be exported
-    /// (`docs/PYTHON-PARITY.md` §D4). The telemetry itself lives on for the next job of the process; it is
-    /// shut down once, at process exit, and a provider the user installed never is.
-    pub fn finish(
-        &self,
-        telemetry: &crate::export::Telemetry,
-    ) -> Result<(), crate::export::ExportError> {
-        telemetry.force_flush(JOB_FLUSH_TIMEOUT)
     }
 }
 

@@ -10,7 +10,9 @@
 //! - `compact`: the compact `Debug` of nested values;
 //! - [`cache`]: the per-thread cache of resolved attribute sets behind the default `record`;
 //! - [`bound`], [`invalid`], [`job`]: bound instruments, the invalid-value policy and the
-//!   current job's attributes, added to every measurement.
+//!   current job's attributes, added to every measurement;
+//! - `self_metrics`: the instruments the library records about itself (declared here, below
+//!   the invalid-value policy that records one and the exporters and rules that read them).
 
 pub(crate) mod attributes;
 pub mod bound;
@@ -21,4 +23,5 @@ pub mod invalid;
 pub mod job;
 pub(crate) mod metric;
 pub(crate) mod plan;
+pub mod self_metrics;
 pub(crate) mod value;

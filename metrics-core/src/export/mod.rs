@@ -98,6 +98,7 @@ mod grpc;
 #[cfg(feature = "otlp")]
 mod health;
 mod instance;
+mod job_end;
 #[cfg(feature = "otlp")]
 mod otlp;
 #[cfg(feature = "otlp")]

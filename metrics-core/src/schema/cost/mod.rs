@@ -1,4 +1,5 @@
-//! What a session cost: a price table the user supplies, applied to [`UsageCollector`]'s totals.
+//! What a session cost: a price table the user supplies, applied to the totals of
+//! [`UsageCollector`](crate::usage::UsageCollector).
 //!
 //! Prices change and differ per contract, so none are built in and none are fetched: the table
 //! is the user's (JSON with the `serde` feature, see [`PriceTable::from_json`], or built in code).

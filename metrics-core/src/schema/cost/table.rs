@@ -23,7 +23,7 @@ pub struct PriceTable {
 }
 
 /// The prices of one model. A price left out means the model is not billed for that quantity
-/// (it is kept in [`ModelCost::unpriced`]). Token prices are per million tokens, as providers
+/// (it is kept in [`ModelCost::unpriced`](super::ModelCost::unpriced)). Token prices are per million tokens, as providers
 /// publish them; token totals include their cached and audio parts, and a part priced apart is
 /// taken out of the total it belongs to.
 #[derive(Clone, Debug, Default, PartialEq)]

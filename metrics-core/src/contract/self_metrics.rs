@@ -1,10 +1,12 @@
 //! The instruments the library records about itself: what a push pipeline lost, and what the
 //! recorder refused. They are fed by no event field, so they are not in [`Catalog::schema`];
-//! they are declared here once, for the export code that builds them and for the alert rules
-//! that watch them ([`Catalog::prometheus_rules`]), which must agree on every name and unit.
+//! they are declared here once, in the contract layer, for the recording path that refuses
+//! values, the export code that builds them and the alert rules that watch them
+//! ([`Catalog::prometheus_rules`]), which must agree on every name and unit. The catalog
+//! re-exports this module as `catalog::self_metrics`.
 //!
-//! [`Catalog::schema`]: super::Catalog::schema
-//! [`Catalog::prometheus_rules`]: super::Catalog::prometheus_rules
+//! [`Catalog::schema`]: crate::catalog::Catalog::schema
+//! [`Catalog::prometheus_rules`]: crate::catalog::Catalog::prometheus_rules
 
 use crate::Instrument;
 
