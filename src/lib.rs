@@ -53,7 +53,7 @@
 //! |---|---|
 //! | `agent-metrics-core` (`metrics-core/`) | the runtime, by layer: `contract/` (what the derive implements and calls), `schema/` (the LiveKit event table, its JSON shape, the recorder, usage, connection timing), `catalog/`, `readers/` ([`capture`], [`summary`]), `export/` ([`Telemetry`]), `pool/` ([`ConnectionPool`]), `stall/` |
 //! | `agent-metrics-derive` (`metrics-derive/`) | the derives: `ast.rs` builds the model, `check.rs` validates it, `expand/` generates |
-//! | `agent-metrics-rules` (`metrics-rules/`) | the name, unit and bucket rules both of them apply |
+//! | `agent-metrics-checks` (`metrics-checks/`) | the name, unit and bucket checks both of them apply |
 //!
 //! # The derive, key by key
 //!

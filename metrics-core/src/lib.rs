@@ -55,8 +55,16 @@ pub use schema::recorder::{MetricsRecorder, Recordable};
 pub use schema::{connection, cost, genai, usage};
 pub use worker::Worker;
 
-/// The rules every instrument definition follows (names, units, buckets), as `const fn`s.
-pub use agent_metrics_rules as rules;
+/// The checks every instrument definition passes (name syntax, units, bucket boundaries), as
+/// `const fn`s. ("Rules" means Prometheus rules:
+/// [`Catalog::prometheus_rules`](catalog::Catalog::prometheus_rules).)
+pub use agent_metrics_checks as checks;
+
+/// The former name of [`checks`].
+#[deprecated(since = "0.2.0", note = "renamed `checks`: \"rules\" means Prometheus rules")]
+pub mod rules {
+    pub use agent_metrics_checks::*;
+}
 
 /// The OpenTelemetry API this crate is built on, so that users need no version of their own.
 pub use opentelemetry;

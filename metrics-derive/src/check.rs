@@ -11,9 +11,9 @@ use crate::ast::{AttributeStruct, Container, Header, ValueEnum};
 use crate::attr::{
     AttrField, AttrSource, AttrSources, BucketValues, Buckets, ConstText, Def, Measure, Role,
 };
+use crate::checks;
 use crate::ctxt::Ctxt;
 use crate::kind::Kind;
-use crate::rules;
 use crate::similar::did_you_mean;
 
 /// Why a derive takes no generic parameters.
@@ -139,13 +139,13 @@ fn check_key(cx: &Ctxt, a: &AttrField) {
 fn check_measure(cx: &Ctxt, m: &Measure) {
     match &m.def {
         Def::Inline(name) => {
-            if let Err(why) = rules::check_name(&name.value()) {
+            if let Err(why) = checks::check_name(&name.value()) {
                 cx.error_spanned_by(name, why);
             }
             // Whether the field's type implies a unit (a `Duration`, however it is spelled) is
             // checked by a constant the expansion generates, on this same token.
             if let Some(unit) = &m.unit
-                && let Err(why) = rules::check_unit(&unit.value())
+                && let Err(why) = checks::check_unit(&unit.value())
             {
                 cx.error_spanned_by(unit, why);
             }
@@ -210,7 +210,7 @@ fn check_buckets(cx: &Ctxt, m: &Measure, b: &Buckets) {
     let BucketValues::Literal(values, exprs) = &b.values else {
         return;
     };
-    if let Err((index, why)) = rules::check_buckets(values) {
+    if let Err((index, why)) = checks::check_buckets(values) {
         match exprs.get(index) {
             Some(expr) => cx.error_spanned_by(expr, why),
             None => cx.syn_error(syn::Error::new(b.span, why)),
@@ -226,9 +226,9 @@ fn check_buckets(cx: &Ctxt, m: &Measure, b: &Buckets) {
             ));
         }
     } else if let Some(unit) = unit
-        && rules::seconds_buckets_ambiguous(&unit, values, m.long_durations.is_some())
+        && checks::seconds_buckets_ambiguous(&unit, values, m.long_durations.is_some())
     {
-        cx.syn_error(syn::Error::new(b.span, rules::SECONDS_OR_MILLIS));
+        cx.syn_error(syn::Error::new(b.span, checks::SECONDS_OR_MILLIS));
     }
 }
 

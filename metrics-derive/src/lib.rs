@@ -19,7 +19,7 @@ mod parse;
 mod similar;
 mod symbol;
 
-use agent_metrics_rules as rules;
+use agent_metrics_checks as checks;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};

@@ -1,12 +1,12 @@
 //! Derive cases a user reaches from outside the schema, observed at run time: raw identifiers in
-//! the catalog, a `macro_rules!`-generated family of events recording, and the unit rules the
+//! the catalog, a `macro_rules!`-generated family of events recording, and the unit checks the
 //! derive and `Instrument` share.
 
 use std::time::Duration;
 
 use agent_metrics::capture::Capture;
 use agent_metrics::catalog::Catalog;
-use agent_metrics::{AgentMetric, Instrument, rules};
+use agent_metrics::{AgentMetric, Instrument, checks};
 
 #[derive(Clone, PartialEq, AgentMetric)]
 struct Raw {
@@ -56,27 +56,27 @@ fn a_macro_generated_family_records_in_seconds() {
 }
 
 #[test]
-fn unit_rules_are_shared_with_instrument_constants() {
+fn unit_checks_are_shared_with_instrument_constants() {
     const FRAME: Instrument = Instrument::histogram("test.frame").unit("By");
     assert_eq!(FRAME.unit, "By");
-    assert!(rules::check_unit("bytes").unwrap_err().contains("\"By\""));
+    assert!(checks::check_unit("bytes").unwrap_err().contains("\"By\""));
     assert!(
-        rules::check_unit("requests")
+        checks::check_unit("requests")
             .unwrap_err()
             .contains("{request}")
     );
-    assert!(rules::check_unit("{request}").is_ok());
-    assert!(rules::seconds_buckets_ambiguous(
+    assert!(checks::check_unit("{request}").is_ok());
+    assert!(checks::seconds_buckets_ambiguous(
         "s",
         &[50.0, 100.0, 250.0],
         false
     ));
-    assert!(!rules::seconds_buckets_ambiguous(
+    assert!(!checks::seconds_buckets_ambiguous(
         "s",
         &[30.0, 60.0, 3600.0],
         true
     ));
-    assert!(!rules::seconds_buckets_ambiguous(
+    assert!(!checks::seconds_buckets_ambiguous(
         "ms",
         &[50.0, 100.0, 250.0],
         false

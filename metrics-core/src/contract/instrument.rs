@@ -102,7 +102,7 @@ pub struct Instrument {
 
 impl Instrument {
     const fn new(name: &'static str, kind: InstrumentKind) -> Self {
-        if let Err(why) = crate::rules::check_name(name) {
+        if let Err(why) = crate::checks::check_name(name) {
             panic!("{}", why);
         }
         Instrument {
@@ -138,11 +138,11 @@ impl Instrument {
 
     /// Sets the unit.
     pub const fn unit(mut self, unit: &'static str) -> Self {
-        if let Err(why) = crate::rules::check_unit(unit) {
+        if let Err(why) = crate::checks::check_unit(unit) {
             panic!("{}", why);
         }
         // Whichever of `unit` and `buckets` comes last sees both.
-        if crate::rules::seconds_buckets_ambiguous(unit, self.buckets, self.long_durations) {
+        if crate::checks::seconds_buckets_ambiguous(unit, self.buckets, self.long_durations) {
             panic!("{}", SECONDS_OR_MILLIS);
         }
         self.unit = unit;
@@ -163,10 +163,10 @@ impl Instrument {
         if !matches!(self.kind, InstrumentKind::Histogram) {
             panic!("bucket boundaries apply to histograms only");
         }
-        if let Err((_, why)) = crate::rules::check_buckets(buckets) {
+        if let Err((_, why)) = crate::checks::check_buckets(buckets) {
             panic!("{}", why);
         }
-        if crate::rules::seconds_buckets_ambiguous(self.unit, buckets, self.long_durations) {
+        if crate::checks::seconds_buckets_ambiguous(self.unit, buckets, self.long_durations) {
             panic!("{}", SECONDS_OR_MILLIS);
         }
         self.buckets = buckets;

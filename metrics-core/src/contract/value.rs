@@ -151,7 +151,7 @@ pub const fn unit_or(declared: &'static str, implied: Option<&'static str>) -> &
 /// constant spanned on the `unit` token.
 #[doc(hidden)]
 pub const fn check_field_unit(declared: &'static str, implied: Option<&'static str>) {
-    if let Err(why) = crate::rules::check_implied_unit(declared, implied) {
+    if let Err(why) = crate::checks::check_implied_unit(declared, implied) {
         panic!("{}", why);
     }
 }
@@ -165,8 +165,8 @@ pub const fn check_seconds_buckets(
     buckets: &'static [f64],
     long_durations: bool,
 ) {
-    if crate::rules::seconds_buckets_ambiguous(unit, buckets, long_durations) {
-        panic!("{}", crate::rules::SECONDS_OR_MILLIS);
+    if crate::checks::seconds_buckets_ambiguous(unit, buckets, long_durations) {
+        panic!("{}", crate::checks::SECONDS_OR_MILLIS);
     }
 }
 

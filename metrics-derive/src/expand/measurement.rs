@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 
 use crate::ast::{Container, Field};
 use crate::attr::{AttrSources, BucketValues, Def, Measure, Role};
-use crate::rules;
+use crate::checks;
 
 /// One thing a struct records: a measurement (a field may make several) or a nested field.
 pub(super) struct Measurement<'a> {
@@ -263,7 +263,7 @@ fn instrument_const(name: &syn::Ident, value_ty: &TokenStream, m: &Measure) -> T
             match m.buckets.as_ref().map(|b| &b.values) {
                 // With no declared unit, only the field's type can say the bounds are seconds.
                 Some(BucketValues::Literal(values, _))
-                    if m.unit.is_none() && rules::seconds_buckets_ambiguous("s", values, long) =>
+                    if m.unit.is_none() && checks::seconds_buckets_ambiguous("s", values, long) =>
                 {
                     checks.push(type_check(
                         name,

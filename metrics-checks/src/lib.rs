@@ -1,4 +1,5 @@
-//! The rules an instrument definition must follow, as `const fn`s.
+//! The checks an instrument definition must pass (name syntax, units, bucket boundaries), as
+//! `const fn`s. ("Rules" in this project means Prometheus recording and alerting rules.)
 //!
 //! One crate serves both sides: the runtime (`agent-metrics-core`, where `Instrument`'s builders
 //! call these during constant evaluation) and the derive (`agent-metrics-derive`, where the same
