@@ -66,7 +66,7 @@ type Counts = BTreeMap<(&'static str, Reason), u64>;
 #[derive(Default)]
 struct Ledger {
     total: Counts,
-    sinks: Vec<(u64, Counter<u64>)>,
+    counters: Vec<(u64, Counter<u64>)>,
     unreported: Counts,
     next_id: u64,
 }
@@ -79,8 +79,8 @@ fn lock() -> MutexGuard<'static, Ledger> {
         .unwrap_or_else(|e| e.into_inner())
 }
 
-fn report(sink: &Counter<u64>, instrument: &'static str, reason: Reason, count: u64) {
-    sink.add(
+fn report(counter: &Counter<u64>, instrument: &'static str, reason: Reason, count: u64) {
+    counter.add(
         count,
         &[
             KeyValue::new("instrument", instrument),
@@ -93,19 +93,19 @@ fn report(sink: &Counter<u64>, instrument: &'static str, reason: Reason, count: 
 /// invalid values come here, so the lock is off the fast path; it is released before the
 /// counter and the log run (a subscriber may record, and so come back here).
 pub(crate) fn dropped(instrument: &'static str, reason: Reason) {
-    let (first, sink) = {
+    let (first, counter) = {
         let mut ledger = lock();
         let count = ledger.total.entry((instrument, reason)).or_insert(0);
         *count += 1;
         let first = *count == 1;
-        let sink = ledger.sinks.last().map(|(_, sink)| sink.clone());
-        if sink.is_none() {
+        let counter = ledger.counters.last().map(|(_, counter)| counter.clone());
+        if counter.is_none() {
             *ledger.unreported.entry((instrument, reason)).or_insert(0) += 1;
         }
-        (first, sink)
+        (first, counter)
     };
-    if let Some(sink) = sink {
-        report(&sink, instrument, reason, 1);
+    if let Some(counter) = counter {
+        report(&counter, instrument, reason, 1);
     }
     if first {
         tracing::warn!(
@@ -119,7 +119,7 @@ pub(crate) fn dropped(instrument: &'static str, reason: Reason) {
 /// Reports again drops whose report was lost with a failed export (delta temporality).
 #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
 pub(crate) fn report_again(instrument: &str, reason: &str, count: u64) {
-    let (key, sink) = {
+    let (key, counter) = {
         let mut ledger = lock();
         let Some(key) = ledger
             .total
@@ -129,14 +129,14 @@ pub(crate) fn report_again(instrument: &str, reason: &str, count: u64) {
         else {
             return;
         };
-        let sink = ledger.sinks.last().map(|(_, sink)| sink.clone());
-        if sink.is_none() {
+        let counter = ledger.counters.last().map(|(_, counter)| counter.clone());
+        if counter.is_none() {
             *ledger.unreported.entry(key).or_insert(0) += count;
         }
-        (key, sink)
+        (key, counter)
     };
-    if let Some(sink) = sink {
-        report(&sink, key.0, key.1, count);
+    if let Some(counter) = counter {
+        report(&counter, key.0, key.1, count);
     }
 }
 
@@ -165,7 +165,7 @@ pub(crate) struct Registration {
 /// [`register`], until the returned registration is dropped.
 pub(crate) fn register_scoped(meter: &Meter) -> Registration {
     let definition = super::self_metrics::DROPPED_VALUES;
-    let sink = meter
+    let counter = meter
         .u64_counter(definition.name)
         .with_unit(definition.unit)
         .with_description(definition.description)
@@ -174,11 +174,11 @@ pub(crate) fn register_scoped(meter: &Meter) -> Registration {
         let mut ledger = lock();
         let id = ledger.next_id;
         ledger.next_id += 1;
-        ledger.sinks.push((id, sink.clone()));
+        ledger.counters.push((id, counter.clone()));
         (id, std::mem::take(&mut ledger.unreported))
     };
     for ((instrument, reason), count) in backlog {
-        report(&sink, instrument, reason, count);
+        report(&counter, instrument, reason, count);
     }
     Registration { id }
 }
@@ -187,8 +187,8 @@ impl Drop for Registration {
     fn drop(&mut self) {
         let removed = {
             let mut ledger = lock();
-            let at = ledger.sinks.iter().position(|(id, _)| *id == self.id);
-            at.map(|at| ledger.sinks.remove(at))
+            let at = ledger.counters.iter().position(|(id, _)| *id == self.id);
+            at.map(|at| ledger.counters.remove(at))
         };
         // The counter (SDK code) is released outside the lock.
         drop(removed);
