@@ -15,15 +15,19 @@
 //! | `stall/` | the async-runtime [`stall`] monitor |
 //! | `turn/` | each [`turn`]'s latency in parts that add up, its outcome, and the latency budget |
 //! | `worker/` | the agent [`worker`] process: jobs, load, CPU and memory |
+//! | `env_parse.rs` | the parsers of environment values (durations, booleans, URLs, `k=v` lists), shared by `export/` and `stall/` |
 //!
 //! Layers depend downwards only: `contract/` knows nothing of the schema; the schema is written
-//! with the derive; the catalog, readers and exporters read what both declare.
+//! with the derive; the catalog, readers and exporters read what both declare. What two layers
+//! share sits below both: `export/` and `stall/` read environment variables through
+//! `env_parse.rs`, which knows neither.
 
 // Generated code names `::agent_metrics::__private`; inside this crate that path is this crate.
 extern crate self as agent_metrics;
 
 pub mod catalog;
 mod contract;
+mod env_parse;
 pub mod export;
 pub mod pool;
 mod readers;

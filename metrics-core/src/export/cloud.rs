@@ -98,6 +98,7 @@ impl LiveKitCloud {
     /// LiveKit Cloud `LIVEKIT_URL` is set; an error when one is but the API key or secret is not.
     pub fn from_env(env: &Env) -> Result<Option<Self>, ExportError> {
         let settings = super::env::EnvSettings::read(env);
+        settings.warn_ignored();
         Self::from_livekit_env(&settings.livekit)
     }
 

@@ -103,7 +103,6 @@ mod job_end;
 mod otlp;
 #[cfg(feature = "otlp")]
 mod overflow;
-pub(crate) mod parse;
 #[cfg(feature = "prometheus")]
 mod prometheus;
 mod pull;

@@ -199,7 +199,7 @@ fn split_user_info(endpoint: &str) -> (String, Option<Secret>) {
     let Some((user_info, host)) = rest[..authority_end].rsplit_once('@') else {
         return (endpoint.to_owned(), None);
     };
-    let decoded = super::parse::percent_decode(user_info).unwrap_or_else(|| user_info.to_owned());
+    let decoded = crate::env_parse::percent_decode(user_info).unwrap_or_else(|| user_info.to_owned());
     let credentials = format!("Basic {}", STANDARD.encode(decoded));
     let stripped = format!("{scheme}://{host}{}", &rest[authority_end..]);
     (stripped, Some(Secret::new(credentials)))

@@ -31,6 +31,7 @@ impl TelemetryBuilder {
     /// [`Telemetry::force_flush`] and [`Telemetry::shutdown`].
     pub fn build(self) -> Result<Telemetry, ExportError> {
         let env = EnvSettings::read(&self.env);
+        env.warn_ignored();
         if self.disabled || env.disabled {
             return Ok(Telemetry::disabled());
         }

@@ -129,7 +129,7 @@ fn env_duration(
     key: &str,
     default: Duration,
 ) -> Duration {
-    use crate::export::parse::{self, Show};
+    use crate::env_parse::{self as parse, Show};
     parse::setting(
         key,
         lookup(key).as_deref(),

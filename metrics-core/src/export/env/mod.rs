@@ -12,8 +12,8 @@ use std::time::Duration;
 use opentelemetry_sdk::metrics::Temporality;
 
 use super::error::ExportError;
-use super::parse::{self, Show};
 use super::secret::{Secret, redact_url};
+use crate::env_parse::{self as parse, Ignored, Show};
 use super::settings::Protocol;
 use crate::schema::GenAiConventions;
 
@@ -93,7 +93,7 @@ impl fmt::Debug for Env {
 }
 
 /// What the environment says, parsed and checked; `None` means "not set or not usable" (an
-/// unusable value was warned about, see [`super::parse`]).
+/// unusable value is in `ignored`, to be warned about, see [`crate::env_parse`]).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct EnvSettings {
     pub disabled: bool,
@@ -117,6 +117,8 @@ pub(crate) struct EnvSettings {
     /// `OTEL_SEMCONV_STABILITY_OPT_IN`; `None` when unset.
     pub gen_ai_conventions: Option<GenAiConventions>,
     pub livekit: LiveKitEnv,
+    /// The unusable values, in the order read: each is one warning, and its default applies.
+    pub ignored: Vec<Ignored>,
 }
 
 /// The `LIVEKIT_*` variables.
@@ -189,60 +191,88 @@ fn compression(text: &str) -> Result<bool, String> {
     parse::choice(text, &[("gzip", true), ("none", false)])
 }
 
-impl EnvSettings {
-    /// Reads every variable; an unusable one is warned about and left unset, so that its default
-    /// applies (see [`super::parse`]). The signal-specific variable replaces the generic one, as
-    /// in the OTLP exporter specification; when it is unusable, the generic one applies.
-    pub(crate) fn read(env: &Env) -> Self {
-        fn pick<T>(
-            env: &Env,
-            vars: &[&str],
-            show: Show,
-            parse: impl Fn(&str) -> Result<T, String>,
-        ) -> Option<T> {
-            vars.iter()
-                .find_map(|var| parse::setting(var, env.get(var).as_deref(), show, &parse))
+/// Reads variables through the parser family, gathering the unusable values.
+struct Reader<'a> {
+    env: &'a Env,
+    ignored: Vec<Ignored>,
+}
+
+impl Reader<'_> {
+    /// The first of `vars` that is set and usable.
+    fn pick<T>(
+        &mut self,
+        vars: &[&str],
+        show: Show,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        vars.iter().find_map(|var| {
+            parse::value(var, self.env.get(var).as_deref(), show, &parse).unwrap_or_else(
+                |unusable| {
+                    self.ignored.push(unusable);
+                    None
+                },
+            )
+        })
+    }
+}
+
+/// [`pairs`] whose keys are HTTP header names and whose values have no control characters.
+pub(crate) fn headers(value: &str) -> Result<Vec<(String, Secret)>, String> {
+    let entries = parse::pairs(value)?;
+    let mut out = Vec::with_capacity(entries.len());
+    for (i, (name, value)) in entries.into_iter().enumerate() {
+        let valid_name = name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        if !valid_name {
+            return Err(format!("entry {} does not have a valid header name", i + 1));
         }
-        let endpoint = |var| {
-            parse::setting(var, env.get(var).as_deref(), Show::Hidden, |url| {
-                parse::url(url).map(|()| url.to_owned())
-            })
+        if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
+            return Err(format!(
+                "entry {} has control characters in its value",
+                i + 1
+            ));
+        }
+        out.push((name, Secret::new(value)));
+    }
+    Ok(out)
+}
+
+
+impl EnvSettings {
+    /// Reads every variable; an unusable one is left unset, so that its default applies, and
+    /// recorded in `ignored` (see [`crate::env_parse`]): reading logs nothing. The
+    /// signal-specific variable replaces the generic one, as in the OTLP exporter
+    /// specification; when it is unusable, the generic one applies.
+    pub(crate) fn read(env: &Env) -> Self {
+        let mut r = Reader {
+            env,
+            ignored: Vec::new(),
         };
-        let metrics_endpoint = endpoint(METRICS_ENDPOINT);
-        let base_endpoint = endpoint(ENDPOINT);
+        let endpoint = |url: &str| parse::url(url).map(|()| url.to_owned());
+        let metrics_endpoint = r.pick(&[METRICS_ENDPOINT], Show::Hidden, endpoint);
+        let base_endpoint = r.pick(&[ENDPOINT], Show::Hidden, endpoint);
         let any_endpoint = [METRICS_ENDPOINT, ENDPOINT]
             .iter()
             .any(|var| env.get(var).is_some());
         EnvSettings {
-            disabled: parse::setting(
-                SDK_DISABLED,
-                env.get(SDK_DISABLED).as_deref(),
-                Show::Value,
-                parse::boolean,
-            )
-            .unwrap_or(false),
+            disabled: r
+                .pick(&[SDK_DISABLED], Show::Value, parse::boolean)
+                .unwrap_or(false),
             default_endpoint: any_endpoint && metrics_endpoint.is_none() && base_endpoint.is_none(),
             metrics_endpoint,
             base_endpoint,
-            headers: pick(
-                env,
-                &[METRICS_HEADERS, HEADERS],
-                Show::Hidden,
-                parse::headers,
-            )
-            .unwrap_or_default(),
-            protocol: pick(env, &[METRICS_PROTOCOL, PROTOCOL], Show::Value, protocol),
-            temporality: pick(env, &[TEMPORALITY], Show::Value, temporality),
-            interval: pick(env, &[INTERVAL], Show::Value, parse::millis),
-            timeout: pick(env, &[METRICS_TIMEOUT, TIMEOUT], Show::Value, parse::millis),
-            export_timeout: pick(env, &[EXPORT_TIMEOUT], Show::Value, parse::millis),
-            gzip: pick(
-                env,
-                &[METRICS_COMPRESSION, COMPRESSION],
-                Show::Value,
-                compression,
-            ),
-            resource: pick(env, &[RESOURCE_ATTRIBUTES], Show::Hidden, parse::pairs)
+            headers: r
+                .pick(&[METRICS_HEADERS, HEADERS], Show::Hidden, headers)
+                .unwrap_or_default(),
+            protocol: r.pick(&[METRICS_PROTOCOL, PROTOCOL], Show::Value, protocol),
+            temporality: r.pick(&[TEMPORALITY], Show::Value, temporality),
+            interval: r.pick(&[INTERVAL], Show::Value, parse::millis),
+            timeout: r.pick(&[METRICS_TIMEOUT, TIMEOUT], Show::Value, parse::millis),
+            export_timeout: r.pick(&[EXPORT_TIMEOUT], Show::Value, parse::millis),
+            gzip: r.pick(&[METRICS_COMPRESSION, COMPRESSION], Show::Value, compression),
+            resource: r
+                .pick(&[RESOURCE_ATTRIBUTES], Show::Hidden, parse::pairs)
                 .unwrap_or_default(),
             service_name: env.get(SERVICE_NAME),
             // A list naming other conventions is not unusable (those entries are for other
@@ -258,6 +288,14 @@ impl EnvSettings {
                 agent_id: env.get("LIVEKIT_AGENT_ID"),
                 deployment_id: env.get("LIVEKIT_AGENT_DEPLOYMENT"),
             },
+            ignored: r.ignored,
+        }
+    }
+
+    /// Logs one warning per unusable value.
+    pub(crate) fn warn_ignored(&self) {
+        for ignored in &self.ignored {
+            ignored.warn();
         }
     }
 

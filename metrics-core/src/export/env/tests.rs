@@ -83,7 +83,7 @@ fn bad_headers_are_ignored_as_a_whole() {
     for bad in ["novalue", "=x", "k=%zz", "k=%+1", "bad name=v", "k=a%0Ab"] {
         let s = read(&[(HEADERS, &format!("ok=s3cr3t,{bad}"))]).unwrap();
         assert!(s.headers.is_empty(), "{bad}");
-        let reason = parse::headers(&format!("ok=s3cr3t,{bad}")).unwrap_err();
+        let reason = headers(&format!("ok=s3cr3t,{bad}")).unwrap_err();
         assert!(reason.contains("entry 2"), "{reason}");
         assert!(
             !reason.contains("s3cr3t") && !reason.contains(bad),

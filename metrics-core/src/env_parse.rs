@@ -1,17 +1,16 @@
-//! The one parser family for every environment value the crate reads: the `OTEL_*` export
-//! settings ([`super::env`]) and the stall monitor thresholds ([`crate::stall::Thresholds`]).
+//! The one parser family for every environment value the crate reads: the `OTEL_*` and
+//! `LIVEKIT_*` export settings (`export/env`) and the stall monitor thresholds
+//! ([`crate::stall::Thresholds`]). It sits at the crate root, below both, because neither owns it.
 //!
 //! Each parser takes the trimmed text and returns the value or why it cannot be used; none of them
-//! panics, whatever the input (a property test feeds them arbitrary strings). [`setting`] applies
+//! panics, whatever the input (a property test feeds them arbitrary strings). [`value`] applies
 //! the rule of the OpenTelemetry SDK environment-variable specification: an unset or blank variable
-//! is silently unset, an unusable one logs one `tracing` warning naming the variable and is treated
-//! as unset, so that the caller's default applies. Warnings quote the value (shortened) only for
-//! variables that cannot hold a secret.
+//! is silently unset, an unusable one is [`Ignored`] (one `tracing` warning naming the variable,
+//! and the caller's default applies); [`setting`] logs that warning at once. Warnings quote the
+//! value (shortened) only for variables that cannot hold a secret.
 
 use std::fmt::Write as _;
 use std::time::Duration;
-
-use super::secret::Secret;
 
 /// Whether a variable's value may be shown in a warning.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,39 +21,66 @@ pub(crate) enum Show {
     Hidden,
 }
 
-/// `raw` parsed by `parse`: `None` when unset or blank, and when unusable, after one warning that
-/// names `var`, says why and that the default applies.
+/// An unusable environment value: which variable, why, and the value itself when it may be shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Ignored {
+    pub var: String,
+    /// The value, quoted and shortened; `None` for a variable that may hold a secret.
+    pub shown: Option<String>,
+    pub reason: String,
+}
+
+impl Ignored {
+    /// The one warning that says the variable is ignored and the default applies.
+    pub(crate) fn warn(&self) {
+        let var = self.var.as_str();
+        let reason = &self.reason;
+        match &self.shown {
+            Some(text) => {
+                tracing::warn!(variable = var, "ignoring {var}={text}: {reason}; using the default")
+            }
+            None => tracing::warn!(
+                variable = var,
+                "ignoring {var} (value not shown): {reason}; using the default"
+            ),
+        }
+    }
+}
+
+/// `raw` parsed by `parse`: `Ok(None)` when unset or blank, [`Ignored`] when unusable. Logs
+/// nothing, so that a caller can gather every unusable value first.
+pub(crate) fn value<T>(
+    var: &str,
+    raw: Option<&str>,
+    show: Show,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<Option<T>, Ignored> {
+    let Some(text) = raw.map(str::trim).filter(|text| !text.is_empty()) else {
+        return Ok(None);
+    };
+    parse(text).map(Some).map_err(|reason| Ignored {
+        var: var.to_owned(),
+        shown: (show == Show::Value).then(|| shorten(text)),
+        reason,
+    })
+}
+
+/// [`value`], with the warning of an unusable value logged at once: `None` when unset, blank or
+/// unusable.
 pub(crate) fn setting<T>(
     var: &str,
     raw: Option<&str>,
     show: Show,
     parse: impl FnOnce(&str) -> Result<T, String>,
 ) -> Option<T> {
-    let text = raw?.trim();
-    if text.is_empty() {
-        return None;
-    }
-    match parse(text) {
-        Ok(value) => Some(value),
-        Err(reason) => {
-            match show {
-                Show::Value => tracing::warn!(
-                    variable = var,
-                    "ignoring {var}={}: {reason}; using the default",
-                    shorten(text)
-                ),
-                Show::Hidden => tracing::warn!(
-                    variable = var,
-                    "ignoring {var} (value not shown): {reason}; using the default"
-                ),
-            }
-            None
-        }
-    }
+    value(var, raw, show, parse).unwrap_or_else(|ignored| {
+        ignored.warn();
+        None
+    })
 }
 
 /// `text` quoted and escaped, at most 64 characters of it.
-pub(crate) fn shorten(text: &str) -> String {
+fn shorten(text: &str) -> String {
     let mut out = String::from("\"");
     for (i, c) in text.chars().enumerate() {
         if i == 64 {
@@ -150,28 +176,6 @@ pub(crate) fn pairs(value: &str) -> Result<Vec<(String, String)>, String> {
             ));
         };
         out.push((key, val));
-    }
-    Ok(out)
-}
-
-/// [`pairs`] whose keys are HTTP header names and whose values have no control characters.
-pub(crate) fn headers(value: &str) -> Result<Vec<(String, Secret)>, String> {
-    let entries = pairs(value)?;
-    let mut out = Vec::with_capacity(entries.len());
-    for (i, (name, value)) in entries.into_iter().enumerate() {
-        let valid_name = name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-        if !valid_name {
-            return Err(format!("entry {} does not have a valid header name", i + 1));
-        }
-        if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
-            return Err(format!(
-                "entry {} has control characters in its value",
-                i + 1
-            ));
-        }
-        out.push((name, Secret::new(value)));
     }
     Ok(out)
 }
