@@ -37,7 +37,10 @@ impl Ignored {
         let reason = &self.reason;
         match &self.shown {
             Some(text) => {
-                tracing::warn!(variable = var, "ignoring {var}={text}: {reason}; using the default")
+                tracing::warn!(
+                    variable = var,
+                    "ignoring {var}={text}: {reason}; using the default"
+                )
             }
             None => tracing::warn!(
                 variable = var,

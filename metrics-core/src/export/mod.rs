@@ -93,8 +93,6 @@ mod carry;
 mod cloud;
 mod env;
 mod error;
-#[cfg(feature = "grpc")]
-mod grpc;
 #[cfg(feature = "otlp")]
 mod health;
 mod instance;

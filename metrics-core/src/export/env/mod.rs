@@ -13,8 +13,8 @@ use opentelemetry_sdk::metrics::Temporality;
 
 use super::error::ExportError;
 use super::secret::{Secret, redact_url};
-use crate::env_parse::{self as parse, Ignored, Show};
 use super::settings::Protocol;
+use crate::env_parse::{self as parse, Ignored, Show};
 use crate::schema::GenAiConventions;
 
 /// Where settings are read from: the process environment, a map, or a closure.
@@ -238,7 +238,6 @@ pub(crate) fn headers(value: &str) -> Result<Vec<(String, Secret)>, String> {
     Ok(out)
 }
 
-
 impl EnvSettings {
     /// Reads every variable; an unusable one is left unset, so that its default applies, and
     /// recorded in `ignored` (see [`crate::env_parse`]): reading logs nothing. The
@@ -270,7 +269,11 @@ impl EnvSettings {
             interval: r.pick(&[INTERVAL], Show::Value, parse::millis),
             timeout: r.pick(&[METRICS_TIMEOUT, TIMEOUT], Show::Value, parse::millis),
             export_timeout: r.pick(&[EXPORT_TIMEOUT], Show::Value, parse::millis),
-            gzip: r.pick(&[METRICS_COMPRESSION, COMPRESSION], Show::Value, compression),
+            gzip: r.pick(
+                &[METRICS_COMPRESSION, COMPRESSION],
+                Show::Value,
+                compression,
+            ),
             resource: r
                 .pick(&[RESOURCE_ATTRIBUTES], Show::Hidden, parse::pairs)
                 .unwrap_or_default(),

@@ -3,8 +3,8 @@
 //!
 //! Ours rather than opentelemetry-otlp's so that a failed delta batch can be carried over: its
 //! exporter takes the SDK's `ResourceMetrics`, which cannot be built with carried points folded
-//! in, while this one sends the protobuf request we fold them into ([`super::carry`]). It
-//! retries as the HTTP client does ([`super::retry`]): the OTLP specification's transient codes
+//! in, while this one sends the protobuf request we fold them into ([`crate::export::carry`]). It
+//! retries as the HTTP client does ([`crate::export::retry`]): the OTLP specification's transient codes
 //! (UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, ABORTED, OUT_OF_RANGE, DATA_LOSS, and
 //! RESOURCE_EXHAUSTED when the server says when to come back; and any status tonic made from a
 //! transport error, which is no answer from the collector), within the export timeout.
@@ -27,16 +27,16 @@ use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use tonic::codec::CompressionEncoding;
 use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
-use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
+use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Status};
 use tonic_types::StatusExt as _;
 
-use super::carry::send::{self, Answer};
-use super::error::ExportError;
-use super::health::ExportHealth;
-use super::retry::{self, RetryPolicy};
-use super::secret::Secret;
-use super::settings::PushSettings;
+use crate::export::carry::send::{self, Answer};
+use crate::export::error::ExportError;
+use crate::export::health::ExportHealth;
+use crate::export::retry::{self, RetryPolicy};
+use crate::export::secret::Secret;
+use crate::export::settings::PushSettings;
 
 /// The tokio runtime gRPC exports run on; its threads wind down in the background when it is
 /// dropped (dropping a runtime blocks, which panics inside another runtime, and the last
@@ -92,7 +92,7 @@ impl GrpcExporter {
             let key = MetadataKey::from_bytes(name.to_ascii_lowercase().as_bytes());
             let value = MetadataValue::try_from(value.expose().as_str());
             let (Ok(key), Ok(mut value)) = (key, value) else {
-                return Err(super::otlp::bad_header(i));
+                return Err(super::bad_header(i));
             };
             value.set_sensitive(true);
             metadata.insert(key, value);
@@ -105,12 +105,12 @@ impl GrpcExporter {
             .map_err(|e| build_error(format!("cannot start the gRPC runtime: {e}")))?;
         let mut target = Endpoint::from_shared(endpoint.to_owned())
             .map_err(|_| build_error("the gRPC endpoint is not a valid URI".to_owned()))?
-            .user_agent(super::otlp::USER_AGENT_VALUE)
+            .user_agent(super::USER_AGENT_VALUE)
             .map_err(|e| build_error(e.to_string()))?
             .timeout(settings.request_timeout)
             .connect_timeout(settings.request_timeout);
         if endpoint.starts_with("https://") {
-            let tls = ClientTlsConfig::new().with_webpki_roots();
+            let tls = super::tls::grpc_config();
             target = target
                 .tls_config(tls)
                 .map_err(|e| build_error(format!("cannot set up TLS: {e}")))?;
