@@ -1,4 +1,5 @@
-//! [`TelemetryBuilder`]: settings from the caller and the environment, resolved into a provider.
+//! [`TelemetryBuilder`]: the caller's settings. [`build`](TelemetryBuilder::build) reads the
+//! environment, decides what runs ([`super::plan`]) and starts it ([`super::start`]).
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -9,7 +10,9 @@ use opentelemetry_sdk::metrics::Temporality;
 
 #[cfg(feature = "otlp")]
 use super::cloud::LiveKitCloud;
-use super::env::Env;
+use super::env::{Env, EnvSettings};
+use super::error::ExportError;
+use super::plan::Plan;
 use super::retry::RetryPolicy;
 use super::secret::{Secret, redact_url};
 use super::settings::Protocol;
@@ -115,6 +118,20 @@ pub(super) enum Target {
 }
 
 impl TelemetryBuilder {
+    /// Reads the environment, checks every setting and starts the exporter. When several
+    /// settings are wrong, the error is [`ExportError::Several`], naming each.
+    ///
+    /// Nothing is sent here, so an unreachable collector is not an error; it shows up as a
+    /// `tracing` warning at the first failed export, and in the result of
+    /// [`Telemetry::force_flush`](super::Telemetry::force_flush) and
+    /// [`Telemetry::shutdown`](super::Telemetry::shutdown).
+    pub fn build(self) -> Result<super::Telemetry, ExportError> {
+        let env = EnvSettings::read(&self.env);
+        env.warn_ignored();
+        let plan = Plan::new(&self, &env).map_err(ExportError::all)?;
+        super::start::start(plan)
+    }
+
     pub(crate) fn new() -> Self {
         TelemetryBuilder {
             env: Env::process(),

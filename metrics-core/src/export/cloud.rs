@@ -144,20 +144,22 @@ impl LiveKitCloud {
         &self.api_key
     }
 
-    /// Checks the URL and the credentials; returns the metrics endpoint.
-    pub(crate) fn check(&self) -> Result<String, ExportError> {
+    /// What is wrong with these settings: the first missing credential (the key before the
+    /// secret, as [`from_env`](Self::from_env) reports them), and the URL.
+    pub(crate) fn problems(&self) -> Vec<ExportError> {
         let missing = |var| ExportError::MissingCredential {
             var,
             needed_for: NEEDED_FOR,
         };
-        if self.api_key.trim().is_empty() {
-            return Err(missing("LIVEKIT_API_KEY"));
-        }
-        if self.api_secret.expose().is_empty() {
-            return Err(missing("LIVEKIT_API_SECRET"));
-        }
-        check_endpoint(self.origin, &self.observability_url)?;
-        Ok(self.metrics_endpoint())
+        let credential = if self.api_key.trim().is_empty() {
+            Some(missing("LIVEKIT_API_KEY"))
+        } else if self.api_secret.expose().is_empty() {
+            Some(missing("LIVEKIT_API_SECRET"))
+        } else {
+            None
+        };
+        let url = check_endpoint(self.origin, &self.observability_url).err();
+        credential.into_iter().chain(url).collect()
     }
 
     /// A token source for these credentials.

@@ -79,6 +79,22 @@ pub enum ExportError {
     },
     /// `force_flush` after `shutdown`.
     AlreadyShutdown,
+    /// More than one setting cannot be used: [`build`](super::TelemetryBuilder::build) checks
+    /// every setting that applies and reports them all at once.
+    Several {
+        /// Each error (none of them `Several`), in the order the settings are checked.
+        errors: Vec<ExportError>,
+    },
+}
+
+impl ExportError {
+    /// One error for `errors`: the error itself when there is one, else [`Self::Several`].
+    pub(crate) fn all(mut errors: Vec<ExportError>) -> ExportError {
+        match errors.len() {
+            1 => errors.remove(0),
+            _ => ExportError::Several { errors },
+        }
+    }
 }
 
 impl fmt::Display for ExportError {
@@ -117,6 +133,14 @@ impl fmt::Display for ExportError {
                 write!(f, "metrics {operation} failed: {reason}")
             }
             ExportError::AlreadyShutdown => f.write_str("telemetry is already shut down"),
+            ExportError::Several { errors } => {
+                write!(f, "{} telemetry settings cannot be used", errors.len())?;
+                for (i, error) in errors.iter().enumerate() {
+                    let separator = if i == 0 { ": " } else { "; " };
+                    write!(f, "{separator}{}) {error}", i + 1)?;
+                }
+                Ok(())
+            }
         }
     }
 }

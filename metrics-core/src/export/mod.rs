@@ -101,13 +101,14 @@ mod job_end;
 mod otlp;
 #[cfg(feature = "otlp")]
 mod overflow;
+mod plan;
 #[cfg(feature = "prometheus")]
 mod prometheus;
 mod pull;
-mod resolve;
 mod retry;
 mod secret;
 mod settings;
+mod start;
 
 use std::fmt;
 use std::net::SocketAddr;

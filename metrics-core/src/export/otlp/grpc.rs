@@ -80,6 +80,21 @@ fn build_error(reason: String) -> ExportError {
     ExportError::Build { reason }
 }
 
+/// The headers as gRPC metadata, marked sensitive.
+pub(super) fn metadata(headers: &[(String, Secret)]) -> Result<MetadataMap, ExportError> {
+    let mut metadata = MetadataMap::new();
+    for (i, (name, value)) in headers.iter().enumerate() {
+        let key = MetadataKey::from_bytes(name.to_ascii_lowercase().as_bytes());
+        let value = MetadataValue::try_from(value.expose().as_str());
+        let (Ok(key), Ok(mut value)) = (key, value) else {
+            return Err(super::bad_header(i));
+        };
+        value.set_sensitive(true);
+        metadata.insert(key, value);
+    }
+    Ok(metadata)
+}
+
 impl GrpcExporter {
     pub(crate) fn new(
         settings: &PushSettings,
@@ -87,16 +102,7 @@ impl GrpcExporter {
         headers: Vec<(String, Secret)>,
         health: Arc<ExportHealth>,
     ) -> Result<Self, ExportError> {
-        let mut metadata = MetadataMap::new();
-        for (i, (name, value)) in headers.iter().enumerate() {
-            let key = MetadataKey::from_bytes(name.to_ascii_lowercase().as_bytes());
-            let value = MetadataValue::try_from(value.expose().as_str());
-            let (Ok(key), Ok(mut value)) = (key, value) else {
-                return Err(super::bad_header(i));
-            };
-            value.set_sensitive(true);
-            metadata.insert(key, value);
-        }
+        let metadata = metadata(&headers)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("agent-metrics-grpc")

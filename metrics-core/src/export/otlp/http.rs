@@ -28,7 +28,7 @@ pub(super) fn exporter(
 ) -> Result<MetricExporter, ExportError> {
     let client = HeaderClient {
         inner: blocking_client(settings.timeout)?,
-        headers: header_values(headers)?,
+        headers: header_values(&headers)?,
         tokens,
         gzip: settings.gzip,
         retry: settings.retry,
@@ -57,10 +57,10 @@ fn build_error(error: &dyn std::error::Error, endpoint: &str) -> ExportError {
 }
 
 pub(super) fn header_values(
-    headers: Vec<(String, Secret)>,
+    headers: &[(String, Secret)],
 ) -> Result<Vec<(HeaderName, HeaderValue)>, ExportError> {
     headers
-        .into_iter()
+        .iter()
         .enumerate()
         .map(|(i, (name, value))| {
             let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| super::bad_header(i))?;

@@ -25,7 +25,6 @@ mod grpc;
 mod http;
 mod tls;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,35 +37,24 @@ use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::{PeriodicReader, Temporality};
 
 use super::carry::CarryOver;
-use super::cloud::ObservabilityTokens;
 use super::error::ExportError;
 use super::health::{ExportHealth, Reported};
+use super::plan::Push;
 use super::secret::Secret;
 use super::settings::{Protocol, PushSettings};
 
-/// Everything needed to build one push exporter.
-pub(crate) struct PushConfig {
-    pub settings: PushSettings,
-    /// The endpoint as configured (the one in `settings` is redacted for display).
-    pub endpoint: String,
-    pub headers: Vec<(String, Secret)>,
-    pub tokens: Option<Arc<ObservabilityTokens>>,
-    /// The declared cardinality limits by instrument, which bound the carry-over.
-    pub limits: BTreeMap<&'static str, usize>,
-}
-
-/// The periodic reader that pushes to `config`'s endpoint, and the health it reports to.
+/// The periodic reader that pushes to `push`'s endpoint, and the health it reports to.
 pub(crate) fn reader(
-    config: PushConfig,
+    push: Push,
 ) -> Result<(PeriodicReader<Reported>, Arc<ExportHealth>), ExportError> {
-    let PushConfig {
+    let Push {
         settings,
         endpoint,
         mut headers,
         tokens,
         limits,
-    } = config;
-    settings.retry.validate()?;
+        destination: _,
+    } = push;
     let (endpoint, basic_auth) = split_user_info(&endpoint);
     let has_auth = headers
         .iter()
@@ -182,6 +170,22 @@ fn split_user_info(endpoint: &str) -> (String, Option<Secret>) {
 
 /// The `User-Agent` of our requests.
 pub(crate) const USER_AGENT_VALUE: &str = concat!("agent-metrics/", env!("CARGO_PKG_VERSION"));
+
+/// Checks that `headers` can be sent over `protocol` (the first that cannot is the error), with
+/// the conversion the exporter makes.
+pub(crate) fn check_headers(
+    protocol: Protocol,
+    headers: &[(String, Secret)],
+) -> Result<(), ExportError> {
+    match protocol {
+        Protocol::HttpProtobuf => http::header_values(headers).map(drop),
+        #[cfg(feature = "grpc")]
+        Protocol::Grpc => grpc::metadata(headers).map(drop),
+        // Without the feature the plan reports gRPC itself as unsupported.
+        #[cfg(not(feature = "grpc"))]
+        Protocol::Grpc => Ok(()),
+    }
+}
 
 pub(crate) fn bad_header(index: usize) -> ExportError {
     ExportError::InvalidConfig {
