@@ -1,5 +1,33 @@
 //! Exporting: the [`Telemetry`] handle, which owns the meter provider of one export setup.
 //!
+//! # Where things are
+//!
+//! Building a telemetry reads like the derive: settings, a plan computed without side effects,
+//! then a start that follows it.
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `builder.rs` | [`TelemetryBuilder`]: the caller's settings, and `build` (plan, then start) |
+//! | `plan/` | decide: which exporter, where Prometheus sits, where per-job keys are dropped, the resource, every configuration error at once; its tests are the mode table |
+//! | `start.rs` | start: builds the providers, readers and meter the plan names |
+//! | `mod.rs` | this handle: [`Telemetry`], flush, shutdown, drop |
+//! | **push** | |
+//! | `otlp/` | the OTLP exporter: `http.rs` (our client for opentelemetry-otlp), `grpc.rs` (our tonic exporter), `tls.rs` |
+//! | `retry.rs` | which failures are retried, backoff, `Retry-After` ([`RetryPolicy`]) |
+//! | `health/` | what became of each export: counters, one warning per outage, [`ExportStats`] |
+//! | `carry/` | carry-over: a failed delta batch merged into the next export |
+//! | `overflow.rs` | the warning when an instrument reaches its cardinality limit |
+//! | `cloud.rs` | LiveKit Cloud: its endpoint and access tokens ([`LiveKitCloud`]) |
+//! | `secret.rs` | [`Secret`]: credentials kept out of `Debug`, logs and errors |
+//! | **pull** | |
+//! | `prometheus.rs` | the `GET /metrics` endpoint and its threads |
+//! | `pull.rs` | the meter that feeds a cumulative pipeline without the per-job keys ([`PER_JOB_KEYS`]) |
+//! | **settings** | |
+//! | `env/` | [`Env`] and the `OTEL_*` / `LIVEKIT_*` variables, read through `crate::env_parse` |
+//! | `settings.rs` | [`Mode`], [`Protocol`], [`PushSettings`]: what a built telemetry does |
+//! | `instance.rs` | `service.instance.id` ([`process_instance_id`]) |
+//! | `error.rs` | [`ExportError`] |
+//!
 //! Modes (see [`TelemetryBuilder`] for how one is chosen):
 //! - **OTLP** over HTTP/protobuf (default; uncompressed unless gzip is asked for; `http://` and
 //!   `https://` through rustls) or gRPC (cargo feature `grpc`; it runs on a tokio runtime of the

@@ -37,6 +37,8 @@ use crate::catalog::Catalog;
 use crate::schema::GenAiConventions;
 
 /// What [`start`](super::start) builds.
+// Made once per telemetry and moved once: boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(crate) enum Plan {
     /// `disable()` or `OTEL_SDK_DISABLED=true`: a no-op meter, nothing else.

@@ -1,14 +1,14 @@
 //! The mode table, row by row: what the plan says runs for each combination of settings, and
 //! which settings are errors. Only the plan is computed: no port is bound, no thread started.
 
-use std::collections::BTreeSet;
-
 use super::*;
 #[cfg(feature = "otlp")]
 use crate::export::LiveKitCloud;
 use crate::export::env::Env;
+#[cfg(feature = "otlp")]
 use crate::export::retry::RetryPolicy;
 
+#[cfg_attr(all(feature = "prometheus", not(feature = "grpc")), allow(dead_code))]
 const PROMETHEUS: &str = "127.0.0.1:9464";
 
 /// The builder a row's inputs describe: six columns, `-` when absent.
@@ -18,6 +18,7 @@ const PROMETHEUS: &str = "127.0.0.1:9464";
 /// - embedded: `.embedded()`;
 /// - temporality: `delta` or `cumulative`: `.temporality(..)`;
 /// - keep: `.cumulative_job_attributes(true)`.
+#[cfg(all(feature = "grpc", feature = "prometheus"))]
 fn builder(inputs: &str) -> TelemetryBuilder {
     let columns: Vec<&str> = inputs.split_whitespace().collect();
     let [otlp, cloud, prom, embedded, temporality, keep] = columns[..] else {
@@ -274,7 +275,7 @@ const MODES: &[&str] = &[
 #[cfg(all(feature = "grpc", feature = "prometheus"))]
 #[test]
 fn the_mode_table() {
-    let mut seen = BTreeSet::new();
+    let mut seen = std::collections::BTreeSet::new();
     let mut wrong = Vec::new();
     for row in MODES {
         let (inputs, expected) = row.split_once("->").expect("inputs -> expected");
@@ -354,6 +355,7 @@ fn env(pairs: &[(&'static str, &'static str)]) -> TelemetryBuilder {
     TelemetryBuilder::new().env(Env::from_pairs(pairs.iter().copied()))
 }
 
+#[cfg(feature = "otlp")]
 fn inverted_retry() -> RetryPolicy {
     RetryPolicy {
         initial_backoff: Duration::from_secs(2),
@@ -382,6 +384,7 @@ fn every_problem_at_once() {
 /// What the plan holds besides the pipelines: the settings a push uses, the resource, the
 /// GenAI conventions and the cardinality limits, each from the builder, else the environment,
 /// else the default.
+#[cfg(feature = "otlp")]
 #[test]
 fn settings_resource_conventions_and_limits() {
     let with = |pairs: &[(&'static str, &'static str)]| {
