@@ -68,7 +68,8 @@ pub const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 /// blank value counts as unset, and an unusable one (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`,
 /// one bad entry in `OTEL_RESOURCE_ATTRIBUTES`, a malformed endpoint, ...) logs one `tracing`
 /// warning naming the variable and is ignored, so that the default applies: it never makes
-/// [`build`](Self::build) fail. Builder settings, being code, are checked and are errors.
+/// [`build`](Self::build) fail. Builder settings, being code, are checked and are errors, all
+/// of them at once ([`ExportError::Several`] when more than one is wrong).
 ///
 /// ```
 /// use std::time::Duration;

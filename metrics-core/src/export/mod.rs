@@ -11,6 +11,7 @@
 //! | `plan/` | decide: which exporter, where Prometheus sits, where per-job keys are dropped, the resource, every configuration error at once; its tests are the mode table |
 //! | `start.rs` | start: builds the providers, readers and meter the plan names |
 //! | `mod.rs` | this handle: [`Telemetry`], flush, shutdown, drop |
+//! | `job_end.rs` | [`Telemetry::finish_job`]: a job's end waits for its data to be exported |
 //! | **push** | |
 //! | `otlp/` | the OTLP exporter: `http.rs` (our client for opentelemetry-otlp), `grpc.rs` (our tonic exporter), `tls.rs` |
 //! | `retry.rs` | which failures are retried, backoff, `Retry-After` ([`RetryPolicy`]) |
