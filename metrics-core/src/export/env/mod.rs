@@ -216,8 +216,8 @@ impl Reader<'_> {
     }
 }
 
-/// [`pairs`] whose keys are HTTP header names and whose values have no control characters.
-pub(crate) fn headers(value: &str) -> Result<Vec<(String, Secret)>, String> {
+/// [`parse::pairs`] whose keys are HTTP header names and whose values have no control characters.
+fn headers(value: &str) -> Result<Vec<(String, Secret)>, String> {
     let entries = parse::pairs(value)?;
     let mut out = Vec::with_capacity(entries.len());
     for (i, (name, value)) in entries.into_iter().enumerate() {

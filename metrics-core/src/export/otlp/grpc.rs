@@ -3,10 +3,10 @@
 //!
 //! Ours rather than opentelemetry-otlp's so that a failed delta batch can be carried over: its
 //! exporter takes the SDK's `ResourceMetrics`, which cannot be built with carried points folded
-//! in, while this one sends the protobuf request we fold them into ([`crate::export::carry`]). It
-//! retries as the HTTP client does ([`crate::export::retry`]): the OTLP specification's transient codes
-//! (UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, ABORTED, OUT_OF_RANGE, DATA_LOSS, and
-//! RESOURCE_EXHAUSTED when the server says when to come back; and any status tonic made from a
+//! in, while this one sends the protobuf request we fold them into
+//! ([`crate::export::carry`]). It retries as the HTTP client does ([`crate::export::retry`]):
+//! the OTLP specification's transient codes (UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED,
+//! ABORTED, OUT_OF_RANGE, DATA_LOSS, and RESOURCE_EXHAUSTED when the server says when to come back; and any status tonic made from a
 //! transport error, which is no answer from the collector), within the export timeout.
 //!
 //! The runtime has one worker thread, so that gRPC works the same with no runtime, inside a
