@@ -180,42 +180,7 @@ impl Plan {
         if !errors.is_empty() {
             return Err(errors);
         }
-        // Cumulative pipelines get no per-job attributes (see `pull`), unless asked for.
-        let keep = builder.cumulative_job_attributes;
-        let cumulative_push = push
-            .as_ref()
-            .is_some_and(|p| p.settings.temporality == Temporality::Cumulative);
-        let (primary, prometheus, job_keys) = match (push, builder.prometheus) {
-            (Some(push), addr) => {
-                // A cumulative push pipeline is fed without the keys: Prometheus can share it.
-                let job_keys = match cumulative_push && !keep {
-                    true => JobKeys::Stripped,
-                    false => JobKeys::Kept,
-                };
-                let prometheus = addr.map(|addr| match cumulative_push || keep {
-                    true => Prometheus::Shared(addr),
-                    false => Prometheus::Own(addr),
-                });
-                (Primary::Push(push), prometheus, job_keys)
-            }
-            // Prometheus alone, unless `.embedded()` keeps the in-process reader next to it.
-            (None, Some(addr)) if !matches!(builder.target, Some(Target::Embedded)) => {
-                let job_keys = if keep {
-                    JobKeys::Kept
-                } else {
-                    JobKeys::Stripped
-                };
-                (Primary::Prometheus(addr), None, job_keys)
-            }
-            (None, addr) => {
-                let temporality = builder.temporality.unwrap_or(Temporality::Cumulative);
-                let prometheus = addr.map(|addr| match keep {
-                    true => Prometheus::Shared(addr),
-                    false => Prometheus::Own(addr),
-                });
-                (Primary::Embedded(temporality), prometheus, JobKeys::Kept)
-            }
-        };
+        let (primary, prometheus, job_keys) = readers(builder, push);
         Ok(Plan::Start(Pipelines {
             primary,
             prometheus,
@@ -224,6 +189,45 @@ impl Plan {
             catalog,
             conventions,
         }))
+    }
+}
+
+/// Where each reader sits and what the main provider is fed. Cumulative pipelines get no
+/// per-job attributes (see `pull`) unless `cumulative_job_attributes` says so: a cumulative push
+/// (or Prometheus alone) is fed without them, and Prometheus shares its provider; next to a
+/// delta push or the embedded reader, Prometheus gets a provider of its own.
+fn readers(
+    builder: &TelemetryBuilder,
+    push: Option<Push>,
+) -> (Primary, Option<Prometheus>, JobKeys) {
+    let keep = builder.cumulative_job_attributes;
+    let stripped_unless_kept = if keep {
+        JobKeys::Kept
+    } else {
+        JobKeys::Stripped
+    };
+    let beside = |shared: bool| {
+        builder.prometheus.map(|addr| {
+            if shared {
+                Prometheus::Shared(addr)
+            } else {
+                Prometheus::Own(addr)
+            }
+        })
+    };
+    match (push, builder.prometheus) {
+        (Some(push), _) if push.settings.temporality == Temporality::Cumulative => {
+            (Primary::Push(push), beside(true), stripped_unless_kept)
+        }
+        (Some(push), _) => (Primary::Push(push), beside(keep), JobKeys::Kept),
+        // Prometheus alone, unless `.embedded()` keeps the in-process reader next to it.
+        (None, Some(addr)) if !matches!(builder.target, Some(Target::Embedded)) => {
+            (Primary::Prometheus(addr), None, stripped_unless_kept)
+        }
+        (None, _) => {
+            let temporality = builder.temporality.unwrap_or(Temporality::Cumulative);
+            (Primary::Embedded(temporality), beside(keep), JobKeys::Kept)
+        }
     }
 }
 
