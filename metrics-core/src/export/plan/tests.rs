@@ -462,3 +462,28 @@ fn settings_resource_conventions_and_limits() {
         Some("CA_1")
     );
 }
+
+/// `build` returns every error in one value, so that a user fixes them in one go; one error
+/// stays itself (the export tests match on single variants).
+#[test]
+fn build_reports_several_errors_in_one() {
+    let err = base()
+        .export_interval(Duration::ZERO)
+        .export_timeout(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    let ExportError::Several { errors } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(errors.len(), 2);
+    let text = err.to_string();
+    assert!(
+        text.starts_with("2 telemetry settings cannot be used: 1) ")
+            && text.contains("`export_interval`")
+            && text.contains("; 2) ")
+            && text.contains("`export_timeout`"),
+        "{text}"
+    );
+    let one = base().export_interval(Duration::ZERO).build().unwrap_err();
+    assert!(matches!(one, ExportError::InvalidConfig { .. }), "{one:?}");
+}
