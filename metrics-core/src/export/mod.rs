@@ -29,6 +29,19 @@
 //! | `instance.rs` | `service.instance.id` ([`process_instance_id`]) |
 //! | `error.rs` | [`ExportError`] |
 //!
+//! # Words
+//!
+//! | word | means |
+//! |---|---|
+//! | mode | what a built telemetry does with measurements ([`Mode`]): push, pull, embedded, user-provided, disabled |
+//! | plan | the decision `build` computes from the settings and the environment, before anything starts |
+//! | push / pull | we send exports (OTLP, LiveKit Cloud) / a scraper fetches them (Prometheus) |
+//! | primary exporter | the one push or embedded reader a telemetry has; Prometheus may sit beside it |
+//! | per-job keys | `job_id`, `room_id` and the other job attributes ([`PER_JOB_KEYS`]), dropped from cumulative pipelines |
+//! | failed for good | an export that still fails after its retries |
+//! | carried over | a failed delta batch's points, merged into the next export |
+//! | dropped | points the collector will never receive, always counted |
+//!
 //! Modes (see [`TelemetryBuilder`] for how one is chosen):
 //! - **OTLP** over HTTP/protobuf (default; uncompressed unless gzip is asked for; `http://` and
 //!   `https://` through rustls) or gRPC (cargo feature `grpc`; it runs on a tokio runtime of the
