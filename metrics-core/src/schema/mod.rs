@@ -54,6 +54,8 @@ mod attributes;
 pub mod connection;
 mod conventions;
 pub mod cost;
+#[cfg(all(test, feature = "serde"))]
+mod defaults;
 mod events;
 pub mod genai;
 mod instruments;
