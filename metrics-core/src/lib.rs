@@ -19,6 +19,9 @@
 //! Layers depend downwards only: `contract/` knows nothing of the schema; the schema is written
 //! with the derive; the catalog, readers and exporters read what both declare.
 
+// On docs.rs (`--cfg docsrs`, nightly), items behind a feature carry its badge, from their `cfg`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 // Generated code names `::agent_metrics::__private`; inside this crate that path is this crate.
 extern crate self as agent_metrics;
 

@@ -7,9 +7,9 @@
 //! prices and nothing else (a voice billed per character is not billed for its audio seconds).
 //!
 //! ```
-//! use agent_metrics_core::cost::{ModelPrice, PriceTable};
-//! use agent_metrics_core::schema::{AgentMetrics, Metadata, TTSMetrics};
-//! use agent_metrics_core::usage::UsageCollector;
+//! use agent_metrics::cost::{ModelPrice, PriceTable};
+//! use agent_metrics::schema::{AgentMetrics, Metadata, TTSMetrics};
+//! use agent_metrics::usage::UsageCollector;
 //!
 //! let mut usage = UsageCollector::default();
 //! usage.collect(&AgentMetrics::Tts(TTSMetrics {

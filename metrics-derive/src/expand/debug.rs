@@ -37,7 +37,7 @@ pub(super) fn metric(c: &Container) -> TokenStream {
         }
 
         impl __p::CompactDebug for #ident {
-            const FIELD_DEFAULTS: &'static [(&'static str, bool)] = &[#(#field_defaults),*];
+            const FIELD_DEFAULTS: &'static [(&'static __p::str, __p::bool)] = &[#(#field_defaults),*];
 
             fn fmt_compact(&self, f: &mut __p::fmt::Formatter<'_>) -> __p::fmt::Result {
                 let mut m = f.debug_map();
