@@ -211,7 +211,7 @@ impl Catalog {
     /// Both modes: every instrument of [`schema`](Self::schema), then those of the
     /// `gen_ai_latest_experimental` opt-in that differ from them, marked with their
     /// [`opt_in`](CatalogEntry::opt_in). `docs/METRICS.md` and the `catalog` example show this
-    /// one, so that [`diff`](Self::diff) tells the opt-in's instruments as additions.
+    /// one, so that `Catalog::diff` (feature `serde`) tells the opt-in's instruments as additions.
     pub fn schema_with_opt_ins() -> Self {
         let mut c = Self::schema();
         c.add_opt_in(GenAiConventions::LATEST_EXPERIMENTAL, false);

@@ -1,7 +1,7 @@
 //! What a session cost: a price table the user supplies, applied to [`UsageCollector`]'s totals.
 //!
 //! Prices change and differ per contract, so none are built in and none are fetched: the table
-//! is the user's (JSON with the `serde` feature, see [`PriceTable::from_json`], or built in code).
+//! is the user's (JSON with the `serde` feature, see `PriceTable::from_json`, or built in code).
 //! A model the table does not list is reported as not priced, never guessed; so is a listed model
 //! whose entry prices none of what it used. A listed model is billed for the quantities its entry
 //! prices and nothing else (a voice billed per character is not billed for its audio seconds).
