@@ -153,6 +153,7 @@ pub struct TTSMetrics {
     /// so that CI proves code building events the documented way keeps compiling.
     #[cfg(agent_metrics_schema_probe)]
     #[metric(counter = "lk.agents.usage.tts_schema_probe", unit = "{probe}", skip_zero, default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub schema_probe: u64,
     /// Whether the synthesis was cancelled.
     pub cancelled: bool,
