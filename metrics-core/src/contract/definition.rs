@@ -1,9 +1,9 @@
 //! One instrument name, two definitions: what differs between them, and the warning given when
 //! a second definition of a name is built into handles.
 //!
-//! The SDK keeps the first definition of a name it sees on a meter and reports the second only
-//! in its own debug logs; the second type's values then go to an instrument of the wrong kind,
-//! unit or buckets, or nowhere. Within one type the derive refuses it at compile time (for
+//! The SDK accepts both and exports both under the one name (it says so only in its own debug
+//! logs), so a backend receives two metrics it cannot tell apart: a counter and a histogram, or
+//! seconds and milliseconds, summed or charted as one. Within one type the derive refuses it at compile time (for
 //! inline names); across types (two plugins, or a plugin and the schema) only the running
 //! process sees both, so [`building_handles`] warns once per conflict, and
 //! [`Catalog::conflicts`](crate::catalog::Catalog::conflicts) lists them for the types a catalog
@@ -123,9 +123,9 @@ fn check(instruments: &[InstrumentDescriptor]) {
     // Logged with no lock held: a subscriber may build handles itself.
     for (first, second, differs) in conflicts {
         tracing::warn!(
-            "instrument `{}` is defined twice: by `{}` and by `{}`, which differ in {}; the SDK \
-             keeps the first definition it sees, so one of them is exported wrong or not at all: \
-             give one a name of its own, or declare the instrument once as a shared `Instrument`",
+            "instrument `{}` is defined twice: by `{}` and by `{}`, which differ in {}; both are \
+             exported under the one name, which a backend cannot tell apart: give one a name of \
+             its own, or declare the instrument once as a shared `Instrument`",
             first.name(),
             first.source,
             second.source,
