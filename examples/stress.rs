@@ -5,6 +5,8 @@
 //! cargo run --release --example stress -- [--seconds S] [--threads N]
 //! ```
 //!
+//! `--help` lists the flags; a flag it does not know is a usage error (exit code 2).
+//!
 //! One event is one `TTSMetrics` record: two counters and the acquire-time histogram.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,6 +15,8 @@ use std::time::{Duration, Instant};
 use agent_metrics::AgentMetric;
 use agent_metrics::capture::Capture;
 use agent_metrics::schema::{Metadata, TTSMetrics};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 
 use agent_metrics_test_support::events;
 
@@ -69,19 +73,32 @@ fn throughput(path: Path, threads: usize, shared: bool, run: Duration) -> f64 {
     total as f64 / run.as_secs_f64()
 }
 
+/// Recording throughput from 1, 2 and N threads, through the derived `record` and the bound path.
+#[derive(Parser)]
+#[command(name = "stress")]
+struct Args {
+    /// How long each measurement runs
+    #[arg(long, value_name = "S", default_value_t = 1.0)]
+    seconds: f64,
+    /// The most threads to measure with (default: the available parallelism)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+}
+
 fn main() {
-    let mut seconds = 1.0_f64;
-    let mut max_threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args.next().unwrap_or_default();
-        match flag.as_str() {
-            "--seconds" => seconds = value.parse().expect("--seconds takes a number"),
-            "--threads" => max_threads = value.parse().expect("--threads takes a whole number"),
-            other => panic!("unknown argument {other}; usage: stress [--seconds S] [--threads N]"),
-        }
-    }
-    let run = Duration::from_secs_f64(seconds);
+    let args = Args::parse();
+    let max_threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(2, |n| n.get()),
+        usize::from,
+    );
+    let Ok(run) = Duration::try_from_secs_f64(args.seconds) else {
+        Args::command()
+            .error(
+                ErrorKind::ValueValidation,
+                "--seconds takes a non-negative number of seconds",
+            )
+            .exit()
+    };
     let mut counts = vec![1, 2, max_threads];
     counts.dedup();
     println!("| path | threads | attribute sets | events/s |");

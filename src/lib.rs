@@ -194,6 +194,9 @@
 //!   generate a family of events. Raw identifiers are shown without `r#` in `Debug`, the catalog
 //!   and default attribute keys. A misspelled key or source field gets a "did you mean".
 
+// On docs.rs (`--cfg docsrs`, nightly), items behind a feature carry its badge, from their `cfg`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub use agent_metrics_core::*;
 
 #[doc(hidden)]

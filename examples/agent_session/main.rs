@@ -4,6 +4,8 @@
 //! cargo run --example agent_session -- [--turns N] [--seed S] [--prices PRICES.json]
 //! ```
 //!
+//! `--help` lists the flags; a flag it does not know is a usage error (exit code 2).
+//!
 //! Each turn a user speaks (STT), the agent thinks (LLM) and answers (TTS), across two providers
 //! per stage; interruptions are detected; connections are acquired new or reused; an LLM call is
 //! rate-limited and falls back to the other LLM (its attempts are printed by outcome, its usage
@@ -33,59 +35,42 @@ use agent_metrics::summary::summary_table;
 use agent_metrics::turn::TurnStats;
 use agent_metrics::worker::Worker;
 use agent_metrics_test_support::{exit, sim};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 
+/// A simulated voice-agent session, recorded through the schema and exported.
+#[derive(Parser)]
+#[command(name = "agent_session")]
 struct Args {
+    /// Pipeline turns to simulate (at least 2, so that every provider takes a turn)
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(2..))]
     turns: u32,
+    /// The simulation's random seed
+    #[arg(long, value_name = "S", default_value_t = 7)]
     seed: u64,
-    prices: Option<(String, PriceTable)>,
+    /// A price table (see `examples/prices.json`): print the session's estimated cost
+    #[arg(long, value_name = "PRICES.json")]
+    prices: Option<String>,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        turns: 8,
-        seed: 7,
-        prices: None,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
-        match flag.as_str() {
-            "--turns" => {
-                args.turns = value("--turns")?
-                    .parse()
-                    .map_err(|_| "--turns takes a whole number".to_owned())?
-            }
-            "--seed" => {
-                args.seed = value("--seed")?
-                    .parse()
-                    .map_err(|_| "--seed takes a whole number".to_owned())?
-            }
-            "--prices" => {
-                let path = value("--prices")?;
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| format!("cannot read the price table {path}: {e}"))?;
-                let table = PriceTable::from_json(&text).map_err(|e| format!("{path}: {e}"))?;
-                args.prices = Some((path, table));
-            }
-            other => return Err(format!("unknown argument `{other}`")),
-        }
-    }
-    if args.turns < 2 {
-        return Err("--turns must be at least 2, so that every provider takes a turn".into());
-    }
-    Ok(args)
+/// Reads the price table `--prices` names; a table that cannot be read is a usage error.
+fn read_prices(path: &str) -> PriceTable {
+    let table = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the price table {path}: {e}"))
+        .and_then(|text| PriceTable::from_json(&text).map_err(|e| format!("{path}: {e}")));
+    table.unwrap_or_else(|why| {
+        Args::command()
+            .error(ErrorKind::ValueValidation, why)
+            .exit()
+    })
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(args) => args,
-        Err(why) => {
-            eprintln!(
-                "agent_session: {why}\nusage: agent_session [--turns N] [--seed S] [--prices PRICES.json]"
-            );
-            return ExitCode::from(2);
-        }
-    };
+    let args = Args::parse();
+    let prices = args.prices.map(|path| {
+        let table = read_prices(&path);
+        (path, table)
+    });
     let telemetry = match Telemetry::builder().build() {
         Ok(telemetry) => telemetry,
         Err(error) => {
@@ -140,7 +125,7 @@ fn main() -> ExitCode {
     for usage in session.usage.flatten() {
         println!("  {usage:?}");
     }
-    if let Some((path, prices)) = &args.prices {
+    if let Some((path, prices)) = &prices {
         let as_of = prices.as_of.as_deref().unwrap_or("an unstated date");
         println!("\nEstimated cost ({path}, prices as of {as_of}):");
         print!("{}", prices.estimate(&session.usage));

@@ -18,6 +18,7 @@ pub use crate::contract::attributes::{
     AttrBuf, AttributeSet, AttributeValue, AttributeView, BoolAsStr,
 };
 pub use crate::contract::compact::{Compact, CompactDebug, Key as MapKey};
+pub use crate::contract::definition::building_handles;
 pub use crate::contract::instrument::{Instrument, InstrumentDescriptor, InstrumentKind, Source};
 pub use crate::contract::metric::AgentMetric;
 pub use crate::contract::plan::{Slot, key_count, merge_plan, merged_keys, run_side, source_order};

@@ -22,6 +22,9 @@
 //! share sits below both: `export/` and `stall/` read environment variables through
 //! `env_parse.rs`, which knows neither.
 
+// On docs.rs (`--cfg docsrs`, nightly), items behind a feature carry its badge, from their `cfg`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 // Generated code names `::agent_metrics::__private`; inside this crate that path is this crate.
 extern crate self as agent_metrics;
 

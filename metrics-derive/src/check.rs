@@ -96,13 +96,15 @@ fn check_container(cx: &Ctxt, c: &Container) {
                             continue;
                         }
                         match inline.get(&name.value()) {
-                            Some((first, first_field)) if !same_definition(first, m) => {
-                                cx.error_spanned_by(
-                                    name,
-                                    format!("instrument `{}` is already declared on field `{first_field}` with a different kind, unit, description or buckets: make the two definitions identical, or declare it once as a shared `Instrument` constant", name.value()),
-                                );
+                            Some((first, first_field)) => {
+                                let differs = differences(first, m);
+                                if !differs.is_empty() {
+                                    cx.error_spanned_by(
+                                        name,
+                                        format!("instrument `{}` is already declared on field `{first_field}`, which differs in {}: make the two definitions identical, or declare it once as a shared `Instrument` constant", name.value(), differs.join(", ")),
+                                    );
+                                }
                             }
-                            Some(_) => {}
                             None => {
                                 inline.insert(name.value(), (m, field.ident));
                             }
@@ -249,13 +251,31 @@ fn check_long_durations(cx: &Ctxt, m: &Measure, span: proc_macro2::Span) {
     cx.syn_error(syn::Error::new(span, why));
 }
 
-fn same_definition(a: &Measure, b: &Measure) -> bool {
+/// What differs between two inline definitions of one name, each as `what (first vs this)`.
+fn differences(a: &Measure, b: &Measure) -> Vec<String> {
     let lit = |l: &Option<syn::LitStr>| l.as_ref().map(|s| s.value());
     let description = |m: &Measure| lit(&m.description).or_else(|| m.doc.clone());
-    a.kind == b.kind
-        && lit(&a.unit) == lit(&b.unit)
-        && description(a) == description(b)
-        && bucket_key(a) == bucket_key(b)
+    let shown = |v: Option<String>| v.map_or_else(|| "none".to_owned(), |v| format!("`{v}`"));
+    let mut differs = Vec::new();
+    if a.kind != b.kind {
+        let noun = |m: &Measure| m.kind.spec().keyword.to_string();
+        differs.push(format!("kind ({} vs {})", noun(a), noun(b)));
+    }
+    if lit(&a.unit) != lit(&b.unit) {
+        differs.push(format!(
+            "unit ({} vs {})",
+            shown(lit(&a.unit)),
+            shown(lit(&b.unit))
+        ));
+    }
+    if bucket_key(a) != bucket_key(b) {
+        let buckets = |m: &Measure| bucket_key(m).unwrap_or_else(|| "the default".into());
+        differs.push(format!("buckets ({} vs {})", buckets(a), buckets(b)));
+    }
+    if description(a) != description(b) {
+        differs.push("description".to_owned());
+    }
+    differs
 }
 
 /// Buckets compared as written: values, or the constant's path.

@@ -6,6 +6,7 @@
 mod cases;
 #[cfg(feature = "serde")]
 mod compat;
+mod conflicts;
 mod debug;
 mod docs;
 mod renamed_facade;

@@ -54,3 +54,8 @@ pub use client::{LABEL, PROVIDER, Socket, TtsClient, TtsOptions};
 pub use error::TtsError;
 pub use metrics::{FRAME_SIZE_BUCKETS, PluginMetrics, catalog, docs_markdown};
 pub use stream::{Synthesis, SynthesizeStream};
+
+/// The README's examples, compiled and run as doctests, so that what it shows works.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -40,8 +40,8 @@ pub fn limits(catalog: &Catalog) -> BTreeMap<&'static str, usize> {
 /// leaves every other instrument to the default view (`None` when nothing declares a limit).
 ///
 /// ```
-/// use agent_metrics_core::cardinality;
-/// use agent_metrics_core::catalog::Catalog;
+/// use agent_metrics::cardinality;
+/// use agent_metrics::catalog::Catalog;
 /// use opentelemetry_sdk::metrics::SdkMeterProvider;
 ///
 /// let mut builder = SdkMeterProvider::builder();

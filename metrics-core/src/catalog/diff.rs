@@ -219,7 +219,7 @@ impl Catalog {
     /// catalog.
     ///
     /// ```
-    /// use agent_metrics_core::catalog::Catalog;
+    /// use agent_metrics::catalog::Catalog;
     ///
     /// let released = Catalog::schema().to_json().to_string();
     /// let diff = Catalog::schema().diff(&released).unwrap();

@@ -48,19 +48,31 @@ impl Catalog {
     /// [`grafana_dashboard`](Self::grafana_dashboard) with its own `title` and Grafana `uid`,
     /// so that it can be imported beside the schema's.
     ///
-    /// The worker process's instruments ([`crate::worker`]) come last, under a row of their
-    /// own titled "Worker": jobs running, started and ended, job duration, load, CPU, memory,
-    /// each by `instance`, so that every worker shows apart.
+    /// A catalog's [added](Catalog::added_entries) instruments (a plugin's own) come first, so
+    /// that a plugin's dashboard opens on them, then the schema's under a row titled "Voice
+    /// agent". The worker process's instruments ([`crate::worker`]) come last, under a row of
+    /// their own titled "Worker": jobs running, started and ended, job duration, load, CPU,
+    /// memory, each by `instance`, so that every worker shows apart.
     pub fn grafana_dashboard_titled(&self, title: &str, uid: &str) -> Value {
         let is_worker = |e: &&CatalogEntry| {
             crate::worker::ALL
                 .iter()
                 .any(|w| w.instrument == e.instrument)
         };
+        let added = self.added_entries();
+        let schema = &self.entries()[..self.entries().len() - added.len()];
         let (worker, agent): (Vec<&CatalogEntry>, Vec<&CatalogEntry>) =
-            self.entries().iter().partition(is_worker);
-        let mut panels = super::turn_views::panels(self);
-        if !panels.is_empty() {
+            schema.iter().partition(is_worker);
+        let mut panels: Vec<Value> = added.iter().map(|e| panel(e, false)).collect();
+        if !panels.is_empty() && !schema.is_empty() {
+            panels.push(
+                json!({"type": "row", "title": "Voice agent", "collapsed": false, "panels": []}),
+            );
+        }
+        let turn_views = super::turn_views::panels(self);
+        let has_turn_views = !turn_views.is_empty();
+        panels.extend(turn_views);
+        if has_turn_views {
             panels.push(json!({"type": "row", "title": "Every instrument", "collapsed": false, "panels": []}));
         }
         panels.extend(agent.iter().map(|e| panel(e, false)));

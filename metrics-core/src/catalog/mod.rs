@@ -93,7 +93,8 @@ impl CatalogEntry {
     }
 }
 
-/// Two fields that feed one instrument name with different definitions.
+/// Two fields that feed one instrument name with different definitions. Its `Display` is one
+/// line: the name, both fields, and what differs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Conflict {
     /// The instrument name.
@@ -102,6 +103,22 @@ pub struct Conflict {
     pub first: Source,
     /// The field that disagrees with it.
     pub second: Source,
+    /// What differs, each as "what (first vs second)": kind (`counter vs histogram`), unit,
+    /// buckets, value type, attributes, cardinality limit, long durations; and "description".
+    pub differences: Vec<String>,
+}
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}`: `{}` and `{}` differ in {}",
+            self.name,
+            self.first,
+            self.second,
+            self.differences.join(", ")
+        )
+    }
 }
 
 /// Instruments by name, in the order they were first seen.
@@ -111,6 +128,9 @@ pub struct Catalog {
     conflicts: Vec<Conflict>,
     /// Sentences for the docs page, in the order added.
     notes: Vec<&'static str>,
+    /// How many of the entries the schema constructors put there; the rest were added (a
+    /// plugin's own instruments).
+    schema_entries: usize,
 }
 
 impl Catalog {
@@ -164,6 +184,7 @@ impl Catalog {
             (group.unwrap_or(GROUPS.len()), name)
         });
         c.note("The schema's counters skip zero values; `lk.agents.connection.acquire_time` is recorded only when greater than 0; turn histograms are recorded when each turn completes.");
+        c.schema_entries = c.entries.len();
         c
     }
 
@@ -173,7 +194,7 @@ impl Catalog {
     /// [`opt_in`](CatalogEntry::opt_in).
     ///
     /// ```
-    /// use agent_metrics_core::{catalog::Catalog, schema::GenAiConventions};
+    /// use agent_metrics::{catalog::Catalog, schema::GenAiConventions};
     /// let latest = Catalog::schema_for(GenAiConventions::LatestExperimental);
     /// let workflow = latest.entries().iter().find(|e| e.instrument.name == "gen_ai.workflow.duration");
     /// assert_eq!(workflow.unwrap().opt_in, Some("gen_ai_latest_experimental"));
@@ -190,7 +211,7 @@ impl Catalog {
     /// Both modes: every instrument of [`schema`](Self::schema), then those of the
     /// `gen_ai_latest_experimental` opt-in that differ from them, marked with their
     /// [`opt_in`](CatalogEntry::opt_in). `docs/METRICS.md` and the `catalog` example show this
-    /// one, so that [`diff`](Self::diff) tells the opt-in's instruments as additions.
+    /// one, so that `Catalog::diff` (feature `serde`) tells the opt-in's instruments as additions.
     pub fn schema_with_opt_ins() -> Self {
         let mut c = Self::schema();
         c.add_opt_in(GenAiConventions::LATEST_EXPERIMENTAL, false);
@@ -226,6 +247,7 @@ impl Catalog {
         }
         self.conflicts.append(&mut views.conflicts);
         self.note(OPT_IN_NOTE);
+        self.schema_entries = self.entries.len();
     }
 
     /// Adds the instruments of `T` (a plugin's own metric type, say).
@@ -241,14 +263,19 @@ impl Catalog {
             .find(|e| e.opt_in.is_none() && e.instrument.name == d.name())
         {
             Some(e) => {
-                let same = e.instrument == d.instrument
-                    && e.value_type == d.value_type
-                    && e.attributes == d.attributes;
-                if !same {
+                let first = InstrumentDescriptor {
+                    instrument: e.instrument,
+                    value_type: e.value_type,
+                    attributes: e.attributes,
+                    source: e.sources[0],
+                };
+                let differences = crate::contract::definition::differences(&first, &d);
+                if !differences.is_empty() {
                     self.conflicts.push(Conflict {
                         name: d.name(),
-                        first: e.sources[0],
+                        first: first.source,
                         second: d.source,
+                        differences,
                     });
                 }
                 if !e.sources.contains(&d.source) {
@@ -268,6 +295,13 @@ impl Catalog {
     /// The instruments.
     pub fn entries(&self) -> &[CatalogEntry] {
         &self.entries
+    }
+
+    /// The instruments added to a schema catalog with [`add`](Self::add) that it did not hold
+    /// already (a plugin's own), in the order added; all of them for a catalog not built from
+    /// the schema.
+    pub fn added_entries(&self) -> &[CatalogEntry] {
+        &self.entries[self.schema_entries.min(self.entries.len())..]
     }
 
     /// Fields that feed one name with different definitions; empty for a sound schema.
@@ -316,7 +350,7 @@ impl Catalog {
     /// shows. A plugin calls it on its extended catalog to ship a page of its own.
     ///
     /// ```
-    /// use agent_metrics_core::catalog::Catalog;
+    /// use agent_metrics::catalog::Catalog;
     /// let page = Catalog::schema().docs_page("Acme agent metrics", "Regenerate with `make docs`.");
     /// assert!(page.starts_with("# Acme agent metrics\n\nRegenerate with `make docs`.\n\n"));
     /// assert!(page.contains("### `s` (seconds)"));

@@ -147,7 +147,7 @@ impl Catalog {
     /// [`Catalog::new`]).
     ///
     /// ```
-    /// use agent_metrics_core::catalog::{Catalog, RulesConfig};
+    /// use agent_metrics::catalog::{Catalog, RulesConfig};
     ///
     /// let mut config = RulesConfig::default();
     /// config.turn_latency_threshold = 1.5;

@@ -13,6 +13,12 @@ use core::fmt;
 pub trait CompactDebug {
     /// Writes the `{key: value, ..}` form.
     fn fmt_compact(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+
+    /// The derived struct's fields by name, each with whether `Debug` leaves it out when it holds
+    /// its declared default (`#[metric(default)]`). Hidden: it lets a test hold another derive
+    /// (serde's `default`) to the same list; empty for hand-written impls.
+    #[doc(hidden)]
+    const FIELD_DEFAULTS: &'static [(&'static str, bool)] = &[];
 }
 
 impl<T: CompactDebug> CompactDebug for Option<T> {

@@ -74,7 +74,7 @@ impl fmt::Display for ValueType {
 /// milliseconds as much as seconds), so a mistake fails the build.
 ///
 /// ```
-/// use agent_metrics_core::Instrument;
+/// use agent_metrics::Instrument;
 /// const ACQUIRE: Instrument = Instrument::histogram("lk.agents.connection.acquire_time")
 ///     .unit("s")
 ///     .description("Time to acquire a connection (WebSocket only)")
@@ -178,7 +178,7 @@ impl Instrument {
     /// milliseconds.
     ///
     /// ```
-    /// use agent_metrics_core::Instrument;
+    /// use agent_metrics::Instrument;
     /// const SESSION: Instrument = Instrument::histogram("acme.session.duration")
     ///     .unit("s")
     ///     .long_duration_buckets(&[30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0]);

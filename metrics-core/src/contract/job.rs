@@ -116,7 +116,7 @@ impl fmt::Debug for JobAttributes {
 /// One job's identity, to attribute measurements to it.
 ///
 /// ```
-/// use agent_metrics_core::{capture::Capture, job::Job, schema::*, MetricsRecorder};
+/// use agent_metrics::{capture::Capture, job::Job, schema::*, MetricsRecorder};
 /// let capture = Capture::cumulative();
 /// let recorder = MetricsRecorder::new(capture.meter());
 /// let job = Job::new("RM_kitchen", "AJ_42").agent_name("support");

@@ -9,21 +9,23 @@ use crate::contract::instrument::InstrumentDescriptor;
 /// `#[derive(AgentMetric)]`; see the crate docs for the attributes it takes.
 ///
 /// ```
-/// use agent_metrics_core::AgentMetric;
-/// # use agent_metrics_core as agent_metrics;
+/// use agent_metrics::AgentMetric;
+/// use agent_metrics::capture::Capture;
+///
 /// #[derive(Clone, PartialEq, AgentMetric)]
-/// #[metric(crate = agent_metrics)]
 /// struct Frame {
 ///     /// Bytes per audio frame.
 ///     #[metric(histogram = "demo.frame.size", unit = "By", buckets = [64.0, 256.0, 1024.0])]
 ///     size: u64,
 /// }
 ///
-/// let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder().build();
-/// let meter = opentelemetry::metrics::MeterProvider::meter(&provider, "demo");
-/// let handles = Frame::handles(&meter);
+/// // In an agent: the installed provider's meter (`Telemetry::meter`); in a test, a `Capture`.
+/// let capture = Capture::cumulative();
+/// let handles = Frame::handles(capture.meter());
 /// Frame { size: 320 }.record(&handles);
 /// assert_eq!(Frame::INSTRUMENTS[0].name(), "demo.frame.size");
+/// let points = capture.collect();
+/// assert_eq!(points[0].value.as_histogram().unwrap().count, 1);
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an agent metric",

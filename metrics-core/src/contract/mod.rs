@@ -8,6 +8,8 @@
 //! - `attributes`: attribute sets, values, views and the stack buffer they are written to;
 //! - `plan`: the compile-time merge of several sources' sorted keys;
 //! - `compact`: the compact `Debug` of nested values;
+//! - `definition`: what differs between two definitions of one instrument name, and the
+//!   warning when both are built into handles;
 //! - [`cache`]: the per-thread cache of resolved attribute sets behind the default `record`;
 //! - [`bound`], [`invalid`], [`job`]: bound instruments, the invalid-value policy and the
 //!   current job's attributes, added to every measurement;
@@ -18,6 +20,7 @@ pub(crate) mod attributes;
 pub mod bound;
 pub mod cache;
 pub(crate) mod compact;
+pub(crate) mod definition;
 pub(crate) mod instrument;
 pub mod invalid;
 pub mod job;

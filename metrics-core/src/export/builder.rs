@@ -73,7 +73,7 @@ pub const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 ///
 /// ```
 /// use std::time::Duration;
-/// use agent_metrics_core::export::{Env, Mode, Telemetry};
+/// use agent_metrics::export::{Env, Mode, Telemetry};
 ///
 /// let telemetry = Telemetry::builder()
 ///     .env(Env::empty()) // ignore the process environment (e.g. in tests)
@@ -83,7 +83,7 @@ pub const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 ///     .build()?;
 /// assert_eq!(telemetry.mode(), &Mode::Embedded);
 /// telemetry.shutdown(Duration::from_secs(5))?;
-/// # Ok::<(), agent_metrics_core::export::ExportError>(())
+/// # Ok::<(), agent_metrics::export::ExportError>(())
 /// ```
 #[derive(Clone)]
 #[must_use = "call .build() to get a Telemetry"]
@@ -241,8 +241,8 @@ impl TelemetryBuilder {
     /// selects [`GenAiConventions::LatestExperimental`]. The default is livekit-agents 1.8.9's.
     ///
     /// ```
-    /// use agent_metrics_core::export::{Env, Telemetry};
-    /// use agent_metrics_core::schema::GenAiConventions;
+    /// use agent_metrics::export::{Env, Telemetry};
+    /// use agent_metrics::schema::GenAiConventions;
     ///
     /// let env = Env::from_pairs([("OTEL_SEMCONV_STABILITY_OPT_IN", "http,gen_ai_latest_experimental")]);
     /// let telemetry = Telemetry::builder().env(env.clone()).build()?;
@@ -254,7 +254,7 @@ impl TelemetryBuilder {
     ///     .gen_ai_conventions(GenAiConventions::LiveKit)
     ///     .build()?;
     /// assert_eq!(telemetry.recorder().conventions(), GenAiConventions::LiveKit);
-    /// # Ok::<(), agent_metrics_core::export::ExportError>(())
+    /// # Ok::<(), agent_metrics::export::ExportError>(())
     /// ```
     pub fn gen_ai_conventions(mut self, conventions: GenAiConventions) -> Self {
         self.gen_ai_conventions = Some(conventions);

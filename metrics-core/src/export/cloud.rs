@@ -39,7 +39,7 @@ const NEEDED_FOR: &str = "LiveKit Cloud";
 /// Where and as whom to export to LiveKit Cloud.
 ///
 /// ```
-/// use agent_metrics_core::export::LiveKitCloud;
+/// use agent_metrics::export::LiveKitCloud;
 /// let cloud = LiveKitCloud::new("https://my-app.livekit.cloud", "APIkey", "secret");
 /// assert_eq!(
 ///     cloud.metrics_endpoint(),
@@ -75,7 +75,7 @@ impl LiveKitCloud {
     /// `https://x.livekit.cloud`), or `None` for a server that is not LiveKit Cloud.
     ///
     /// ```
-    /// use agent_metrics_core::export::LiveKitCloud;
+    /// use agent_metrics::export::LiveKitCloud;
     /// let url = LiveKitCloud::observability_url_for("wss://my-app.livekit.cloud");
     /// assert_eq!(url.as_deref(), Some("https://my-app.livekit.cloud"));
     /// assert_eq!(LiveKitCloud::observability_url_for("ws://localhost:7880"), None);
@@ -182,7 +182,7 @@ impl fmt::Debug for LiveKitCloud {
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use agent_metrics_core::export::ObservabilityTokens;
+/// use agent_metrics::export::ObservabilityTokens;
 /// let tokens = ObservabilityTokens::new("APIkey", "secret");
 /// let t0 = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
 /// let first = tokens.current_at(t0);

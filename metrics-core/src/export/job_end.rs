@@ -10,8 +10,8 @@ impl Telemetry {
     /// process; it is shut down once, at process exit, and a provider the user installed never is.
     ///
     /// ```
-    /// use agent_metrics_core::Telemetry;
-    /// use agent_metrics_core::job::Job;
+    /// use agent_metrics::Telemetry;
+    /// use agent_metrics::job::Job;
     ///
     /// let telemetry = Telemetry::disabled();
     /// let job = Job::new("RM_room", "AJ_job");

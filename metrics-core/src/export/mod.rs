@@ -88,7 +88,7 @@
 //! with the next export (OTLP delivery is at least once).
 //!
 //! Nothing is silent: one `tracing` warning per outage (saying whether the points were carried
-//! over or dropped), an info line when exports recover, [`Telemetry::export_stats`] in process,
+//! over or dropped), an info line when exports recover, `Telemetry::export_stats` in process,
 //! and these counters exported with the data (their own increments are carried over failed
 //! batches, so the collector sees every failure once it is back):
 //!
@@ -119,9 +119,9 @@
 //! - Dropping the last clone of a `Telemetry` that was not shut down shuts it down, bounded by
 //!   [`DROP_SHUTDOWN_TIMEOUT`], and logs a warning if that final export fails.
 //! - A user-provided meter or provider is never flushed or shut down by us.
-//! - [`Telemetry::export_stats`] stays readable after shutdown.
+//! - `Telemetry::export_stats` (feature `otlp`) stays readable after shutdown.
 //! - If the SDK's reader thread dies anyway (a panic in an observable callback: the SDK does not
-//!   restart it), [`ExportStats::reader_stopped`] says so, one `tracing` error is logged, and
+//!   restart it), `ExportStats::reader_stopped` says so, one `tracing` error is logged, and
 //!   `force_flush` and `shutdown` return [`ExportError::Export`] saying so at once. A panic in
 //!   the exporter itself is caught and counted as a failed export.
 //!
@@ -196,7 +196,7 @@ const SDK_SHUTDOWN_WAIT: Duration = Duration::from_secs(5);
 ///
 /// ```
 /// use std::time::Duration;
-/// use agent_metrics_core::export::{Env, Telemetry};
+/// use agent_metrics::export::{Env, Telemetry};
 ///
 /// // Nothing configured in this environment: the embedded in-process reader.
 /// let telemetry = Telemetry::builder().env(Env::empty()).build()?;
@@ -205,7 +205,7 @@ const SDK_SHUTDOWN_WAIT: Duration = Duration::from_secs(5);
 /// let points = telemetry.capture().expect("embedded mode").collect();
 /// assert_eq!(points[0].value.as_u64(), Some(42));
 /// telemetry.shutdown(Duration::from_secs(5))?;
-/// # Ok::<(), agent_metrics_core::export::ExportError>(())
+/// # Ok::<(), agent_metrics::export::ExportError>(())
 /// ```
 #[derive(Clone)]
 pub struct Telemetry {

@@ -30,7 +30,7 @@ use super::error::ExportError;
 ///
 /// ```
 /// use std::time::Duration;
-/// use agent_metrics_core::export::RetryPolicy;
+/// use agent_metrics::export::RetryPolicy;
 ///
 /// let policy = RetryPolicy::default().with_max_backoff(Duration::from_secs(5));
 /// assert_eq!(policy.max_retries, 12);

@@ -9,7 +9,7 @@ use std::fmt;
 /// A value that must never be printed: `Debug` and `Display` show `***`.
 ///
 /// ```
-/// use agent_metrics_core::export::Secret;
+/// use agent_metrics::export::Secret;
 /// let secret = Secret::new("hunter2".to_owned());
 /// assert_eq!(format!("{secret} {secret:?}"), "*** ***");
 /// assert_eq!(secret.expose(), "hunter2");

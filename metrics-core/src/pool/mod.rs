@@ -47,12 +47,12 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use agent_metrics_core::ConnectionPool;
+//! use agent_metrics::ConnectionPool;
 //!
 //! struct Socket; // stands for a WebSocket stream
 //!
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), agent_metrics_core::PoolError> {
+//! # async fn main() -> Result<(), agent_metrics::PoolError> {
 //! let pool = ConnectionPool::builder(|timeout: Duration| async move {
 //!     // A real plugin dials its server here, giving up after `timeout`.
 //!     Ok::<_, std::io::Error>(Socket)

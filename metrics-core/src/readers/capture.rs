@@ -66,7 +66,7 @@ impl MetricReader for SharedReader {
 /// A meter provider with an in-process reader.
 ///
 /// ```
-/// use agent_metrics_core::capture::Capture;
+/// use agent_metrics::capture::Capture;
 /// let capture = Capture::cumulative();
 /// let counter = capture.meter().u64_counter("demo.requests").build();
 /// counter.add(2, &[]);

@@ -11,8 +11,8 @@ use crate::capture::{Point, PointValue};
 /// Attributes every point carries (a job's ids, typically) are printed once, above the table.
 ///
 /// ```
-/// use agent_metrics_core::{capture::Capture, summary::summary_table};
-/// use agent_metrics_core::opentelemetry::KeyValue;
+/// use agent_metrics::{capture::Capture, summary::summary_table};
+/// use agent_metrics::opentelemetry::KeyValue;
 /// let capture = Capture::cumulative();
 /// let requests = capture.meter().u64_counter("demo.requests").build();
 /// requests.add(3, &[KeyValue::new("job_id", "AJ_1"), KeyValue::new("route", "/a")]);

@@ -68,7 +68,7 @@ impl AttemptOutcome {
 /// one request.
 ///
 /// ```
-/// use agent_metrics_core::{capture::Capture, schema::*, MetricsRecorder};
+/// use agent_metrics::{capture::Capture, schema::*, MetricsRecorder};
 /// let capture = Capture::cumulative();
 /// let recorder = MetricsRecorder::new(capture.meter());
 /// let attempt = ProviderAttempt::new(
@@ -164,7 +164,7 @@ impl ProviderAttempt {
 /// and fallback position) and remembers which model served the request.
 ///
 /// ```
-/// use agent_metrics_core::schema::*;
+/// use agent_metrics::schema::*;
 /// let (primary, fallback) = (Metadata::new("openai", "gpt-4o"), Metadata::new("anthropic", "claude"));
 /// let mut request = ProviderRequest::new(ProviderKind::Llm);
 /// let first = request.attempt(&primary, AttemptOutcome::RateLimited, 0.1);

@@ -29,7 +29,7 @@ use core::fmt;
 /// `interrupted` means there, so it is reported as `interrupted`.
 ///
 /// ```
-/// use agent_metrics_core::schema::GenAiConventions;
+/// use agent_metrics::schema::GenAiConventions;
 /// assert_eq!(GenAiConventions::from_opt_in("http, gen_ai_latest_experimental"),
 ///            GenAiConventions::LatestExperimental);
 /// assert_eq!(GenAiConventions::from_opt_in("http/dup"), GenAiConventions::LiveKit);

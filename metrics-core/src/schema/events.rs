@@ -153,6 +153,7 @@ pub struct TTSMetrics {
     /// so that CI proves code building events the documented way keeps compiling.
     #[cfg(agent_metrics_schema_probe)]
     #[metric(counter = "lk.agents.usage.tts_schema_probe", unit = "{probe}", skip_zero, default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub schema_probe: u64,
     /// Whether the synthesis was cancelled.
     pub cancelled: bool,
@@ -500,7 +501,6 @@ pub struct DecisionMetrics {
 /// errors and cancellation included.
 #[derive(Clone, Default, PartialEq, AgentMetric)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-#[cfg_attr(feature = "serde", serde(default))]
 pub struct ToolExecutionMetrics {
     /// The function's name.
     #[attr(key = "gen_ai.tool.name")]
@@ -518,18 +518,17 @@ pub struct ToolExecutionMetrics {
     /// opt-in (see [`GenAiConventions`](super::GenAiConventions)); livekit-agents 1.8.9 does not
     /// label it. `None` leaves the attribute out.
     #[metric(default)]
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
     pub tool_type: Option<ToolType>,
     /// The agent that called the tool: `gen_ai.agent.name` under the opt-in.
     #[metric(default)]
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
     pub agent_name: Option<ModelId>,
 }
 
 /// One agent turn (one speech), whatever the number of LLM steps and tool rounds it took.
 #[derive(Clone, Default, PartialEq, AgentMetric)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-#[cfg_attr(feature = "serde", serde(default))]
 pub struct AgentInvocationMetrics {
     /// The agent's label: its id, `default_agent` for the plain agent.
     #[attr(key = "gen_ai.agent.name")]
@@ -543,22 +542,22 @@ pub struct AgentInvocationMetrics {
     /// `lk.agents.turn.outcomes`; recording this event alone exports only the duration, as
     /// livekit-agents 1.8.9 does.
     #[metric(default)]
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
     pub end_reason: Option<TurnEndReason>,
     /// For a turn that did not complete: the fraction of its reply's audio that was played,
     /// from 0 to 1, when known.
     #[metric(default)]
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
     pub spoken_fraction: Option<f64>,
     /// The agent started this turn's reply while the user was still speaking (the agent
     /// interrupted the user).
     #[metric(default)]
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "std::ops::Not::not"))]
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "std::ops::Not::not"))]
     pub interrupted_user: bool,
     /// Why the turn failed, a low-cardinality class (an exception type, `timeout`): `error.type`
     /// under the `gen_ai_latest_experimental` opt-in; livekit-agents 1.8.9 does not label it.
     #[metric(default)]
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
     pub error_type: Option<ModelId>,
 }
 
@@ -567,7 +566,6 @@ pub struct AgentInvocationMetrics {
 /// livekit-agents 1.8.9 has no session metric, so by default it feeds no instrument.
 #[derive(Clone, Default, PartialEq, AgentMetric)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-#[cfg_attr(feature = "serde", serde(default))]
 pub struct SessionMetrics {
     /// The session's name, low cardinality (the agent's name, not a room or job id):
     /// `gen_ai.workflow.name`.
@@ -584,7 +582,6 @@ pub struct SessionMetrics {
 /// One stall of the async runtime: a time during which it could not run its timers.
 #[derive(Clone, Default, PartialEq, AgentMetric)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-#[cfg_attr(feature = "serde", serde(default))]
 pub struct EventLoopBlocked {
     /// Duration of synchronous blocks detected on an agent event loop
     #[metric(histogram = "lk.agents.event_loop.blocked_duration", unit = "s",

@@ -177,7 +177,7 @@ impl fmt::Display for ProviderName<'_> {
 /// then left out.
 ///
 /// ```
-/// use agent_metrics_core::genai::{gen_ai_provider_name, ProviderName};
+/// use agent_metrics::genai::{gen_ai_provider_name, ProviderName};
 ///
 /// assert_eq!(gen_ai_provider_name("api.openai.com"), Some(ProviderName::Known("openai")));
 /// assert_eq!(gen_ai_provider_name(" AWS Bedrock"), Some(ProviderName::Known("aws.bedrock")));

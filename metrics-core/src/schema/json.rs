@@ -9,24 +9,31 @@ use serde::Deserialize;
 use super::*;
 
 /// `STTMetrics` as JSON carries it: `total_tokens` may be absent, and is then derived (an
-/// explicit value, even 0, is kept, as the Python model's validator does). A field added to
-/// `STTMetrics` is added here too: the `From` impl below names every field, so the build fails
-/// until it is.
-#[derive(Default, Deserialize)]
-#[serde(default)]
+/// explicit value, even 0, is kept, as the Python model's validator does). The fields the Python
+/// model requires (those `STTMetrics`' `Debug` always shows) must be present; the others default.
+/// A field added to `STTMetrics` is added here too: the `From` impl below names every field, so
+/// the build fails until it is.
+#[derive(Deserialize)]
 pub(super) struct SttJson {
     label: String,
     request_id: String,
     timestamp: f64,
     duration: f64,
     audio_duration: f64,
+    #[serde(default)]
     input_tokens: u64,
+    #[serde(default)]
     output_tokens: u64,
+    #[serde(default)]
     total_tokens: Option<u64>,
+    #[serde(default)]
     input_audio_tokens: u64,
     streamed: bool,
+    #[serde(default)]
     acquire_time: f64,
+    #[serde(default)]
     connection_reused: bool,
+    #[serde(default)]
     metadata: Option<Metadata>,
 }
 

@@ -23,7 +23,7 @@
 //! break your build:
 //!
 //! ```
-//! use agent_metrics_core::schema::{Metadata, TTSMetrics};
+//! use agent_metrics::schema::{Metadata, TTSMetrics};
 //! let event = TTSMetrics {
 //!     label: "acme.TTS".into(),
 //!     request_id: "req-1".into(),
@@ -54,6 +54,8 @@ mod attributes;
 pub mod connection;
 mod conventions;
 pub mod cost;
+#[cfg(all(test, feature = "serde"))]
+mod defaults;
 mod events;
 pub mod genai;
 mod instruments;

@@ -20,7 +20,7 @@ use crate::{AgentMetric, Handles};
 /// latencies reach the backend within one export interval instead of in a burst at session end.
 ///
 /// ```
-/// use agent_metrics_core::{capture::Capture, schema::*, MetricsRecorder};
+/// use agent_metrics::{capture::Capture, schema::*, MetricsRecorder};
 /// let capture = Capture::cumulative();
 /// let recorder = MetricsRecorder::new(capture.meter());
 /// recorder.record(&MetricsReport {
@@ -121,7 +121,7 @@ impl MetricsRecorder {
     /// `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental` opt-in.
     ///
     /// ```
-    /// use agent_metrics_core::{capture::Capture, schema::*, MetricsRecorder};
+    /// use agent_metrics::{capture::Capture, schema::*, MetricsRecorder};
     /// let capture = Capture::cumulative();
     /// let recorder =
     ///     MetricsRecorder::with_conventions(capture.meter(), GenAiConventions::LatestExperimental);

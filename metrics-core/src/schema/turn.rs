@@ -34,7 +34,6 @@ pub const TURN_SPOKEN_FRACTION: Instrument =
 /// `lk.agents.turn.e2e_latency` for the same turns.
 #[derive(Clone, Default, PartialEq, AgentMetric)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-#[cfg_attr(feature = "serde", serde(default))]
 pub struct TurnLatencyPart {
     /// Which part.
     #[attr]
@@ -47,13 +46,13 @@ pub struct TurnLatencyPart {
     pub duration: f64,
     /// The model that owns the part, for a `service` part.
     #[metric(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub metadata: Option<Metadata>,
 }
 
 /// A turn whose latency breakdown was not recorded, and why.
 #[derive(Clone, Default, PartialEq, AgentMetric)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-#[cfg_attr(feature = "serde", serde(default))]
 pub struct TurnBreakdownSkipped {
     /// Why.
     #[attr]
@@ -71,7 +70,6 @@ pub struct TurnBreakdownSkipped {
 /// How one agent turn ended, and who interrupted whom.
 #[derive(Clone, Default, PartialEq, AgentMetric)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-#[cfg_attr(feature = "serde", serde(default))]
 pub struct TurnOutcome {
     /// How the turn ended.
     #[attr]
@@ -86,12 +84,15 @@ pub struct TurnOutcome {
     pub turns: u64,
     /// The fraction of the reply's audio played, 0 to 1.
     #[metric(histogram = TURN_SPOKEN_FRACTION, attributes(end_reason), default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub spoken_fraction: Option<f64>,
     /// The user barged in (1) or not (0).
     #[metric(counter = SESSION_INTERRUPTIONS, attributes("interrupted_by" = "user"), skip_zero, default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub user_interruptions: u64,
     /// The agent started speaking over the user (1) or not (0).
     #[metric(counter = SESSION_INTERRUPTIONS, attributes("interrupted_by" = "agent"), skip_zero, default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub agent_interruptions: u64,
 }
 
@@ -108,7 +109,6 @@ pub const SESSION_INTERRUPTIONS: Instrument = Instrument::counter(
 /// A latency budget exceeded by a turn, or by the rolling p95 of the job's last turns.
 #[derive(Clone, Default, PartialEq, AgentMetric)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-#[cfg_attr(feature = "serde", serde(default))]
 pub struct BudgetExceeded {
     /// The part that blew the budget: the part over its own threshold, or the largest part of a
     /// turn over the whole-turn threshold.

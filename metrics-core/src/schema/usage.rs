@@ -218,7 +218,7 @@ impl<T: Keyed> Table<T> {
 /// Folds a session's events into usage per (provider, model).
 ///
 /// ```
-/// use agent_metrics_core::{schema::*, usage::UsageCollector};
+/// use agent_metrics::{schema::*, usage::UsageCollector};
 /// let mut usage = UsageCollector::default();
 /// usage.collect(&AgentMetrics::Interruption(InterruptionMetrics {
 ///     timestamp: 0.0, total_duration: 0.1, prediction_duration: 0.05, detection_delay: 0.2,

@@ -52,8 +52,8 @@ pub struct StallMonitorBuilder {
 ///
 /// ```
 /// use std::time::Duration;
-/// use agent_metrics_core::capture::Capture;
-/// use agent_metrics_core::stall::StallMonitor;
+/// use agent_metrics::capture::Capture;
+/// use agent_metrics::stall::StallMonitor;
 ///
 /// let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
 /// let capture = Capture::cumulative();

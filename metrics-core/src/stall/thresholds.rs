@@ -51,7 +51,7 @@ impl Thresholds {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use agent_metrics_core::stall::{Thresholds, WARN_ENV};
+    /// use agent_metrics::stall::{Thresholds, WARN_ENV};
     ///
     /// let env = |key: &str| (key == WARN_ENV).then(|| "250".to_owned());
     /// let t = Thresholds::from_lookup(env).unwrap();
@@ -99,8 +99,8 @@ impl Thresholds {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use agent_metrics_core::schema::Severity;
-    /// use agent_metrics_core::stall::Thresholds;
+    /// use agent_metrics::schema::Severity;
+    /// use agent_metrics::stall::Thresholds;
     ///
     /// let t = Thresholds::DEFAULT;
     /// let ms = Duration::from_millis;

@@ -17,8 +17,8 @@ const SLACK: f64 = 1e-9;
 /// reply side and the end-to-end latency (from the reply's report), and the models behind them.
 ///
 /// ```
-/// use agent_metrics_core::turn::TurnStages;
-/// use agent_metrics_core::schema::TurnPart;
+/// use agent_metrics::turn::TurnStages;
+/// use agent_metrics::schema::TurnPart;
 /// let stages = TurnStages {
 ///     e2e: Some(1.41),
 ///     end_of_turn_delay: Some(0.5),

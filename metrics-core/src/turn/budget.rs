@@ -11,9 +11,9 @@ use crate::schema::{BudgetScope, TurnPart};
 /// the alerts agree on what "too slow" means:
 ///
 /// ```
-/// use agent_metrics_core::catalog::RulesConfig;
-/// use agent_metrics_core::schema::TurnPart;
-/// use agent_metrics_core::turn::LatencyBudget;
+/// use agent_metrics::catalog::RulesConfig;
+/// use agent_metrics::schema::TurnPart;
+/// use agent_metrics::turn::LatencyBudget;
 /// let rules = RulesConfig::default().part_threshold(TurnPart::LlmTtft, 1.0);
 /// let budget = LatencyBudget::from_rules(&rules).window(20);
 /// assert_eq!(budget.turn_threshold(), 2.0);

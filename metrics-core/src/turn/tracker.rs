@@ -94,10 +94,10 @@ struct EventDetail {
 /// down, with what it does not explain in `other`.
 ///
 /// ```
-/// use agent_metrics_core::capture::Capture;
-/// use agent_metrics_core::schema::*;
-/// use agent_metrics_core::turn::{LatencyBudget, TurnTracker};
-/// use agent_metrics_core::MetricsRecorder;
+/// use agent_metrics::capture::Capture;
+/// use agent_metrics::schema::*;
+/// use agent_metrics::turn::{LatencyBudget, TurnTracker};
+/// use agent_metrics::MetricsRecorder;
 ///
 /// let capture = Capture::cumulative();
 /// let mut turns = TurnTracker::new(MetricsRecorder::new(capture.meter()))

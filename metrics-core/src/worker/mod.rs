@@ -117,7 +117,7 @@ impl WorkerBuilder {
 /// telemetry, and call [`start_job`](Self::start_job) for every job. Cloning is cheap.
 ///
 /// ```
-/// use agent_metrics_core::{capture::Capture, job::Job, worker::{JobOutcome, Worker}};
+/// use agent_metrics::{capture::Capture, job::Job, worker::{JobOutcome, Worker}};
 /// let capture = Capture::cumulative();
 /// let worker = Worker::builder().max_jobs(4).build(capture.meter());
 /// let job = Job::new("RM_1", "AJ_1");

@@ -24,6 +24,10 @@ pub(super) fn metric(c: &Container) -> TokenStream {
         let value = value(c, f);
         guarded(f, quote!(m.entry(&__p::MapKey(#key), #value);))
     });
+    let field_defaults = c.fields.iter().map(|f| {
+        let (key, hides) = (&f.name, f.default.is_some());
+        quote!((#key, #hides))
+    });
     quote! {
         impl __p::fmt::Debug for #ident {
             fn fmt(&self, f: &mut __p::fmt::Formatter<'_>) -> __p::fmt::Result {
@@ -34,6 +38,8 @@ pub(super) fn metric(c: &Container) -> TokenStream {
         }
 
         impl __p::CompactDebug for #ident {
+            const FIELD_DEFAULTS: &'static [(&'static __p::str, __p::bool)] = &[#(#field_defaults),*];
+
             fn fmt_compact(&self, f: &mut __p::fmt::Formatter<'_>) -> __p::fmt::Result {
                 let mut m = f.debug_map();
                 #(#map_entries)*

@@ -151,6 +151,7 @@ fn expand(c: &Container) -> TokenStream {
                 const INSTRUMENTS: &'static [__p::InstrumentDescriptor] = &[#(#descriptors),*];
 
                 fn handles(meter: &__p::Meter) -> #handles {
+                    let _building = __p::building_handles::<Self>();
                     #handles { #(#handle_inits,)* __front: __p::Front::new(meter) }
                 }
 

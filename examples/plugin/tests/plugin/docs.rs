@@ -48,7 +48,21 @@ fn docs_dashboard_json_is_current_with_a_panel_per_instrument() {
     let dashboard = catalog.grafana_dashboard_titled("Voice agents with exampletts", "exampletts");
     let panels = dashboard["panels"].as_array().expect("panels");
     let rows = panels.iter().filter(|p| p["type"] == "row").count();
-    assert_eq!(rows, 3, "the turns' row, every instrument's, the worker's");
+    assert_eq!(
+        rows, 4,
+        "the schema's row, the turns', every instrument's, the worker's"
+    );
+    // The plugin's own panels first: the dashboard opens on them.
+    let first_row = panels.iter().position(|p| p["type"] == "row").unwrap();
+    assert_eq!(panels[first_row]["title"], "Voice agent");
+    let own: Vec<&str> = panels[..first_row]
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        own.iter().all(|t| t.starts_with("exampletts.")) && own.len() >= 2,
+        "{own:?}"
+    );
     // The turns' row has four panels (time by part, share by part, p95 by part, outcomes).
     assert_eq!(panels.len() - rows, 4 + catalog.entries().len());
     for name in ["exampletts.frame_size", "exampletts.reconnects"] {

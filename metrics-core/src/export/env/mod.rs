@@ -20,7 +20,7 @@ use crate::schema::GenAiConventions;
 /// Where settings are read from: the process environment, a map, or a closure.
 ///
 /// ```
-/// use agent_metrics_core::export::Env;
+/// use agent_metrics::export::Env;
 /// let env = Env::from_pairs([("OTEL_SERVICE_NAME", "my-agent")]);
 /// assert_eq!(env.get("OTEL_SERVICE_NAME").as_deref(), Some("my-agent"));
 /// assert_eq!(env.get("OTEL_SDK_DISABLED"), None);

@@ -25,8 +25,8 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use agent_metrics_core::connection::StreamTiming;
-//! use agent_metrics_core::schema::{Metadata, STTMetrics};
+//! use agent_metrics::connection::StreamTiming;
+//! use agent_metrics::schema::{Metadata, STTMetrics};
 //!
 //! // Right after acquiring (`&acquired` works too): one event that carries only the timing.
 //! let timing = (Duration::from_millis(120), false);

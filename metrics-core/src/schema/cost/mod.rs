@@ -2,15 +2,15 @@
 //! [`UsageCollector`](crate::usage::UsageCollector).
 //!
 //! Prices change and differ per contract, so none are built in and none are fetched: the table
-//! is the user's (JSON with the `serde` feature, see [`PriceTable::from_json`], or built in code).
+//! is the user's (JSON with the `serde` feature, see `PriceTable::from_json`, or built in code).
 //! A model the table does not list is reported as not priced, never guessed; so is a listed model
 //! whose entry prices none of what it used. A listed model is billed for the quantities its entry
 //! prices and nothing else (a voice billed per character is not billed for its audio seconds).
 //!
 //! ```
-//! use agent_metrics_core::cost::{ModelPrice, PriceTable};
-//! use agent_metrics_core::schema::{AgentMetrics, Metadata, TTSMetrics};
-//! use agent_metrics_core::usage::UsageCollector;
+//! use agent_metrics::cost::{ModelPrice, PriceTable};
+//! use agent_metrics::schema::{AgentMetrics, Metadata, TTSMetrics};
+//! use agent_metrics::usage::UsageCollector;
 //!
 //! let mut usage = UsageCollector::default();
 //! usage.collect(&AgentMetrics::Tts(TTSMetrics {
