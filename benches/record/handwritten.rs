@@ -39,7 +39,7 @@ fn latency(meter: &Meter, name: &'static str) -> Histogram<f64> {
 }
 
 /// `model_name`, `model_provider`, in key order (the benched events always carry both).
-fn model(name: Option<&ModelId>, provider: Option<&ModelId>) -> [KeyValue; 2] {
+fn model(name: Option<&Name>, provider: Option<&Name>) -> [KeyValue; 2] {
     [
         KeyValue::new("model_name", name.expect("set").clone()),
         KeyValue::new("model_provider", provider.expect("set").clone()),

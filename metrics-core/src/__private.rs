@@ -19,7 +19,9 @@ pub use crate::contract::attributes::{
 };
 pub use crate::contract::compact::{Compact, CompactDebug, Key as MapKey};
 pub use crate::contract::definition::building_handles;
-pub use crate::contract::instrument::{Instrument, InstrumentDescriptor, InstrumentKind, Source};
+pub use crate::contract::instrument::{
+    FieldPath, Instrument, InstrumentDescriptor, InstrumentKind,
+};
 pub use crate::contract::metric::AgentMetric;
 pub use crate::contract::plan::{Slot, key_count, merge_plan, merged_keys, run_side, source_order};
 pub use crate::contract::value::{
@@ -193,7 +195,7 @@ pub fn through_parent(
         d.attributes = inherited;
     }
     if d.source.via.is_empty() {
-        d.source = Source {
+        d.source = FieldPath {
             type_name: parent,
             via,
             field: d.source.field,

@@ -46,8 +46,10 @@ pub use agent_metrics_derive::{AgentMetric, AttributeValue, Attributes};
 pub use catalog::cardinality;
 pub use contract::attributes::{AttrBuf, AttributeSet, AttributeValue, AttributeView, BoolAsStr};
 pub use contract::compact::{Compact, CompactDebug};
+#[allow(deprecated)]
+pub use contract::instrument::Source;
 pub use contract::instrument::{
-    Instrument, InstrumentDescriptor, InstrumentKind, Source, ValueType,
+    FieldPath, Instrument, InstrumentDescriptor, InstrumentKind, ValueType,
 };
 pub use contract::metric::{AgentMetric, Bound, Handles};
 pub use contract::value::{

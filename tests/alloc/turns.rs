@@ -14,7 +14,7 @@ fn turn(
     i: u32,
     user: &MetricsReport,
     reply: &MetricsReport,
-    agent: &ModelId,
+    agent: &Name,
 ) -> bool {
     let at = f64::from(i) * 10.0;
     turns.record_report(&MetricsReport {
@@ -66,7 +66,7 @@ fn judging_turns_allocates_nothing_once_warm() {
         tts_metadata: Some(MetricsMetadata::new("cartesia", "sonic-2")),
         ..Default::default()
     };
-    let agent: ModelId = "concierge".into();
+    let agent: Name = "concierge".into();
     let job = Job::new("RM_alloc", "AJ_alloc");
     let _in_job = job.enter();
     // Warm: every series exists and the window is full.

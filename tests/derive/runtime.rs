@@ -8,7 +8,7 @@ use std::time::Duration;
 use agent_metrics::capture::{Capture, Point, PointValue};
 use agent_metrics::opentelemetry::Value;
 use agent_metrics::{
-    AgentMetric, AttributeValue, Attributes, Instrument, InstrumentKind, Source, ValueType,
+    AgentMetric, AttributeValue, Attributes, FieldPath, Instrument, InstrumentKind, ValueType,
 };
 
 /// Which model produced a value.
@@ -524,7 +524,7 @@ fn descriptors_describe_every_measurement() {
     assert_eq!(audio.attributes, ["model_name", "model_provider"]);
     assert_eq!(
         audio.source,
-        Source {
+        FieldPath {
             type_name: "Catalogued",
             via: "",
             field: "audio"

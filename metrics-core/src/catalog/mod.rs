@@ -27,7 +27,7 @@ pub use rules::{RulesConfig, RulesError};
 use std::fmt::Write as _;
 
 use crate::schema::*;
-use crate::{AgentMetric, Instrument, InstrumentDescriptor, InstrumentKind, Source, ValueType};
+use crate::{AgentMetric, FieldPath, Instrument, InstrumentDescriptor, InstrumentKind, ValueType};
 
 /// What the docs say about the opt-in's entries.
 const OPT_IN_NOTE: &str = "Instruments marked `gen_ai_latest_experimental` are what \
@@ -46,7 +46,7 @@ pub struct CatalogEntry {
     /// Attribute keys, sorted.
     pub attributes: &'static [&'static str],
     /// The fields that feed it, in schema order.
-    pub sources: Vec<Source>,
+    pub sources: Vec<FieldPath>,
     /// `None` for an instrument emitted by default; the `OTEL_SEMCONV_STABILITY_OPT_IN` entry
     /// (`gen_ai_latest_experimental`) for one emitted with this definition only under that
     /// opt-in (see [`GenAiConventions`]).
@@ -100,9 +100,9 @@ pub struct Conflict {
     /// The instrument name.
     pub name: &'static str,
     /// The field whose definition was seen first.
-    pub first: Source,
+    pub first: FieldPath,
     /// The field that disagrees with it.
-    pub second: Source,
+    pub second: FieldPath,
     /// What differs, each as "what (first vs second)": kind (`counter vs histogram`), unit,
     /// buckets, value type, attributes, cardinality limit, long durations; and "description".
     pub differences: Vec<String>,

@@ -13,7 +13,7 @@ use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
 
-use super::instrument::{InstrumentDescriptor, Source};
+use super::instrument::{FieldPath, InstrumentDescriptor};
 use super::metric::AgentMetric;
 
 /// What differs between two definitions of one name, each as `what (first vs second)`: kind,
@@ -68,7 +68,7 @@ pub(crate) fn differences(
 #[derive(Default)]
 struct Seen {
     first: HashMap<&'static str, InstrumentDescriptor>,
-    reported: HashSet<(Source, Source)>,
+    reported: HashSet<(FieldPath, FieldPath)>,
 }
 
 static SEEN: Mutex<Option<Seen>> = Mutex::new(None);

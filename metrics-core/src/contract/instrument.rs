@@ -233,7 +233,7 @@ const fn kind_mismatch(expected: InstrumentKind) -> &'static str {
 /// Where a measurement comes from: `Type.field`, or `Type.nested.field` for a field of a nested
 /// metric.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Source {
+pub struct FieldPath {
     /// The event type's name.
     pub type_name: &'static str,
     /// The nested field the value sits in, or `""`.
@@ -242,7 +242,11 @@ pub struct Source {
     pub field: &'static str,
 }
 
-impl fmt::Display for Source {
+/// The former name of [`FieldPath`].
+#[deprecated(since = "0.2.0", note = "renamed `FieldPath`: \"source\" means an attribute source")]
+pub type Source = FieldPath;
+
+impl fmt::Display for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.via.is_empty() {
             write!(f, "{}.{}", self.type_name, self.field)
@@ -264,7 +268,7 @@ pub struct InstrumentDescriptor {
     /// Attribute keys, in the sorted order they are written.
     pub attributes: &'static [&'static str],
     /// The field the value comes from.
-    pub source: Source,
+    pub source: FieldPath,
 }
 
 impl InstrumentDescriptor {

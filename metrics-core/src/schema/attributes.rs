@@ -8,8 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::{AttributeValue, Attributes};
 
-/// A model or provider id: cheap to clone into every data point's attributes.
-pub type ModelId = Arc<str>;
+/// A name many events share (a model, a provider, a tool, an agent, an error type): cheap to
+/// clone into every data point's attributes.
+pub type Name = Arc<str>;
+
+/// The former name of [`Name`], which names more than models.
+#[deprecated(since = "0.2.0", note = "renamed `Name`: it names tools, agents and error types too")]
+pub type ModelId = Name;
 
 /// Which model produced a value: the `model_provider` / `model_name` attributes of usage and
 /// connection metrics. `None` and empty strings are left out, as the Python framework's
@@ -20,10 +25,10 @@ pub type ModelId = Arc<str>;
 pub struct Metadata {
     /// The model id, as the plugin reports it.
     #[attr(skip_empty)]
-    pub model_name: Option<ModelId>,
+    pub model_name: Option<Name>,
     /// The provider id, as the plugin reports it.
     #[attr(skip_empty)]
-    pub model_provider: Option<ModelId>,
+    pub model_provider: Option<Name>,
 }
 
 /// The model behind one turn's latencies: the attributes of turn histograms. Presence-based:
@@ -35,10 +40,10 @@ pub struct Metadata {
 pub struct MetricsMetadata {
     /// The model id.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub model_name: Option<ModelId>,
+    pub model_name: Option<Name>,
     /// The provider id.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub model_provider: Option<ModelId>,
+    pub model_provider: Option<Name>,
 }
 
 /// The `error.type` of a failed tool execution.

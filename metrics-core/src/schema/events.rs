@@ -504,7 +504,7 @@ pub struct DecisionMetrics {
 pub struct ToolExecutionMetrics {
     /// The function's name.
     #[attr(key = "gen_ai.tool.name")]
-    pub tool_name: ModelId,
+    pub tool_name: Name,
     /// Tool execution duration
     #[metric(histogram = "gen_ai.execute_tool.duration", unit = "s", buckets = GEN_AI_DURATION_BUCKETS,
              attributes(tool_name, error_type, genai::OPERATION_NAME = operation::EXECUTE_TOOL))]
@@ -523,7 +523,7 @@ pub struct ToolExecutionMetrics {
     /// The agent that called the tool: `gen_ai.agent.name` under the opt-in.
     #[metric(default)]
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
-    pub agent_name: Option<ModelId>,
+    pub agent_name: Option<Name>,
 }
 
 /// One agent turn (one speech), whatever the number of LLM steps and tool rounds it took.
@@ -532,7 +532,7 @@ pub struct ToolExecutionMetrics {
 pub struct AgentInvocationMetrics {
     /// The agent's label: its id, `default_agent` for the plain agent.
     #[attr(key = "gen_ai.agent.name")]
-    pub agent_name: ModelId,
+    pub agent_name: Name,
     /// Agent invocation duration
     #[metric(histogram = "gen_ai.invoke_agent.duration", unit = "s", buckets = GEN_AI_DURATION_BUCKETS,
              attributes(agent_name, genai::OPERATION_NAME = operation::INVOKE_AGENT))]
@@ -558,7 +558,7 @@ pub struct AgentInvocationMetrics {
     /// under the `gen_ai_latest_experimental` opt-in; livekit-agents 1.8.9 does not label it.
     #[metric(default)]
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
-    pub error_type: Option<ModelId>,
+    pub error_type: Option<Name>,
 }
 
 /// One agent session, from its start until it closed: `gen_ai.workflow.duration` under the
@@ -569,14 +569,14 @@ pub struct AgentInvocationMetrics {
 pub struct SessionMetrics {
     /// The session's name, low cardinality (the agent's name, not a room or job id):
     /// `gen_ai.workflow.name`.
-    pub workflow_name: ModelId,
+    pub workflow_name: Name,
     /// Start until close, seconds.
     pub duration: f64,
     /// Why the session failed, a low-cardinality class: `error.type`. `None` for a session that
     /// closed normally.
     #[metric(default)]
     #[cfg_attr(feature = "serde", serde(default))]
-    pub error_type: Option<ModelId>,
+    pub error_type: Option<Name>,
 }
 
 /// One stall of the async runtime: a time during which it could not run its timers.

@@ -13,7 +13,7 @@ use super::genai::{self, operation};
 use super::instruments::*;
 use super::*;
 use crate::{
-    AgentMetric, AttributeValue, Handles as HandlesOf, Instrument, InstrumentDescriptor, Source,
+    AgentMetric, AttributeValue, FieldPath, Handles as HandlesOf, Instrument, InstrumentDescriptor,
 };
 
 /// `gen_ai.invoke_agent.duration` buckets: the conventions' advice, 0.1 s doubling to 409.6 s.
@@ -121,9 +121,9 @@ pub(crate) enum Operation {
 #[derive(Clone, PartialEq, AgentMetric)]
 pub(crate) struct InvokeAgent {
     #[attr(key = "gen_ai.agent.name")]
-    agent_name: ModelId,
+    agent_name: Name,
     #[attr(key = "error.type")]
-    error_type: Option<ModelId>,
+    error_type: Option<Name>,
     #[attr(key = "gen_ai.agent.invocation.end_reason")]
     end_reason: Option<EndReason>,
     #[metric(histogram = INVOKE_AGENT_DURATION,
@@ -136,11 +136,11 @@ pub(crate) struct InvokeAgent {
 #[derive(Clone, PartialEq, AgentMetric)]
 pub(crate) struct ExecuteTool {
     #[attr(key = "gen_ai.tool.name")]
-    tool_name: ModelId,
+    tool_name: Name,
     #[attr(key = "gen_ai.tool.type")]
     tool_type: Option<ToolType>,
     #[attr(key = "gen_ai.agent.name")]
-    agent_name: Option<ModelId>,
+    agent_name: Option<Name>,
     #[attr(key = "error.type")]
     error_type: Option<ToolErrorType>,
     #[metric(histogram = EXECUTE_TOOL_DURATION,
@@ -153,9 +153,9 @@ pub(crate) struct ExecuteTool {
 #[derive(Clone, PartialEq, AgentMetric)]
 pub(crate) struct Workflow {
     #[attr(key = "gen_ai.workflow.name")]
-    workflow_name: ModelId,
+    workflow_name: Name,
     #[attr(key = "error.type")]
-    error_type: Option<ModelId>,
+    error_type: Option<Name>,
     #[metric(histogram = WORKFLOW_DURATION, skip_negative, attributes(workflow_name, error_type))]
     duration: f64,
 }
@@ -414,7 +414,7 @@ pub(crate) fn visit_instruments(visit: &mut dyn FnMut(InstrumentDescriptor)) {
         visit: &mut dyn FnMut(InstrumentDescriptor),
     ) {
         V::visit_instruments(&mut |mut d| {
-            d.source = Source {
+            d.source = FieldPath {
                 type_name: event,
                 via: via(d.source.field),
                 ..d.source

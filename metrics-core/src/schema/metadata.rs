@@ -56,7 +56,7 @@ impl AttributeView<Option<Metadata>> for GenAiModel {
 
 impl Metadata {
     /// Metadata for `provider` / `model`.
-    pub fn new(provider: impl Into<ModelId>, model: impl Into<ModelId>) -> Self {
+    pub fn new(provider: impl Into<Name>, model: impl Into<Name>) -> Self {
         Metadata {
             model_name: Some(model.into()),
             model_provider: Some(provider.into()),
@@ -66,7 +66,7 @@ impl Metadata {
 
 impl MetricsMetadata {
     /// Turn metadata for `provider` / `model`.
-    pub fn new(provider: impl Into<ModelId>, model: impl Into<ModelId>) -> Self {
+    pub fn new(provider: impl Into<Name>, model: impl Into<Name>) -> Self {
         MetricsMetadata {
             model_name: Some(model.into()),
             model_provider: Some(provider.into()),
@@ -95,7 +95,7 @@ impl From<&MetricsMetadata> for Metadata {
 
 impl ToolExecutionMetrics {
     /// An execution of `tool_name` that took `duration` seconds and failed or not.
-    pub fn new(tool_name: impl Into<ModelId>, duration: f64, is_error: bool) -> Self {
+    pub fn new(tool_name: impl Into<Name>, duration: f64, is_error: bool) -> Self {
         ToolExecutionMetrics {
             tool_name: tool_name.into(),
             duration,

@@ -12,13 +12,13 @@ use std::sync::Arc;
 
 use opentelemetry::{StringValue, Value};
 
-use super::ModelId;
+use super::Name;
 use super::genai::{ProviderName, gen_ai_provider_name};
 
 const SLOTS: usize = 4;
 
 struct Memo {
-    slots: [Option<(ModelId, Option<Value>)>; SLOTS],
+    slots: [Option<(Name, Option<Value>)>; SLOTS],
     next: usize,
 }
 
@@ -30,7 +30,7 @@ thread_local! {
 
 /// The attribute value of `provider`'s GenAI provider name; `None` when it is blank.
 #[inline]
-pub(super) fn provider_value(provider: &ModelId) -> Option<Value> {
+pub(super) fn provider_value(provider: &Name) -> Option<Value> {
     MEMO.try_with(|memo| {
         // Re-entered (a subscriber recording while this thread normalizes) or ending: compute.
         let Ok(mut memo) = memo.try_borrow_mut() else {
@@ -53,7 +53,7 @@ pub(super) fn provider_value(provider: &ModelId) -> Option<Value> {
     .unwrap_or_else(|_| normalize(provider))
 }
 
-fn normalize(provider: &ModelId) -> Option<Value> {
+fn normalize(provider: &Name) -> Option<Value> {
     Some(match gen_ai_provider_name(provider)? {
         ProviderName::Known(name) => Value::from(name),
         // Unchanged: share the caller's string rather than copy it.
@@ -61,7 +61,7 @@ fn normalize(provider: &ModelId) -> Option<Value> {
             Value::String(StringValue::from(Arc::clone(provider)))
         }
         // Trimmed: copied once, then shared from the memo.
-        ProviderName::Other(trimmed) => Value::String(StringValue::from(ModelId::from(trimmed))),
+        ProviderName::Other(trimmed) => Value::String(StringValue::from(Name::from(trimmed))),
     })
 }
 
@@ -73,9 +73,9 @@ mod tests {
     /// always the normalization's answer.
     #[test]
     fn the_memo_answers_what_normalizing_answers() {
-        let strings: Vec<ModelId> = ["openai", " Azure OpenAI ", "Deepgram ", "  ", "x", "openai"]
+        let strings: Vec<Name> = ["openai", " Azure OpenAI ", "Deepgram ", "  ", "x", "openai"]
             .iter()
-            .map(|s| ModelId::from(*s))
+            .map(|s| Name::from(*s))
             .collect();
         for _ in 0..3 {
             for s in strings.iter().chain(strings.iter().rev()) {

@@ -3,7 +3,7 @@
 //!
 //! [`Worker`]: super::Worker
 
-use crate::{Instrument, Source, ValueType};
+use crate::{FieldPath, Instrument, ValueType};
 
 /// Buckets for job durations, in seconds: from a job that failed at once (100 ms) to two hours.
 pub const JOB_DURATION_BUCKETS: &[f64] = &[
@@ -57,11 +57,11 @@ pub struct WorkerInstrument {
     /// Its attribute keys, sorted.
     pub attributes: &'static [&'static str],
     /// What feeds it, for the catalog's "fed by" column.
-    pub source: Source,
+    pub source: FieldPath,
 }
 
-const fn fed_by(field: &'static str) -> Source {
-    Source {
+const fn fed_by(field: &'static str) -> FieldPath {
+    FieldPath {
         type_name: "Worker",
         via: "",
         field,

@@ -14,7 +14,7 @@ use agent_metrics_core::capture::Capture;
 use agent_metrics_core::cardinality::{self, DEFAULT_LIMIT, OVERFLOW_KEY};
 use agent_metrics_core::catalog::Catalog;
 use agent_metrics_core::export::Temporality;
-use agent_metrics_core::schema::{Metadata, ModelId, TTSMetrics};
+use agent_metrics_core::schema::{Metadata, Name, TTSMetrics};
 use agent_metrics_core::{AgentMetric, MetricsRecorder};
 use export_receiver::{Receiver, attrs};
 use opentelemetry_proto::tonic::metrics::v1::{Metric, metric, number_data_point};
@@ -29,7 +29,7 @@ const WAIT: Duration = Duration::from_secs(10);
 #[metric(crate = agent_metrics_core)]
 struct PluginRequests {
     #[attr(key = "model")]
-    model: ModelId,
+    model: Name,
     /// Requests sent to the plugin's service.
     #[metric(
         counter = "test.plugin.requests",
@@ -149,7 +149,7 @@ fn a_declared_limit_is_applied_by_telemetry_and_by_the_public_view() {
     let record = |meter| {
         let handles = PluginRequests::handles(meter);
         for i in 0..50 {
-            let model: ModelId = format!("m{i}").into();
+            let model: Name = format!("m{i}").into();
             PluginRequests { model, requests: 2 }.record(&handles);
         }
     };

@@ -121,14 +121,13 @@ pub(super) fn member(
             let value_type = quote_spanned! {span=>
                 <__p::NumberOf<{ #proof }> as __p::Number>::VALUE_TYPE
             };
-            // `Source` is the runtime's word for the field that feeds the instrument ("fed by"
-            // in the catalog), not an attribute source: it carries the name as people read it.
+            // The field that feeds the instrument ("fed by" in the catalog), as people read it.
             out.descriptors.push(quote! {
                 __p::InstrumentDescriptor {
                     instrument: #instrument,
                     value_type: #value_type,
                     attributes: #keys,
-                    source: __p::Source { type_name: #type_name, via: "", field: #field_name },
+                    source: __p::FieldPath { type_name: #type_name, via: "", field: #field_name },
                 }
             });
             let spec = measure.kind.spec();

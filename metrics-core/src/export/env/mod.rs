@@ -26,10 +26,10 @@ use crate::schema::GenAiConventions;
 /// assert_eq!(env.get("OTEL_SDK_DISABLED"), None);
 /// ```
 #[derive(Clone)]
-pub struct Env(Source);
+pub struct Env(Vars);
 
 #[derive(Clone)]
-enum Source {
+enum Vars {
     Process,
     Map(Arc<BTreeMap<String, String>>),
     Fn(Arc<Lookup>),
@@ -40,12 +40,12 @@ type Lookup = dyn Fn(&str) -> Option<String> + Send + Sync;
 impl Env {
     /// The process environment (the default).
     pub fn process() -> Self {
-        Env(Source::Process)
+        Env(Vars::Process)
     }
 
     /// Nothing set: only builder settings apply.
     pub fn empty() -> Self {
-        Env(Source::Map(Arc::default()))
+        Env(Vars::Map(Arc::default()))
     }
 
     /// The given variables, and nothing else.
@@ -55,20 +55,20 @@ impl Env {
         V: Into<String>,
     {
         let map = pairs.into_iter().map(|(k, v)| (k.into(), v.into()));
-        Env(Source::Map(Arc::new(map.collect())))
+        Env(Vars::Map(Arc::new(map.collect())))
     }
 
     /// Whatever `lookup` returns for a variable name.
     pub fn from_fn(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
-        Env(Source::Fn(Arc::new(lookup)))
+        Env(Vars::Fn(Arc::new(lookup)))
     }
 
     /// The trimmed value of `name`; `None` when unset, empty or not UTF-8.
     pub fn get(&self, name: &str) -> Option<String> {
         let value = match &self.0 {
-            Source::Process => std::env::var(name).ok(),
-            Source::Map(map) => map.get(name).cloned(),
-            Source::Fn(lookup) => lookup(name),
+            Vars::Process => std::env::var(name).ok(),
+            Vars::Map(map) => map.get(name).cloned(),
+            Vars::Fn(lookup) => lookup(name),
         }?;
         let value = value.trim();
         (!value.is_empty()).then(|| value.to_owned())
@@ -85,9 +85,9 @@ impl Default for Env {
 impl fmt::Debug for Env {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
-            Source::Process => f.write_str("Env(process)"),
-            Source::Map(map) => f.debug_tuple("Env").field(&map.keys()).finish(),
-            Source::Fn(_) => f.write_str("Env(fn)"),
+            Vars::Process => f.write_str("Env(process)"),
+            Vars::Map(map) => f.debug_tuple("Env").field(&map.keys()).finish(),
+            Vars::Fn(_) => f.write_str("Env(fn)"),
         }
     }
 }
