@@ -7,6 +7,11 @@
 //! generating code from the valid model (`expand`), or, after an error, fallback impls so that one
 //! mistake gives one error. `kind` is the table of instrument kinds, `symbol` every keyword,
 //! `similar` the "did you mean" of misspelled names.
+//!
+//! Words, as in the runtime: a *measurement* is one field feeding one instrument; an *attribute
+//! source* is one entry of `attributes(..)`; a *kind* is an instrument's kind (`kind.rs`); the
+//! *model* is `ast`'s typed input; *fallback impls* are the minimal impls emitted next to errors
+//! (thiserror's word; a provider's fallback is the runtime's other use of it).
 
 mod ast;
 mod attr;

@@ -7,6 +7,16 @@
 //! ([`cardinality`]) and the conflict check ([`Catalog::conflicts`]). Every artifact is a method
 //! on any catalog, so a plugin that adds its types gets them for its instruments too; the
 //! `catalog` example only prints the schema's.
+//!
+//! # Words
+//!
+//! | word | means |
+//! |---|---|
+//! | entry | one instrument name in the catalog, with every field that feeds it ([`CatalogEntry`]) |
+//! | conflict | two definitions of one instrument name that differ in kind, unit, boundaries or attributes ([`Catalog::conflicts`]) |
+//! | rules | Prometheus recording and alerting rules ([`rules`]); the checks an instrument definition passes are [`checks`](crate::checks) |
+//! | panel | one Grafana panel of the generated dashboard, with its PromQL queries |
+//! | view | an SDK view that keeps an instrument's attributes within a cardinality limit ([`cardinality`]) |
 
 pub mod cardinality;
 #[cfg(feature = "serde")]

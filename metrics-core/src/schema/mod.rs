@@ -16,6 +16,19 @@
 //!   request's retries and fallbacks ([`ProviderRequest`]).
 //! - [`genai`], [`usage`], [`cost`] and [`connection`] are the helpers plugins and sessions use.
 //!
+//! # Words
+//!
+//! | word | means |
+//! |---|---|
+//! | event | one of the framework's metric types (`TTSMetrics`, `LLMMetrics`, ..): the [`AgentMetrics`] union's variants |
+//! | report | a turn's [`MetricsReport`], with its latencies in seconds |
+//! | usage | the totals per model a session adds up ([`usage`]) |
+//! | name | a shared string naming a model, a tool, an agent or an error type ([`Name`]) |
+//! | service kind | what a provider serves: llm, stt, tts, realtime ([`ProviderKind`]) |
+//! | attempt | one try of one request on one model; *retry* and *fallback* number the tries ([`ProviderAttempt`]) |
+//! | conventions | which GenAI semantic conventions are recorded beside the framework's own ([`GenAiConventions`]) |
+//! | part | one stage of a turn's latency; the parts add up to the turn's ([`crate::turn`]) |
+//!
 //! # Building an event
 //!
 //! Every event implements `Default`. Name the fields you have and let the rest default, so that a
