@@ -8,6 +8,8 @@
 //! - `attributes`: attribute sets, values, views and the stack buffer they are written to;
 //! - `plan`: the compile-time merge of several sources' sorted keys;
 //! - `compact`: the compact `Debug` of nested values;
+//! - `sdk_instrument`: the SDK instruments recorded into, bound to one attribute set or not (the
+//!   one place that knows the `bound` feature);
 //! - [`cache`]: the per-thread cache of resolved attribute sets behind the default `record`;
 //! - [`bound`], [`invalid`], [`job`]: bound instruments, the invalid-value policy and the
 //!   current job's attributes, added to every measurement.
@@ -21,4 +23,5 @@ pub mod invalid;
 pub mod job;
 pub(crate) mod metric;
 pub(crate) mod plan;
+pub(crate) mod sdk_instrument;
 pub(crate) mod value;
