@@ -27,11 +27,10 @@ mod local;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
-use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Meter, ObservableGauge};
 
 pub use cell::{Cell, CellValue, IntoCell};
-pub use key::{KeyBuf, KeyWord, Word};
+pub use key::{KeyBuf, Word};
 
 /// The most entries one set of handles keeps (all threads together).
 pub const MAX_ENTRIES: usize = 512;
@@ -67,8 +66,8 @@ pub(crate) struct Entry {
     family: u32,
     job: u64,
     hash: u64,
-    /// The attributes the event wrote (without the job's), compared on lookup.
-    key: Box<[KeyValue]>,
+    /// The words of the attributes the event wrote (without the job's), compared on lookup.
+    key: key::Stored,
     cells: Box<[Cell]>,
     /// Set by the owning thread when it will write no more.
     retired: AtomicBool,
@@ -182,18 +181,22 @@ impl Front {
     /// Records through this thread's entry for (`family`, `job`, `key`): runs `put` on its
     /// cells and returns `true`, or returns `false` when there is no such entry yet.
     #[inline]
-    pub fn record(
+    pub fn record<const N: usize>(
         &self,
         family: u32,
         job: u64,
-        key: &[KeyWord<'_>],
+        key: &KeyBuf<'_, N>,
         put: impl FnOnce(&[Cell]),
     ) -> bool {
+        let key = key.view();
+        if key.wide {
+            return false;
+        }
         let probe = local::Probe {
             front: self.id,
             family,
             job,
-            hash: key::hash(self.id ^ (u64::from(family) << 48) ^ job, key),
+            hash: key.hash(self.id ^ (u64::from(family) << 48) ^ job),
             key,
         };
         local::with_entry(&probe, |entry| put(&entry.cells))
@@ -224,7 +227,18 @@ impl Front {
 
     /// Makes this thread's entry for (`family`, `job`, `key`) with `cells`, for the next
     /// records with these attributes. Nothing when there is no room (counted).
-    pub fn insert(&self, family: u32, job: u64, key: &[KeyWord<'_>], cells: Vec<Cell>) {
+    pub fn insert<const N: usize>(
+        &self,
+        family: u32,
+        job: u64,
+        key: &KeyBuf<'_, N>,
+        cells: Vec<Cell>,
+    ) {
+        let key = key.view();
+        if key.wide {
+            // Not told apart by its words: every record of it takes the unbound path.
+            return;
+        }
         let entry = {
             let mut entries = self
                 .registry
@@ -241,8 +255,8 @@ impl Front {
                 front: self.id,
                 family,
                 job,
-                hash: key::hash(self.id ^ (u64::from(family) << 48) ^ job, key),
-                key: key::to_owned(key),
+                hash: key.hash(self.id ^ (u64::from(family) << 48) ^ job),
+                key: key.to_stored(),
                 cells: cells.into_boxed_slice(),
                 retired: AtomicBool::new(false),
                 retired_in_registry: Arc::clone(&self.registry.retired),
