@@ -269,7 +269,7 @@ fn cached(
                 #words
                 let __key = &__key;
                 let __put = |__cells: &[__p::Cell]| { #(#puts)* };
-                if !handles.__front.record(0u32, __job_id, __key, &__put) {
+                if !handles.__front.record(0u32, __job_id, __key, __put) {
                     __p::with_job(|__job| {
                         if __p::job_id(__job) == __job_id && handles.__front.has_room(__job_id) {
                             #(#lets)*

@@ -6,10 +6,12 @@
 //!   their index in its `KEYS`: so which keys were written, as one bit per (source, index), says
 //!   which key every value belongs to. The key names are never compared (comparing them was a
 //!   byte loop, as a static name's address differs between the places it is inlined).
-//! - A shared string (`Arc<str>`, such as a model name) is borrowed from the event, and compared
-//!   by address before its bytes; where building the attribute list clones it and drops the
-//!   clone again (two atomic operations each). Numbers and bools are compared as bits; a static
-//!   string by address, then bytes; anything else (a hand-written set's values) as a value.
+//! - A shared string (`Arc<str>`, such as a model name) is borrowed from the event, where
+//!   building the attribute list clones it and drops the clone again (two atomic operations
+//!   each). Every word is compared first as four integers (kind, bits, text address and length):
+//!   equal, it is the same string (the entry holds it alive) or the same number, with no branch
+//!   on the kind; only a string at another address is then compared byte by byte. Anything else
+//!   (a hand-written set's arrays) is compared as a value.
 //! - The probe side is `Copy`, so a record drops nothing.
 //!
 //! The words need only tell attribute sets apart: the attributes themselves are written once,
@@ -31,22 +33,54 @@ pub enum Word<'a> {
     Value(Value),
 }
 
-/// A word as a key holds it: a copy, never a value to drop.
+/// A word as a key holds it: a copy, never a value to drop. A string is its text (a shared
+/// string's bytes stay where the event keeps them), a number its bits.
 #[derive(Clone, Copy)]
-pub(super) enum Slot<'a> {
+pub(super) struct Slot<'a> {
+    kind: Kind,
+    text: &'a str,
+    /// A number's bits; for `Kind::Owned`, the index of the value in the key's owned values.
+    bits: u64,
+    /// Where `text` lives, for a new entry to keep.
+    owner: Text<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Text<'a> {
+    None,
     Shared(&'a Arc<str>),
     Static(&'static str),
-    /// A number's bits, with the type it came from.
-    Bits(Tag, u64),
-    /// Index into the key's owned values.
-    Owned(u8),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Tag {
+enum Kind {
+    Str,
     Bool,
     I64,
     F64,
+    Owned,
+}
+
+impl<'a> Slot<'a> {
+    #[inline(always)]
+    fn text(text: &'a str, owner: Text<'a>) -> Self {
+        Slot {
+            kind: Kind::Str,
+            text,
+            bits: 0,
+            owner,
+        }
+    }
+
+    #[inline(always)]
+    fn bits(kind: Kind, bits: u64) -> Self {
+        Slot {
+            kind,
+            text: "",
+            bits,
+            owner: Text::None,
+        }
+    }
 }
 
 /// A key on the stack, with room for `N` words (what the sources can write).
@@ -58,7 +92,7 @@ pub struct KeyBuf<'a, const N: usize> {
     /// A source wrote past its keys or past 64 bits: this key cannot be cached.
     wide: bool,
     slots: ArrayVec<Slot<'a>, N>,
-    /// Values that are neither shared strings, static strings nor numbers (rare).
+    /// Values that are neither strings nor numbers (rare: a hand-written set's arrays).
     owned: ArrayVec<Value, N>,
 }
 
@@ -85,18 +119,21 @@ impl<'a, const N: usize> KeyBuf<'a, N> {
         }
         self.shape |= 1 << bit;
         let slot = match word {
-            Word::Shared(s) => Slot::Shared(s),
-            Word::Static(s) => Slot::Static(s),
-            Word::Value(Value::Bool(b)) => Slot::Bits(Tag::Bool, u64::from(b)),
-            Word::Value(Value::I64(i)) => Slot::Bits(Tag::I64, i as u64),
-            Word::Value(Value::F64(f)) => Slot::Bits(Tag::F64, f.to_bits()),
-            Word::Value(v) => {
-                let at = self.owned.len() as u8;
-                self.owned.push(v);
-                Slot::Owned(at)
-            }
+            Word::Shared(s) => Slot::text(s, Text::Shared(s)),
+            Word::Static(s) => Slot::text(s, Text::Static(s)),
+            Word::Value(Value::Bool(b)) => Slot::bits(Kind::Bool, u64::from(b)),
+            Word::Value(Value::I64(i)) => Slot::bits(Kind::I64, i as u64),
+            Word::Value(Value::F64(f)) => Slot::bits(Kind::F64, f.to_bits()),
+            Word::Value(v) => self.own(v),
         };
         self.slots.push(slot);
+    }
+
+    #[cold]
+    fn own(&mut self, value: Value) -> Slot<'a> {
+        let at = self.owned.len() as u64;
+        self.owned.push(value);
+        Slot::bits(Kind::Owned, at)
     }
 
     /// Ends a source that can write `keys` keys: the next source's indices start after them.
@@ -138,10 +175,21 @@ pub(super) struct Stored {
     words: Box<[StoredWord]>,
 }
 
-enum StoredWord {
+/// A word of an entry: what a probe's [`Slot`] is compared with first (the kind, the bits, the
+/// text's address and length: equal means the same word), and what keeps the text alive and
+/// is compared when they differ.
+struct StoredWord {
+    kind: Kind,
+    bits: u64,
+    addr: usize,
+    len: usize,
+    owner: Owner,
+}
+
+enum Owner {
+    None,
     Shared(Arc<str>),
     Static(&'static str),
-    Bits(Tag, u64),
     Value(Value),
 }
 
@@ -150,11 +198,24 @@ impl KeyRef<'_> {
         let words = self
             .slots
             .iter()
-            .map(|slot| match *slot {
-                Slot::Shared(s) => StoredWord::Shared(Arc::clone(s)),
-                Slot::Static(s) => StoredWord::Static(s),
-                Slot::Bits(tag, bits) => StoredWord::Bits(tag, bits),
-                Slot::Owned(at) => StoredWord::Value(self.owned[at as usize].clone()),
+            .map(|slot| StoredWord {
+                kind: slot.kind,
+                bits: slot.bits,
+                // No text is at address 0: an owned value never passes the first comparison.
+                addr: if slot.kind == Kind::Owned {
+                    0
+                } else {
+                    slot.text.as_ptr() as usize
+                },
+                len: slot.text.len(),
+                owner: match slot.owner {
+                    Text::Shared(shared) => Owner::Shared(Arc::clone(shared)),
+                    Text::Static(text) => Owner::Static(text),
+                    Text::None if slot.kind == Kind::Owned => {
+                        Owner::Value(self.owned[slot.bits as usize].clone())
+                    }
+                    Text::None => Owner::None,
+                },
             })
             .collect();
         Stored {
@@ -171,15 +232,14 @@ impl KeyRef<'_> {
         let mut h = (seed ^ self.shape).wrapping_mul(K);
         let mut mix = |word: u64| h = (h.rotate_left(5) ^ word).wrapping_mul(K);
         for slot in self.slots {
-            match *slot {
-                Slot::Shared(s) => mix(edges(s.as_bytes())),
-                Slot::Static(s) => mix(edges(s.as_bytes())),
-                Slot::Bits(_, bits) => mix(bits),
-                Slot::Owned(at) => match &self.owned[at as usize] {
+            match slot.kind {
+                Kind::Str => mix(edges(slot.text.as_bytes())),
+                Kind::Owned => match &self.owned[slot.bits as usize] {
                     Value::String(s) => mix(edges(s.as_str().as_bytes())),
                     // Arrays hash alike; equality still compares them in full.
                     _ => mix(u64::MAX),
                 },
+                _ => mix(slot.bits),
             }
         }
         // The low bits pick the slot: fold the high ones in.
@@ -188,26 +248,36 @@ impl KeyRef<'_> {
 }
 
 impl Stored {
-    /// Whether this is `key`: the same keys written (shape), then the same values, shared and
-    /// static strings by address first.
+    /// Whether this is `key`: the same keys written (shape), then the same words. Equal kind,
+    /// bits, text address and length are the same word (one shared string, or the same static
+    /// text); only a string at another address is compared byte by byte.
     #[inline(always)]
     pub(super) fn is(&self, key: &KeyRef<'_>) -> bool {
         if self.shape != key.shape || self.words.len() != key.slots.len() {
             return false;
         }
         for (stored, slot) in self.words.iter().zip(key.slots) {
-            let same = match (stored, *slot) {
-                (StoredWord::Shared(a), Slot::Shared(b)) => same_str(a, b),
-                (StoredWord::Static(a), Slot::Static(b)) => same_str(a, b),
-                (StoredWord::Bits(t, a), Slot::Bits(u, b)) => *t == u && *a == b,
-                (StoredWord::Value(a), Slot::Owned(at)) => *a == key.owned[at as usize],
-                _ => false,
-            };
-            if !same {
+            let same = (stored.kind == slot.kind)
+                & (stored.bits == slot.bits)
+                & (stored.addr == slot.text.as_ptr() as usize)
+                & (stored.len == slot.text.len());
+            if !same && !stored.same_slow(slot, key.owned) {
                 return false;
             }
         }
         true
+    }
+}
+
+impl StoredWord {
+    #[cold]
+    fn same_slow(&self, slot: &Slot<'_>, owned: &[Value]) -> bool {
+        match (&self.owner, slot.kind) {
+            (Owner::Shared(a), Kind::Str) => **a == *slot.text,
+            (Owner::Static(a), Kind::Str) => *a == slot.text,
+            (Owner::Value(a), Kind::Owned) => *a == owned[slot.bits as usize],
+            _ => false,
+        }
     }
 }
 
@@ -229,12 +299,6 @@ fn edges(bytes: &[u8]) -> u64 {
         bytes.iter().fold(0, |w, &b| (w << 8) | u64::from(b))
     };
     mixed ^ ((n as u64) << 56)
-}
-
-#[inline(always)]
-fn same_str(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b)
 }
 
 #[cfg(test)]
@@ -266,12 +330,15 @@ mod tests {
         assert!(!first.is(&other_key.view()));
         let other_source = key(vec![(2, None), (0, Some(Word::Shared(&a))), (1, None)]);
         assert!(!first.is(&other_source.view()));
-        let other_kind = key(vec![
+        // A string is a string, shared or static.
+        let static_text = key(vec![
             (0, Some(Word::Static("gpt-4o"))),
             (2, None),
             (1, None),
         ]);
-        assert!(!first.is(&other_kind.view()));
+        assert!(first.is(&static_text.view()));
+        let other_text = key(vec![(0, Some(Word::Static("gpt-4"))), (2, None), (1, None)]);
+        assert!(!first.is(&other_text.view()));
     }
 
     #[test]
