@@ -34,13 +34,18 @@ pub trait AttributeSet {
         }
     }
 
-    /// Writes every present attribute as a word of the attribute cache's key, borrowing shared
-    /// strings (the derive writes this); by default, the attributes `push_all` writes.
+    /// Writes every present attribute as a word of the attribute cache's key, at its index in
+    /// `KEYS`, borrowing shared strings (the derive writes this); by default, the values
+    /// `push_attribute` writes.
     #[inline]
     fn push_words<'a, const N: usize>(&'a self, key: &mut KeyBuf<'a, N>) {
-        let mut buf = AttrBuf::<N>::new();
-        self.push_all(&mut buf);
-        key.extend_values(buf.items);
+        for index in 0..Self::KEYS.len() {
+            let mut buf = AttrBuf::<N>::new();
+            self.push_attribute(index, &mut buf);
+            for kv in buf.items {
+                key.push(index, Word::Value(kv.value));
+            }
+        }
     }
 
     /// All present attributes, in key order. Allocates: for tests and tools, not the record path.
@@ -107,9 +112,13 @@ pub trait AttributeView<T: ?Sized> {
     /// words of what it reads instead (the same words must mean the same attributes).
     #[inline]
     fn push_words<'a, const N: usize>(value: &'a T, key: &mut KeyBuf<'a, N>) {
-        let mut buf = AttrBuf::<N>::new();
-        Self::push_all(value, &mut buf);
-        key.extend_values(buf.items);
+        for index in 0..Self::KEYS.len() {
+            let mut buf = AttrBuf::<N>::new();
+            Self::push_attribute(value, index, &mut buf);
+            for kv in buf.items {
+                key.push(index, Word::Value(kv.value));
+            }
+        }
     }
 }
 
@@ -180,6 +189,16 @@ impl AttributeValue for &'static str {
     fn non_empty_value(&self) -> Option<Value> {
         (!self.is_empty()).then(|| Value::String(StringValue::from(*self)))
     }
+
+    #[inline]
+    fn attribute_word(&self) -> Option<Word<'_>> {
+        Some(Word::Static(self))
+    }
+
+    #[inline]
+    fn non_empty_word(&self) -> Option<Word<'_>> {
+        (!self.is_empty()).then_some(Word::Static(self))
+    }
 }
 
 impl AttributeValue for bool {
@@ -235,6 +254,12 @@ impl<T: AttributeValue> AttributeValue for Option<T> {
 pub trait BoolAsStr {
     /// `"true"` or `"false"`.
     fn bool_str(&self) -> Option<Value>;
+
+    /// The bool as a word of the attribute cache's key.
+    #[inline]
+    fn bool_word(&self) -> Option<Word<'static>> {
+        self.bool_str().map(Word::Value)
+    }
 }
 
 impl BoolAsStr for bool {
@@ -246,12 +271,22 @@ impl BoolAsStr for bool {
             "false"
         })))
     }
+
+    #[inline]
+    fn bool_word(&self) -> Option<Word<'static>> {
+        Some(Word::Value(Value::Bool(*self)))
+    }
 }
 
 impl BoolAsStr for Option<bool> {
     #[inline]
     fn bool_str(&self) -> Option<Value> {
         self.as_ref().and_then(BoolAsStr::bool_str)
+    }
+
+    #[inline]
+    fn bool_word(&self) -> Option<Word<'static>> {
+        self.as_ref().and_then(BoolAsStr::bool_word)
     }
 }
 

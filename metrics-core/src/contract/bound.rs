@@ -3,9 +3,9 @@
 //!
 //! With the `bound` feature these wrap OpenTelemetry's bound instruments (experimental in 0.33),
 //! which resolve the attribute set once and then record with no lookup at all. Without it they
-//! keep the resolved attributes next to the instrument, so recording still skips reading and
-//! cloning the event's attribute values but the SDK looks the series up as usual. Both export
-//! exactly what the unbound path would:
+//! keep the resolved attributes next to the instrument (`contract::sdk_instrument`), so
+//! recording still skips reading and cloning the event's attribute values but the SDK looks the
+//! series up as usual. Both export exactly what the unbound path would:
 //! - the SDK's bound series is made at the first value, not at `bind`, so binding a template
 //!   whose measurement is absent (or skipped) makes no empty series `record` would not make;
 //! - the job is the one current when a value is recorded, as for `record`: a set bound under
@@ -13,13 +13,13 @@
 //!   constructor) or under another job records its own attributes with the current job's added,
 //!   through the SDK's lookup.
 
-#[cfg(feature = "bound")]
 use std::sync::OnceLock;
 
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Counter, Gauge, Histogram, UpDownCounter};
 
 use crate::contract::attributes::AttrBuf;
+use crate::contract::sdk_instrument::SdkInstrument;
 use crate::job::{self, JOB_KEY_COUNT, JobAttributes};
 
 /// The attributes of a bound set, as bound and as recorded under another job.
@@ -82,15 +82,14 @@ const MERGED: usize = 16 + JOB_KEY_COUNT;
 macro_rules! bound {
     ($(#[$doc:meta])* $name:ident, $instrument:ident, $method:ident) => {
         $(#[$doc])*
-        pub struct $name<T> {
+        pub struct $name<T: Clone + 'static> {
             instrument: $instrument<T>,
             attributes: Attributes,
             /// The SDK's bound instrument, made at the first value.
-            #[cfg(feature = "bound")]
-            sdk: OnceLock<opentelemetry::metrics::$name<T>>,
+            sdk: OnceLock<<$instrument<T> as SdkInstrument<T>>::Bound>,
         }
 
-        impl<T: Clone> $name<T> {
+        impl<T: Clone + 'static> $name<T> {
             /// Binds `instrument` to `attributes`, recorded as given whatever job is current.
             pub fn bind(instrument: &$instrument<T>, attributes: &[KeyValue]) -> Self {
                 Self::bind_in_job(instrument, attributes, None)
@@ -107,7 +106,6 @@ macro_rules! bound {
                 $name {
                     instrument: instrument.clone(),
                     attributes: Attributes::new(attributes, job),
-                    #[cfg(feature = "bound")]
                     sdk: OnceLock::new(),
                 }
             }
@@ -115,12 +113,10 @@ macro_rules! bound {
             /// Records `value` with the bound attributes.
             #[inline]
             pub fn $method(&self, value: T) {
-                #[cfg(feature = "bound")]
-                self.sdk
-                    .get_or_init(|| self.instrument.bind(&self.attributes.bound))
-                    .$method(value);
-                #[cfg(not(feature = "bound"))]
-                self.instrument.$method(value, &self.attributes.bound);
+                let bound = self
+                    .sdk
+                    .get_or_init(|| SdkInstrument::bind(&self.instrument, &self.attributes.bound));
+                <$instrument<T> as SdkInstrument<T>>::measure_bound(bound, value);
             }
 
             /// Records `value` as the derived `record` would under the current job, named `job`
@@ -144,7 +140,7 @@ macro_rules! bound {
             }
         }
 
-        impl<T> std::fmt::Debug for $name<T> {
+        impl<T: Clone + 'static> std::fmt::Debug for $name<T> {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(stringify!($name))
             }

@@ -10,6 +10,8 @@
 //! - `compact`: the compact `Debug` of nested values;
 //! - `definition`: what differs between two definitions of one instrument name, and the
 //!   warning when both are built into handles;
+//! - `sdk_instrument`: the SDK instruments recorded into, bound to one attribute set or not (the
+//!   one place that knows the `bound` feature);
 //! - [`cache`]: the per-thread cache of resolved attribute sets behind the default `record`;
 //! - [`bound`], [`invalid`], [`job`]: bound instruments, the invalid-value policy and the
 //!   current job's attributes, added to every measurement;
@@ -26,5 +28,6 @@ pub mod invalid;
 pub mod job;
 pub(crate) mod metric;
 pub(crate) mod plan;
+pub(crate) mod sdk_instrument;
 pub mod self_metrics;
 pub(crate) mod value;

@@ -25,8 +25,10 @@ use opentelemetry::KeyValue;
 use opentelemetry::metrics::{
     AsyncInstrument, AsyncInstrumentBuilder, Callback, Counter, Gauge, Histogram, HistogramBuilder,
     InstrumentBuilder, InstrumentProvider, Meter, ObservableCounter, ObservableGauge,
-    ObservableUpDownCounter, SyncInstrument, UpDownCounter,
+    ObservableUpDownCounter, UpDownCounter,
 };
+
+use crate::contract::sdk_instrument::{Custom, SdkInstrument};
 
 /// The data-point attributes that name one job (or simulation run), and so grow without bound in
 /// a cumulative pipeline. Agent name, cloud agent and deployment ids stay: a worker has one each.
@@ -67,39 +69,22 @@ fn without_job<R>(attributes: &[KeyValue], f: impl FnOnce(&[KeyValue]) -> R) -> 
     }
 }
 
-/// What a fanned-out synchronous instrument records into.
-trait Sink<T>: Send + Sync + 'static {
-    fn measure(&self, value: T, attributes: &[KeyValue]);
-    #[cfg(feature = "bound")]
-    fn bind_sink(&self, attributes: &[KeyValue]) -> Box<dyn Fn(T) + Send + Sync>;
+/// One instrument of each pipeline: a value goes to `primary` as given and to `pull` without
+/// the per-job keys.
+struct Fan<I> {
+    primary: Option<I>,
+    pull: I,
 }
 
-macro_rules! sink {
-    ($ty:ident, $method:ident) => {
-        impl<T: Send + Sync + 'static> Sink<T> for $ty<T> {
-            fn measure(&self, value: T, attributes: &[KeyValue]) {
-                self.$method(value, attributes)
-            }
-            #[cfg(feature = "bound")]
-            fn bind_sink(&self, attributes: &[KeyValue]) -> Box<dyn Fn(T) + Send + Sync> {
-                let bound = self.bind(attributes);
-                Box::new(move |value| bound.$method(value))
-            }
-        }
-    };
+/// A [`Fan`] bound to one attribute set: each pipeline's instrument bound to its own.
+struct BoundFan<B> {
+    primary: Option<B>,
+    pull: B,
 }
 
-sink!(Counter, add);
-sink!(UpDownCounter, add);
-sink!(Histogram, record);
-sink!(Gauge, record);
+impl<T: Copy + 'static, I: SdkInstrument<T>> SdkInstrument<T> for Fan<I> {
+    type Bound = BoundFan<I::Bound>;
 
-struct Fan<S> {
-    primary: Option<S>,
-    pull: S,
-}
-
-impl<T: Copy + 'static, S: Sink<T>> SyncInstrument<T> for Fan<S> {
     fn measure(&self, value: T, attributes: &[KeyValue]) {
         if let Some(primary) = &self.primary {
             primary.measure(value, attributes);
@@ -107,33 +92,18 @@ impl<T: Copy + 'static, S: Sink<T>> SyncInstrument<T> for Fan<S> {
         without_job(attributes, |kept| self.pull.measure(value, kept));
     }
 
-    #[cfg(feature = "bound")]
-    fn bind(
-        &self,
-        attributes: &[KeyValue],
-    ) -> Box<dyn opentelemetry::metrics::BoundSyncInstrument<T> + Send + Sync> {
-        let primary = self.primary.as_ref().map(|p| p.bind_sink(attributes));
-        let pull = without_job(attributes, |kept| self.pull.bind_sink(kept));
-        Box::new(BoundFan { primary, pull })
-    }
-}
-
-#[cfg(feature = "bound")]
-type BoundSink<T> = Box<dyn Fn(T) + Send + Sync>;
-
-#[cfg(feature = "bound")]
-struct BoundFan<T> {
-    primary: Option<BoundSink<T>>,
-    pull: BoundSink<T>,
-}
-
-#[cfg(feature = "bound")]
-impl<T: Copy> opentelemetry::metrics::BoundSyncInstrument<T> for BoundFan<T> {
-    fn measure(&self, value: T) {
-        if let Some(primary) = &self.primary {
-            primary(value);
+    fn bind(&self, attributes: &[KeyValue]) -> Self::Bound {
+        BoundFan {
+            primary: self.primary.as_ref().map(|p| p.bind(attributes)),
+            pull: without_job(attributes, |kept| self.pull.bind(kept)),
         }
-        (self.pull)(value);
+    }
+
+    fn measure_bound(bound: &Self::Bound, value: T) {
+        if let Some(primary) = &bound.primary {
+            I::measure_bound(primary, value);
+        }
+        I::measure_bound(&bound.pull, value);
     }
 }
 
@@ -170,7 +140,7 @@ macro_rules! sync_instrument {
                 primary: self.primary.as_ref().map(build),
                 pull: build(&self.pull),
             };
-            $ty::new(Arc::new(fan))
+            $ty::new(Arc::new(Custom(fan)))
         }
     };
 }
@@ -197,7 +167,7 @@ macro_rules! histogram {
                 primary: self.primary.as_ref().map(build),
                 pull: build(&self.pull),
             };
-            Histogram::new(Arc::new(fan))
+            Histogram::new(Arc::new(Custom(fan)))
         }
     };
 }

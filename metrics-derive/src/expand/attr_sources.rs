@@ -130,16 +130,17 @@ fn source_writer(c: &Container, receiver: &TokenStream, entry: &AttrSource) -> S
             keyed: push,
             words: quote! {
                 if let __p::Some(w) = #word {
-                    __key.push(__p::Key::from_static_str(#key), w);
+                    __key.push(0, w);
                 }
+                __key.end_source(1);
             },
         }
     };
     match entry {
         AttrSource::Const(key, value) => {
+            let word = quote!(__p::Some(__p::Word::Static(#value)));
             let value =
                 quote!(__p::Some(<__p::Value as __p::From<&'static __p::str>>::from(#value)));
-            let word = quote!(#value.map(__p::Word::Value));
             single(&quote!(#key), value, word)
         }
         AttrSource::Field(ident) => {
@@ -162,7 +163,10 @@ fn source_writer(c: &Container, receiver: &TokenStream, entry: &AttrSource) -> S
                         keyed: quote! {
                             #set::push_attribute(&#receiver.#ident, __slot.index, &mut __buf);
                         },
-                        words: quote!(#set::push_words(&#receiver.#ident, &mut __key);),
+                        words: quote! {
+                            #set::push_words(&#receiver.#ident, &mut __key);
+                            __key.end_source(#set::KEYS.len());
+                        },
                     }
                 }
             }
@@ -176,7 +180,10 @@ fn source_writer(c: &Container, receiver: &TokenStream, entry: &AttrSource) -> S
                 keys: quote!(#as_view::KEYS),
                 whole: quote!(#as_view::push_all(&#receiver.#ident, &mut __buf);),
                 keyed: quote!(#as_view::push_attribute(&#receiver.#ident, __slot.index, &mut __buf);),
-                words: quote!(#as_view::push_words(&#receiver.#ident, &mut __key);),
+                words: quote! {
+                    #as_view::push_words(&#receiver.#ident, &mut __key);
+                    __key.end_source(#as_view::KEYS.len());
+                },
             }
         }
     }
@@ -320,24 +327,20 @@ pub(super) fn fill_buffer(
     }
 }
 
-/// Code that writes the group's key for the attribute cache into `__key`: each source's words
-/// in turn (one fixed order, not the sorted one: a key is only compared), shared strings
-/// borrowed from `receiver`.
-pub(super) fn fill_key(
+/// Code that writes the words of the attribute cache's key into `__key`: each source's words
+/// in turn, then its end (one fixed order, not the sorted one: a key is only compared), shared
+/// strings borrowed from `receiver`. A constant source is left out: it writes the same value
+/// into every key.
+pub(super) fn key_words(
     c: &Container,
     receiver: &TokenStream,
-    sources: &AttrSources,
-    plan: &Plan,
+    sources: &[&AttrSource],
 ) -> TokenStream {
     let words = sources
-        .entries
         .iter()
+        .filter(|e| !matches!(e, AttrSource::Const(..)))
         .map(|e| source_writer(c, receiver, e).words);
-    let n = &plan.n;
-    quote! {
-        let mut __key = __p::KeyBuf::<#n>::new();
-        #(#words)*
-    }
+    quote!(#(#words)*)
 }
 
 /// Where an entry of `attributes(..)` starts and ends.

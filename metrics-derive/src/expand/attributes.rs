@@ -66,13 +66,12 @@ fn expand(set: &AttributeStruct) -> TokenStream {
             }
         })
         .collect();
-    let words = sorted.iter().map(|m| {
-        let key = &m.attr.key;
+    let words = sorted.iter().enumerate().map(|(index, m)| {
         let f = m.ident;
         let word = proof::attr_word(f, &m.field.ty, &m.attr, quote!(&self.#f));
         quote! {
             if let __p::Some(w) = #word {
-                key.push(__p::Key::from_static_str(#key), w);
+                key.push(#index, w);
             }
         }
     });

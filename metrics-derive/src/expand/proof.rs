@@ -53,8 +53,9 @@ pub(super) fn attr_word(
     value: TokenStream,
 ) -> TokenStream {
     if a.as_str {
-        let v = attr_value(field, ty, a, value);
-        return quote!(#v.map(__p::Word::Value));
+        let proof = attr(field);
+        let call = quote_spanned!(ty.span()=> <__p::Checked<{ #proof }, #ty> as __p::BoolAsStr>::bool_word);
+        return quote!(#call(#value));
     }
     let proof = attr(field);
     let method = if a.skip_empty {

@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Counter, Gauge, Histogram, UpDownCounter};
 
+use crate::contract::sdk_instrument::SdkInstrument;
+
 /// Histogram values kept per entry before the recording thread replays them into the SDK.
 pub(crate) const RING: usize = 32;
 
@@ -92,79 +94,38 @@ impl RingNumber for f64 {
 /// consumer (the writer when the ring is full, or a collection) replays `tail..head` under
 /// `replay`'s lock and then moves `tail`. The writer reuses a slot only once `tail` has passed
 /// it, so no value is replayed twice or lost.
-struct Ring<T, S: Sink<T>> {
+///
+/// `I` is a histogram, or an f64 sum (replayed value by value, so that the SDK adds the floats
+/// in recording order and the sum is the one the unbound path gives, to the last bit).
+struct Ring<T, I: SdkInstrument<T>> {
     head: AtomicU64,
     tail: AtomicU64,
     slots: Box<[AtomicU64; RING]>,
-    replay: Mutex<Replay<T, S>>,
+    replay: Mutex<Replay<T, I>>,
 }
-
-/// The SDK instrument a ring replays into: a histogram, or an f64 sum (replayed value by value,
-/// so that the SDK adds the floats in recording order and the sum is the one the unbound path
-/// gives, to the last bit).
-trait Sink<T> {
-    /// The SDK's bound form of the instrument.
-    #[cfg(feature = "bound")]
-    type Bound;
-    fn record(&self, value: T, attrs: &[KeyValue]);
-    #[cfg(feature = "bound")]
-    fn bind(&self, attrs: &[KeyValue]) -> Self::Bound;
-    #[cfg(feature = "bound")]
-    fn record_bound(bound: &Self::Bound, value: T);
-}
-
-macro_rules! sink {
-    ($ty:ident, $bound:ident, $method:ident) => {
-        impl<T> Sink<T> for $ty<T> {
-            #[cfg(feature = "bound")]
-            type Bound = opentelemetry::metrics::$bound<T>;
-            #[inline]
-            fn record(&self, value: T, attrs: &[KeyValue]) {
-                self.$method(value, attrs);
-            }
-            #[cfg(feature = "bound")]
-            fn bind(&self, attrs: &[KeyValue]) -> Self::Bound {
-                $ty::bind(self, attrs)
-            }
-            #[cfg(feature = "bound")]
-            #[inline]
-            fn record_bound(bound: &Self::Bound, value: T) {
-                bound.$method(value);
-            }
-        }
-    };
-}
-
-sink!(Histogram, BoundHistogram, record);
-sink!(Counter, BoundCounter, add);
-sink!(UpDownCounter, BoundUpDownCounter, add);
 
 /// The consumer side of a ring.
-struct Replay<T, S: Sink<T>> {
-    sink: S,
-    /// The SDK's bound instrument for these attributes, while the series is in use.
-    #[cfg(feature = "bound")]
-    bound: Option<S::Bound>,
+struct Replay<T, I: SdkInstrument<T>> {
+    instrument: I,
+    /// The instrument bound to the ring's attributes, while the series is in use.
+    bound: Option<I::Bound>,
     /// `head` at the previous collection: equal to it now means the series was idle.
     seen: u64,
     _number: std::marker::PhantomData<fn(T)>,
 }
 
-impl<T: RingNumber, S: Sink<T> + Clone> Ring<T, S> {
+impl<T: RingNumber, I: SdkInstrument<T> + Clone> Ring<T, I> {
     /// `used`: whether the record that makes the entry has a value for this histogram. Only
     /// then is it bound at once (the SDK exports a bound series even if it never gets a value);
     /// otherwise it is bound when its first values are replayed.
-    fn new(sink: &S, attrs: &[KeyValue], used: bool) -> Self {
-        #[cfg(not(feature = "bound"))]
-        let _ = (attrs, used);
+    fn new(instrument: &I, attrs: &[KeyValue], used: bool) -> Self {
         Ring {
             head: AtomicU64::new(0),
             tail: AtomicU64::new(0),
             slots: Box::new(std::array::from_fn(|_| AtomicU64::new(0))),
             replay: Mutex::new(Replay {
-                sink: sink.clone(),
-                #[cfg(feature = "bound")]
-                bound: used.then(|| sink.bind(attrs)),
+                instrument: instrument.clone(),
+                bound: used.then(|| instrument.bind(attrs)),
                 seen: 0,
                 _number: std::marker::PhantomData,
             }),
@@ -190,38 +151,27 @@ impl<T: RingNumber, S: Sink<T> + Clone> Ring<T, S> {
             .replay
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let replay = &mut *replay;
         let head = self.head.load(Ordering::Acquire);
         let tail = self.tail.load(Ordering::Relaxed);
-        #[cfg(feature = "bound")]
-        if replay.bound.is_none() && head != tail {
-            replay.bound = Some(replay.sink.bind(attrs));
+        if head != tail {
+            let bound = replay
+                .bound
+                .get_or_insert_with(|| replay.instrument.bind(attrs));
+            let mut at = tail;
+            while at != head {
+                let value = T::from_bits(self.slots[at as usize % RING].load(Ordering::Relaxed));
+                I::measure_bound(bound, value);
+                at = at.wrapping_add(1);
+            }
+            self.tail.store(head, Ordering::Release);
         }
-        let mut at = tail;
-        while at != head {
-            let value = T::from_bits(self.slots[at as usize % RING].load(Ordering::Relaxed));
-            replay.record(value, attrs);
-            at = at.wrapping_add(1);
-        }
-        self.tail.store(head, Ordering::Release);
         if collecting {
-            #[cfg(feature = "bound")]
             if head == replay.seen {
                 replay.bound = None;
             }
             replay.seen = head;
         }
-    }
-}
-
-impl<T: Copy, S: Sink<T>> Replay<T, S> {
-    #[inline]
-    fn record(&self, value: T, attrs: &[KeyValue]) {
-        #[cfg(feature = "bound")]
-        if let Some(bound) = &self.bound {
-            S::record_bound(bound, value);
-            return;
-        }
-        self.sink.record(value, attrs);
     }
 }
 

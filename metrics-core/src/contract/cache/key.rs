@@ -1,47 +1,99 @@
-//! What identifies an attribute set in the cache: the attributes the event's sources write,
-//! read without taking a reference count. A shared string (`Arc<str>`, such as a model name)
-//! is borrowed from the event, where building the attribute list would clone it and drop the
-//! clone again (two atomic operations each, a third of a cached record's time); the other
-//! values (static strings, numbers, bools) cost no atomic operation and are held as values.
+//! What identifies an attribute set in the cache: the values the event's sources write, and
+//! which of their keys were written (the key's *shape*), read without taking a reference count
+//! or copying a string.
 //!
-//! A key is not in the attributes' sorted order: each source writes its words in turn, which is
-//! one fixed order per family of measurements, all a lookup needs.
+//! - A family of measurements always writes its sources in one order, each source's keys by
+//!   their index in its `KEYS`: so which keys were written, as one bit per (source, index), says
+//!   which key every value belongs to. The key names are never compared (comparing them was a
+//!   byte loop, as a static name's address differs between the places it is inlined).
+//! - A shared string (`Arc<str>`, such as a model name) is borrowed from the event, where
+//!   building the attribute list clones it and drops the clone again (two atomic operations
+//!   each). Every word is compared first as four integers (kind, bits, text address and length):
+//!   equal, it is the same string (the entry holds it alive) or the same number, with no branch
+//!   on the kind; only a string at another address is then compared byte by byte. Anything else
+//!   (a hand-written set's arrays) is compared as a value.
+//! - The probe side is `Copy`, so a record drops nothing.
+//!
+//! The words need only tell attribute sets apart: the attributes themselves are written once,
+//! when the entry is made, by the same code as the unbound path.
 
 use std::sync::Arc;
 
 use arrayvec::ArrayVec;
-use opentelemetry::{Key, KeyValue, StringValue, Value};
+use opentelemetry::Value;
 
-/// One attribute value of a key.
+/// One attribute value written into a key.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Word<'a> {
     /// A shared string of the event: compared by address first, cloned only for a new entry.
     Shared(&'a Arc<str>),
+    /// A static string: compared by address first.
+    Static(&'static str),
     /// Any other value.
     Value(Value),
 }
 
-impl Word<'_> {
-    fn into_value(self) -> Value {
-        match self {
-            Word::Shared(s) => Value::String(StringValue::from(Arc::clone(s))),
-            Word::Value(v) => v,
+/// A word as a key holds it: a copy, never a value to drop. A string is its text (a shared
+/// string's bytes stay where the event keeps them), a number its bits.
+#[derive(Clone, Copy)]
+pub(super) struct Slot<'a> {
+    kind: Kind,
+    text: &'a str,
+    /// A number's bits; for `Kind::Owned`, the index of the value in the key's owned values.
+    bits: u64,
+    /// Where `text` lives, for a new entry to keep.
+    owner: Text<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Text<'a> {
+    None,
+    Shared(&'a Arc<str>),
+    Static(&'static str),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Str,
+    Bool,
+    I64,
+    F64,
+    Owned,
+}
+
+impl<'a> Slot<'a> {
+    #[inline(always)]
+    fn text(text: &'a str, owner: Text<'a>) -> Self {
+        Slot {
+            kind: Kind::Str,
+            text,
+            bits: 0,
+            owner,
+        }
+    }
+
+    #[inline(always)]
+    fn bits(kind: Kind, bits: u64) -> Self {
+        Slot {
+            kind,
+            text: "",
+            bits,
+            owner: Text::None,
         }
     }
 }
 
-/// One attribute of a key: its name and its [`Word`].
-#[derive(Clone, Debug, PartialEq)]
-pub struct KeyWord<'a> {
-    /// The attribute's key.
-    pub key: Key,
-    /// Its value.
-    pub word: Word<'a>,
-}
-
-/// A key on the stack, with room for `N` attributes (what the sources can write).
+/// A key on the stack, with room for `N` words (what the sources can write).
 pub struct KeyBuf<'a, const N: usize> {
-    words: ArrayVec<KeyWord<'a>, N>,
+    /// Bit `base + index` set for each word: which keys were written.
+    shape: u64,
+    /// Bits taken by the sources written so far.
+    base: u32,
+    /// A source wrote past its keys or past 64 bits: this key cannot be cached.
+    wide: bool,
+    slots: ArrayVec<Slot<'a>, N>,
+    /// Values that are neither strings nor numbers (rare: a hand-written set's arrays).
+    owned: ArrayVec<Value, N>,
 }
 
 impl<'a, const N: usize> KeyBuf<'a, N> {
@@ -49,28 +101,56 @@ impl<'a, const N: usize> KeyBuf<'a, N> {
     #[inline]
     pub fn new() -> Self {
         KeyBuf {
-            words: ArrayVec::new(),
+            shape: 0,
+            base: 0,
+            wide: false,
+            slots: ArrayVec::new(),
+            owned: ArrayVec::new(),
         }
     }
 
-    /// Appends a word; beyond the declared keys (a hand-written set writing more), dropped.
-    #[inline]
-    pub fn push(&mut self, key: Key, word: Word<'a>) {
-        let _ = self.words.try_push(KeyWord { key, word });
-    }
-
-    /// Appends attributes as values (what sets without a borrowing writer give).
-    #[inline]
-    pub fn extend_values(&mut self, attributes: impl IntoIterator<Item = KeyValue>) {
-        for kv in attributes {
-            self.push(kv.key, Word::Value(kv.value));
+    /// Writes the word of the current source's key `index` (its index in the source's `KEYS`).
+    #[inline(always)]
+    pub fn push(&mut self, index: usize, word: Word<'a>) {
+        let bit = self.base as usize + index;
+        if bit >= 64 || self.slots.is_full() {
+            self.wide = true;
+            return;
         }
+        self.shape |= 1 << bit;
+        let slot = match word {
+            Word::Shared(s) => Slot::text(s, Text::Shared(s)),
+            Word::Static(s) => Slot::text(s, Text::Static(s)),
+            Word::Value(Value::Bool(b)) => Slot::bits(Kind::Bool, u64::from(b)),
+            Word::Value(Value::I64(i)) => Slot::bits(Kind::I64, i as u64),
+            Word::Value(Value::F64(f)) => Slot::bits(Kind::F64, f.to_bits()),
+            Word::Value(v) => self.own(v),
+        };
+        self.slots.push(slot);
     }
 
-    /// The words written so far.
-    #[inline]
-    pub fn as_slice(&self) -> &[KeyWord<'a>] {
-        &self.words
+    #[cold]
+    fn own(&mut self, value: Value) -> Slot<'a> {
+        let at = self.owned.len() as u64;
+        self.owned.push(value);
+        Slot::bits(Kind::Owned, at)
+    }
+
+    /// Ends a source that can write `keys` keys: the next source's indices start after them.
+    #[inline(always)]
+    pub fn end_source(&mut self, keys: usize) {
+        self.base = self.base.saturating_add(keys as u32);
+    }
+
+    /// The key as the cache reads it.
+    #[inline(always)]
+    pub(crate) fn view(&self) -> KeyRef<'_> {
+        KeyRef {
+            shape: self.shape,
+            wide: self.wide,
+            slots: &self.slots,
+            owned: &self.owned,
+        }
     }
 }
 
@@ -80,60 +160,130 @@ impl<const N: usize> Default for KeyBuf<'_, N> {
     }
 }
 
+/// A key, borrowed from its [`KeyBuf`].
+#[derive(Clone, Copy)]
+pub(crate) struct KeyRef<'a> {
+    pub(super) shape: u64,
+    pub(super) wide: bool,
+    slots: &'a [Slot<'a>],
+    owned: &'a [Value],
+}
+
 /// The owned form an entry keeps.
-pub(super) fn to_owned(key: &[KeyWord<'_>]) -> Box<[KeyValue]> {
-    key.iter()
-        .map(|w| KeyValue::new(w.key.clone(), w.word.clone().into_value()))
-        .collect()
+pub(super) struct Stored {
+    shape: u64,
+    words: Box<[StoredWord]>,
 }
 
-/// Whether an entry's key equals a probe's, checking first whether strings are the very same
-/// (a static key, a shared value): only different copies are compared byte by byte.
-#[inline]
-pub(super) fn same(stored: &[KeyValue], probe: &[KeyWord<'_>]) -> bool {
-    stored.len() == probe.len()
-        && stored.iter().zip(probe).all(|(s, p)| {
-            same_str(s.key.as_str(), p.key.as_str())
-                && match (&s.value, &p.word) {
-                    (Value::String(a), Word::Shared(b)) => same_str(a.as_str(), b),
-                    (Value::String(a), Word::Value(Value::String(b))) => {
-                        same_str(a.as_str(), b.as_str())
+/// A word of an entry: what a probe's [`Slot`] is compared with first (the kind, the bits, the
+/// text's address and length: equal means the same word), and what keeps the text alive and
+/// is compared when they differ.
+struct StoredWord {
+    kind: Kind,
+    bits: u64,
+    addr: usize,
+    len: usize,
+    owner: Owner,
+}
+
+enum Owner {
+    None,
+    Shared(Arc<str>),
+    Static(&'static str),
+    Value(Value),
+}
+
+impl KeyRef<'_> {
+    pub(super) fn to_stored(self) -> Stored {
+        let words = self
+            .slots
+            .iter()
+            .map(|slot| StoredWord {
+                kind: slot.kind,
+                bits: slot.bits,
+                // No text is at address 0: an owned value never passes the first comparison.
+                addr: if slot.kind == Kind::Owned {
+                    0
+                } else {
+                    slot.text.as_ptr() as usize
+                },
+                len: slot.text.len(),
+                owner: match slot.owner {
+                    Text::Shared(shared) => Owner::Shared(Arc::clone(shared)),
+                    Text::Static(text) => Owner::Static(text),
+                    Text::None if slot.kind == Kind::Owned => {
+                        Owner::Value(self.owned[slot.bits as usize].clone())
                     }
-                    (Value::Bool(a), Word::Value(Value::Bool(b))) => a == b,
-                    (Value::I64(a), Word::Value(Value::I64(b))) => a == b,
-                    (Value::F64(a), Word::Value(Value::F64(b))) => a.to_bits() == b.to_bits(),
-                    (a, Word::Value(b)) => a == b,
-                    _ => false,
-                }
-        })
-}
-
-/// A fast hash of a key (FxHash's multiply-rotate over the values' bytes): only to pick a
-/// slot; the entry's key is compared in full.
-#[inline]
-pub(super) fn hash(seed: u64, key: &[KeyWord<'_>]) -> u64 {
-    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-    let mut h = seed.wrapping_mul(K);
-    let mut mix = |word: u64| h = (h.rotate_left(5) ^ word).wrapping_mul(K);
-    // Keys are the same few static names for a family: the values alone pick the slot.
-    for kw in key {
-        match &kw.word {
-            Word::Shared(s) => mix(edges(s.as_bytes())),
-            Word::Value(Value::String(s)) => mix(edges(s.as_str().as_bytes())),
-            Word::Value(Value::Bool(b)) => mix(u64::from(*b)),
-            Word::Value(Value::I64(i)) => mix(*i as u64),
-            Word::Value(Value::F64(f)) => mix(f.to_bits()),
-            // Arrays hash by length only; equality still compares them in full.
-            Word::Value(_) => mix(u64::MAX),
+                    Text::None => Owner::None,
+                },
+            })
+            .collect();
+        Stored {
+            shape: self.shape,
+            words,
         }
     }
-    // The low bits pick the slot: fold the high ones in.
-    h ^ (h >> 32)
+
+    /// A fast hash (FxHash's multiply-rotate) of the shape and the values: only to pick a slot;
+    /// the entry's key is compared in full.
+    #[inline(always)]
+    pub(super) fn hash(&self, seed: u64) -> u64 {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut h = (seed ^ self.shape).wrapping_mul(K);
+        let mut mix = |word: u64| h = (h.rotate_left(5) ^ word).wrapping_mul(K);
+        for slot in self.slots {
+            match slot.kind {
+                Kind::Str => mix(edges(slot.text.as_bytes())),
+                Kind::Owned => match &self.owned[slot.bits as usize] {
+                    Value::String(s) => mix(edges(s.as_str().as_bytes())),
+                    // Arrays hash alike; equality still compares them in full.
+                    _ => mix(u64::MAX),
+                },
+                _ => mix(slot.bits),
+            }
+        }
+        // The low bits pick the slot: fold the high ones in.
+        h ^ (h >> 32)
+    }
+}
+
+impl Stored {
+    /// Whether this is `key`: the same keys written (shape), then the same words. Equal kind,
+    /// bits, text address and length are the same word (one shared string, or the same static
+    /// text); only a string at another address is compared byte by byte.
+    #[inline(always)]
+    pub(super) fn is(&self, key: &KeyRef<'_>) -> bool {
+        if self.shape != key.shape || self.words.len() != key.slots.len() {
+            return false;
+        }
+        for (stored, slot) in self.words.iter().zip(key.slots) {
+            let same = (stored.kind == slot.kind)
+                & (stored.bits == slot.bits)
+                & (stored.addr == slot.text.as_ptr() as usize)
+                & (stored.len == slot.text.len());
+            if !same && !stored.same_slow(slot, key.owned) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+impl StoredWord {
+    #[cold]
+    fn same_slow(&self, slot: &Slot<'_>, owned: &[Value]) -> bool {
+        match (&self.owner, slot.kind) {
+            (Owner::Shared(a), Kind::Str) => **a == *slot.text,
+            (Owner::Static(a), Kind::Str) => *a == slot.text,
+            (Owner::Value(a), Kind::Owned) => *a == owned[slot.bits as usize],
+            _ => false,
+        }
+    }
 }
 
 /// The length and the first and last eight bytes of `bytes` (overlapping when shorter), in one
 /// word: enough to spread model names over the slots, at a fixed cost whatever their length.
-#[inline]
+#[inline(always)]
 fn edges(bytes: &[u8]) -> u64 {
     let n = bytes.len();
     let word = |at: usize, width: usize| {
@@ -151,33 +301,73 @@ fn edges(bytes: &[u8]) -> u64 {
     mixed ^ ((n as u64) << 56)
 }
 
-#[inline]
-fn same_str(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    if std::ptr::eq(a.as_ptr(), b.as_ptr()) {
-        return true;
-    }
-    // Keys and values are short, and a static key's address differs between the places it was
-    // inlined: compare a word at a time here rather than through a call to memcmp.
-    let n = a.len();
-    if n < 8 {
-        return a == b;
-    }
-    let word = |s: &[u8], at: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&s[at..at + 8]);
-        u64::from_le_bytes(w)
-    };
-    let mut at = 0;
-    while at + 8 <= n {
-        if word(a, at) != word(b, at) {
-            return false;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A key written by `ops`: `Some(word)` at an index, or `(keys, None)` to end a source.
+    fn key<'a>(ops: Vec<(usize, Option<Word<'a>>)>) -> KeyBuf<'a, 4> {
+        let mut key = KeyBuf::new();
+        for (n, word) in ops {
+            match word {
+                Some(word) => key.push(n, word),
+                None => key.end_source(n),
+            }
         }
-        at += 8;
+        key
     }
-    // The last, overlapping, word covers the tail.
-    word(a, n - 8) == word(b, n - 8)
+
+    /// Two sources: the same value under another key, or from the other source, is another
+    /// key; the same values from other allocations are the same key.
+    #[test]
+    fn the_shape_tells_keys_apart_and_values_compare_by_content() {
+        let (a, b): (Arc<str>, Arc<str>) = (Arc::from("gpt-4o"), Arc::from("gpt-4o"));
+        let first = key(vec![(0, Some(Word::Shared(&a))), (2, None), (1, None)]);
+        let first = first.view().to_stored();
+        let same = key(vec![(0, Some(Word::Shared(&b))), (2, None), (1, None)]);
+        assert!(first.is(&same.view()));
+        let other_key = key(vec![(1, Some(Word::Shared(&a))), (2, None), (1, None)]);
+        assert!(!first.is(&other_key.view()));
+        let other_source = key(vec![(2, None), (0, Some(Word::Shared(&a))), (1, None)]);
+        assert!(!first.is(&other_source.view()));
+        // A string is a string, shared or static.
+        let static_text = key(vec![
+            (0, Some(Word::Static("gpt-4o"))),
+            (2, None),
+            (1, None),
+        ]);
+        assert!(first.is(&static_text.view()));
+        let other_text = key(vec![(0, Some(Word::Static("gpt-4"))), (2, None), (1, None)]);
+        assert!(!first.is(&other_text.view()));
+    }
+
+    #[test]
+    fn numbers_compare_by_type_and_bits_and_other_values_by_value() {
+        let word = |v: Value| key(vec![(0, Some(Word::Value(v)))]);
+        let nan = word(Value::F64(f64::NAN));
+        assert!(
+            nan.view()
+                .to_stored()
+                .is(&word(Value::F64(f64::NAN)).view())
+        );
+        let one = word(Value::I64(1)).view().to_stored();
+        assert!(!one.is(&word(Value::Bool(true)).view()));
+        let text = word(Value::from("x".to_string())).view().to_stored();
+        assert!(text.is(&word(Value::from("x")).view()));
+        assert!(!text.is(&word(Value::from("y")).view()));
+    }
+
+    /// More words than the buffer holds, or keys past 64 bits, mark the key uncacheable
+    /// rather than dropping a word that tells two sets apart.
+    #[test]
+    fn a_key_past_its_room_is_wide() {
+        let mut key = KeyBuf::<1>::new();
+        key.push(0, Word::Static("a"));
+        key.push(1, Word::Static("b"));
+        assert!(key.view().wide);
+        let mut key = KeyBuf::<1>::new();
+        key.end_source(64);
+        key.push(0, Word::Static("a"));
+        assert!(key.view().wide);
+    }
 }

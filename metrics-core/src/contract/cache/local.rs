@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use super::Entry;
-use super::key::{self, KeyWord};
+use super::key::KeyRef;
 
 /// Slots per thread; a power of two.
 const SLOTS: usize = 256;
@@ -20,7 +20,7 @@ pub(super) struct Probe<'a> {
     pub family: u32,
     pub job: u64,
     pub hash: u64,
-    pub key: &'a [KeyWord<'a>],
+    pub key: KeyRef<'a>,
 }
 
 impl Probe<'_> {
@@ -29,7 +29,7 @@ impl Probe<'_> {
             && entry.front == self.front
             && entry.family == self.family
             && entry.job == self.job
-            && key::same(&entry.key, self.key)
+            && entry.key.is(&self.key)
     }
 }
 

@@ -6,7 +6,8 @@
 //! - A record reads the event's attribute values into a stack key (`key`: shared strings
 //!   borrowed, not cloned), then finds its entry in a small per-thread table (`local`): a fast
 //!   hash and one comparison, no lock, no reference count and no shared write, so threads never
-//!   contend on an entry.
+//!   contend on an entry. One entry holds every cached measurement of the event (all its
+//!   families of attributes), so a record makes one lookup however many families it has.
 //! - Counters add to an atomic of the entry; histogram values go to a ring the recording thread
 //!   replays into the SDK when it is full (through the SDK's bound instrument when the `bound`
 //!   feature is on, the default); gauges record straight away with the entry's attributes.
@@ -19,6 +20,27 @@
 //!   ([`stats`]). An entry a thread drops (replaced, its job over, or the thread ended) is
 //!   drained and freed by the next collection, or at once when the cache is full, so that many
 //!   short jobs between two collections do not fill it with entries nobody writes.
+//!
+//! # What a hit costs
+//!
+//! Reading the current job's id (a thread-local), writing one word per attribute value into the
+//! stack key (a pointer and length for a string, the bits of a number) and its shape bit,
+//! hashing the key (two loads per string, whatever its length), borrowing the thread's table,
+//! comparing the home slot's entry (its hash, handles, job, shape, then four integers per word),
+//! and per measurement one atomic add (an integer counter) or one ring slot (a histogram or an
+//! f64 sum), the ring replayed into the SDK's bound instrument once per 32 values. No
+//! allocation, no reference count, no lock but the ring's, once per 32 values.
+//!
+//! # Why a hit is correct
+//!
+//! An entry is found only under the same handles, the same job and an equal key; the key holds
+//! every value of every attribute source the cached measurements name (each source once;
+//! constants, the same for every record, left out), and its shape says which of each source's
+//! keys were written, in the one order the generated code writes them. So equal keys mean equal
+//! attribute sets: the entry's cells were built, on the miss, with the attributes the unbound
+//! path records with (the same code writes them), and a hit records with exactly those. Strings
+//! are equal when they are the same bytes: the entry holds its shared strings alive, so an equal
+//! address and length is the same string, and any other address is compared byte by byte.
 
 mod cell;
 mod key;
@@ -27,11 +49,10 @@ mod local;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
-use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Meter, ObservableGauge};
 
 pub use cell::{Cell, CellValue, IntoCell};
-pub use key::{KeyBuf, KeyWord, Word};
+pub use key::{KeyBuf, Word};
 
 /// The most entries one set of handles keeps (all threads together).
 pub const MAX_ENTRIES: usize = 512;
@@ -67,8 +88,8 @@ pub(crate) struct Entry {
     family: u32,
     job: u64,
     hash: u64,
-    /// The attributes the event wrote (without the job's), compared on lookup.
-    key: Box<[KeyValue]>,
+    /// The words of the attributes the event wrote (without the job's), compared on lookup.
+    key: key::Stored,
     cells: Box<[Cell]>,
     /// Set by the owning thread when it will write no more.
     retired: AtomicBool,
@@ -182,18 +203,22 @@ impl Front {
     /// Records through this thread's entry for (`family`, `job`, `key`): runs `put` on its
     /// cells and returns `true`, or returns `false` when there is no such entry yet.
     #[inline]
-    pub fn record(
+    pub fn record<const N: usize>(
         &self,
         family: u32,
         job: u64,
-        key: &[KeyWord<'_>],
+        key: &KeyBuf<'_, N>,
         put: impl FnOnce(&[Cell]),
     ) -> bool {
+        let key = key.view();
+        if key.wide {
+            return false;
+        }
         let probe = local::Probe {
             front: self.id,
             family,
             job,
-            hash: key::hash(self.id ^ (u64::from(family) << 48) ^ job, key),
+            hash: key.hash(self.id ^ (u64::from(family) << 48) ^ job),
             key,
         };
         local::with_entry(&probe, |entry| put(&entry.cells))
@@ -224,7 +249,18 @@ impl Front {
 
     /// Makes this thread's entry for (`family`, `job`, `key`) with `cells`, for the next
     /// records with these attributes. Nothing when there is no room (counted).
-    pub fn insert(&self, family: u32, job: u64, key: &[KeyWord<'_>], cells: Vec<Cell>) {
+    pub fn insert<const N: usize>(
+        &self,
+        family: u32,
+        job: u64,
+        key: &KeyBuf<'_, N>,
+        cells: Vec<Cell>,
+    ) {
+        let key = key.view();
+        if key.wide {
+            // Not told apart by its words: every record of it takes the unbound path.
+            return;
+        }
         let entry = {
             let mut entries = self
                 .registry
@@ -241,8 +277,8 @@ impl Front {
                 front: self.id,
                 family,
                 job,
-                hash: key::hash(self.id ^ (u64::from(family) << 48) ^ job, key),
-                key: key::to_owned(key),
+                hash: key.hash(self.id ^ (u64::from(family) << 48) ^ job),
+                key: key.to_stored(),
                 cells: cells.into_boxed_slice(),
                 retired: AtomicBool::new(false),
                 retired_in_registry: Arc::clone(&self.registry.retired),
