@@ -13,7 +13,7 @@ pub use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, UpDownCounter
 pub use opentelemetry::{Key, KeyValue, Value};
 
 pub use crate::bound::{BoundCounter, BoundGauge, BoundHistogram, BoundUpDownCounter};
-pub use crate::cache::{Cell, CellValue, Front, IntoCell, KeyBuf, Word};
+pub use crate::cache::{AttributeCache, Cell, CellValue, IntoCell, KeyBuf, Word};
 pub use crate::contract::attributes::{
     AttrBuf, AttributeSet, AttributeValue, AttributeView, BoolAsStr,
 };
@@ -25,7 +25,7 @@ pub use crate::contract::instrument::{
 pub use crate::contract::metric::AgentMetric;
 pub use crate::contract::plan::{Slot, key_count, merge_plan, merged_keys, run_side, source_order};
 pub use crate::contract::value::{
-    AnyBounds, AnyUnit, CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number,
+    AnyBoundaries, AnyUnit, CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number,
     UpDownCounterNumber, check_field_unit, check_seconds_buckets, unit_or,
 };
 pub use crate::job::{JOB_KEY_COUNT, JobAttributes, current_job_id, job_id, with_job};

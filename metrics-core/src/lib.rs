@@ -52,8 +52,10 @@ pub use contract::instrument::{
     FieldPath, Instrument, InstrumentDescriptor, InstrumentKind, ValueType,
 };
 pub use contract::metric::{AgentMetric, Bound, Handles};
+#[allow(deprecated)]
+pub use contract::value::AnyBounds;
 pub use contract::value::{
-    AnyBounds, AnyUnit, CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number,
+    AnyBoundaries, AnyUnit, CounterNumber, GaugeNumber, HistogramNumber, MetricValue, Number,
     UpDownCounterNumber,
 };
 pub use contract::{bound, cache, invalid, job};

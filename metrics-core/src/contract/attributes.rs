@@ -126,7 +126,7 @@ pub trait AttributeView<T: ?Sized> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be an attribute value",
     label = "not an attribute value type",
-    note = "attribute values are Arc<str> (e.g. ModelId), &'static str, bool, i64, f64, an enum deriving `AttributeValue`, or an Option of these; a String would be copied on every record, so store an Arc<str>"
+    note = "attribute values are Arc<str> (e.g. Name), &'static str, bool, i64, f64, an enum deriving `AttributeValue`, or an Option of these; a String would be copied on every record, so store an Arc<str>"
 )]
 pub trait AttributeValue {
     /// The value, or `None` to omit the attribute.

@@ -5,7 +5,7 @@
 //! which resolve the attribute set once and then record with no lookup at all. Without it they
 //! keep the resolved attributes next to the instrument (`contract::sdk_instrument`), so
 //! recording still skips reading and cloning the event's attribute values but the SDK looks the
-//! series up as usual. Both export exactly what the unbound path would:
+//! series up as usual. Both export exactly what the direct path would:
 //! - the SDK's bound series is made at the first value, not at `bind`, so binding a template
 //!   whose measurement is absent (or skipped) makes no empty series `record` would not make;
 //! - the job is the one current when a value is recorded, as for `record`: a set bound under

@@ -192,11 +192,18 @@ pub trait AnyUnit: MetricValue {
     label = "milliseconds or seconds?",
     note = "if they are milliseconds, write them as `buckets_ms = [..]` (converted to seconds); if they are seconds (a call or session length), add `long_durations`"
 )]
-pub trait AnyBounds: MetricValue {
+pub trait AnyBoundaries: MetricValue {
     /// Names the trait in a check the derive generates.
     #[doc(hidden)]
-    const ANY_BOUNDS: () = ();
+    const ANY_BOUNDARIES: () = ();
 }
+
+/// The former name of [`AnyBoundaries`].
+#[deprecated(since = "0.2.0", note = "renamed `AnyBoundaries`: \"bound\" means bound handles")]
+pub trait AnyBounds: AnyBoundaries {}
+
+#[allow(deprecated)]
+impl<T: AnyBoundaries + ?Sized> AnyBounds for T {}
 
 // The traits' messages say what to write; a list of the types that have them would not.
 macro_rules! unitless {
@@ -204,7 +211,7 @@ macro_rules! unitless {
         #[diagnostic::do_not_recommend]
         impl AnyUnit for $ty {}
         #[diagnostic::do_not_recommend]
-        impl AnyBounds for $ty {}
+        impl AnyBoundaries for $ty {}
     )*};
 }
 
@@ -213,11 +220,11 @@ unitless!(u64, u32, u16, u8, usize, i64, i32, i16, i8, f64, f32);
 #[diagnostic::do_not_recommend]
 impl<T: AnyUnit> AnyUnit for Option<T> {}
 #[diagnostic::do_not_recommend]
-impl<T: AnyBounds> AnyBounds for Option<T> {}
+impl<T: AnyBoundaries> AnyBoundaries for Option<T> {}
 #[diagnostic::do_not_recommend]
 impl<T: AnyUnit + ?Sized> AnyUnit for &T {}
 #[diagnostic::do_not_recommend]
-impl<T: AnyBounds + ?Sized> AnyBounds for &T {}
+impl<T: AnyBoundaries + ?Sized> AnyBoundaries for &T {}
 
 /// Numbers a counter can take.
 #[diagnostic::on_unimplemented(

@@ -189,7 +189,7 @@ fn a_declared_limit_is_applied_by_telemetry_and_by_the_public_view() {
 
 /// The attribute cache behind `record` under 100k distinct model names, from four threads at a
 /// time (more live entries than the cache holds), collected as it goes: it never holds more than
-/// its bound, the records it has no room for take the unbound path and are counted, and every
+/// its limit, the records it has no room for take the direct path and are counted, and every
 /// character is exported. Run alone, in a process of its own (the entry count is process-wide).
 #[test]
 fn the_attribute_cache_stays_bounded_and_conserves_totals() {
@@ -212,7 +212,7 @@ fn attribute_cache_bound_alone() {
     const NAMES: u64 = 100_000 / (THREADS * ROUNDS);
     let capture = Capture::delta();
     let handles = TTSMetrics::handles(capture.meter());
-    let (baseline, fallbacks) = (cache::stats().entries, cache::stats().fallbacks);
+    let (baseline, fallbacks) = (cache::stats().entries, cache::stats().direct_records);
     let (mut exported, mut peak) = (0u64, 0usize);
     let mut add = |points: Vec<agent_metrics_core::capture::Point>| {
         exported += points
@@ -265,7 +265,7 @@ fn attribute_cache_bound_alone() {
         "{above} entries above the baseline (bound {bound})"
     );
     assert!(
-        cache::stats().fallbacks > fallbacks,
+        cache::stats().direct_records > fallbacks,
         "a full cache is counted"
     );
 }

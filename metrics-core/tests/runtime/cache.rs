@@ -11,7 +11,7 @@ const JOBS: u64 = 1_000;
 const RECORDS: u64 = 20;
 
 /// 4 threads × 1,000 jobs × 20 records, with no collection in between: records find their
-/// entries (under 1% take the uncached path for want of room, against 93% when finished jobs'
+/// entries (under 1% take the direct path for want of room, against 93% when finished jobs'
 /// entries stayed until the next collection), and every character is exported once. A thread
 /// frees its own finished jobs' entries, so a thread can still find the cache full of the other
 /// threads' for a moment.
@@ -19,7 +19,7 @@ const RECORDS: u64 = 20;
 fn many_short_jobs_keep_the_cache_working_and_lose_nothing() {
     let capture = Capture::delta();
     let recorder = MetricsRecorder::new(capture.meter());
-    let before = cache::stats().fallbacks;
+    let before = cache::stats().direct_records;
     std::thread::scope(|s| {
         for t in 0..THREADS {
             let recorder = &recorder;
@@ -39,7 +39,7 @@ fn many_short_jobs_keep_the_cache_working_and_lose_nothing() {
             });
         }
     });
-    let fallbacks = cache::stats().fallbacks - before;
+    let fallbacks = cache::stats().direct_records - before;
     assert!(
         fallbacks * 100 < THREADS * JOBS * RECORDS,
         "{fallbacks} records found no room: entries of finished jobs must make room"

@@ -106,7 +106,7 @@ impl Plan {
 }
 
 /// How one attribute source's keys are named and its attributes written (not to be confused
-/// with the runtime's `Source`, the field that feeds an instrument).
+/// with the runtime's `FieldPath`, the field that feeds an instrument).
 struct SourceWriter {
     keys: TokenStream,
     /// Writes all of the source's attributes.

@@ -207,7 +207,7 @@ pub(super) fn member(
 /// alias, a qualified path, a re-export): a type that implies a unit (`Duration`: seconds) takes
 /// no other, and a histogram in seconds states the intent of bounds that start at 1 or more.
 /// Where the derive reads the unit and the bounds (an inline definition with a list), a check is
-/// a trait the field's type must have (`AnyUnit`, `AnyBounds`), spanned on the token a user
+/// a trait the field's type must have (`AnyUnit`, `AnyBoundaries`), spanned on the token a user
 /// would change, so that a mistake is one error in the trait's words; where it cannot (a shared
 /// instrument, a constant's bounds), it is a constant evaluation, spanned the same way.
 fn instrument_const(name: &syn::Ident, value_ty: &TokenStream, m: &Measure) -> TokenStream {
@@ -269,7 +269,7 @@ fn instrument_const(name: &syn::Ident, value_ty: &TokenStream, m: &Measure) -> T
                         "B",
                         buckets_span,
                         value_ty,
-                        quote!(AnyBounds > ::ANY_BOUNDS),
+                        quote!(AnyBoundaries > ::ANY_BOUNDARIES),
                     ));
                 }
                 Some(BucketValues::Path(_)) => {

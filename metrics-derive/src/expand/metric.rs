@@ -136,7 +136,7 @@ fn expand(c: &Container) -> TokenStream {
             /// The instrument handles of the metric type.
             pub struct #handles {
                 #(#handle_fields,)*
-                __front: __p::Front,
+                __cache: __p::AttributeCache,
             }
 
             /// The instruments of the metric type, bound to one attribute set.
@@ -152,7 +152,7 @@ fn expand(c: &Container) -> TokenStream {
 
                 fn handles(meter: &__p::Meter) -> #handles {
                     let _building = __p::building_handles::<Self>();
-                    #handles { #(#handle_inits,)* __front: __p::Front::new(meter) }
+                    #handles { #(#handle_inits,)* __cache: __p::AttributeCache::new(meter) }
                 }
 
                 #[inline]

@@ -181,13 +181,13 @@ struct CachedFamily {
     values: TokenStream,
     /// Whether one of them is present.
     condition: TokenStream,
-    /// Records it through the unbound path, with `__job` in scope.
+    /// Records it through the direct path, with `__job` in scope.
     uncached: TokenStream,
 }
 
 /// The cached families through the attribute cache (`crate::cache` in the runtime): the words
 /// of their attributes (shared strings borrowed), without the job's, are one key; a hit writes
-/// into the entry's cells. A miss records through each family's unbound path, which creates
+/// into the entry's cells. A miss records through each family's direct path, which creates
 /// the SDK's series exactly as before, and makes the entry for the next record (unless the
 /// cache has no room, or the job changed while the attributes were read). A family with no
 /// value in this record still has its cells in the entry, untouched.
@@ -269,11 +269,11 @@ fn cached(
                 #words
                 let __key = &__key;
                 let __put = |__cells: &[__p::Cell]| { #(#puts)* };
-                if !handles.__front.record(0u32, __job_id, __key, __put) {
+                if !handles.__cache.record(0u32, __job_id, __key, __put) {
                     __p::with_job(|__job| {
-                        if __p::job_id(__job) == __job_id && handles.__front.has_room(__job_id) {
+                        if __p::job_id(__job) == __job_id && handles.__cache.has_room(__job_id) {
                             #(#lets)*
-                            handles.__front.insert(
+                            handles.__cache.insert(
                                 0u32,
                                 __job_id,
                                 __key,

@@ -5,7 +5,7 @@
 //! integer sums are one uncontended atomic add; histogram values and f64 sums go to a small ring
 //! that the thread itself replays into the SDK, value by value, when it is full (so two threads
 //! on one series take the SDK's lock once per ring, not once per value, and floats are added in
-//! recording order, as the unbound path adds them). Collection drains whatever is left, so a value lands
+//! recording order, as the direct path adds them). Collection drains whatever is left, so a value lands
 //! in exactly one collection interval: the one whose collection starts after it was written.
 
 use std::sync::Mutex;
@@ -96,7 +96,7 @@ impl RingNumber for f64 {
 /// it, so no value is replayed twice or lost.
 ///
 /// `I` is a histogram, or an f64 sum (replayed value by value, so that the SDK adds the floats
-/// in recording order and the sum is the one the unbound path gives, to the last bit).
+/// in recording order and the sum is the one the direct path gives, to the last bit).
 struct Ring<T, I: SdkInstrument<T>> {
     head: AtomicU64,
     tail: AtomicU64,
@@ -217,7 +217,7 @@ impl CellValue for u64 {
     #[inline]
     fn put(self, cell: &Cell) {
         match &cell.kind {
-            // A zero creates the series in the SDK at once, as the unbound path does.
+            // A zero creates the series in the SDK at once, as the direct path does.
             Kind::CounterU64(c, _) if self == 0 => c.add(0, &cell.attrs),
             Kind::CounterU64(_, total) => {
                 total.fetch_add(self, Ordering::AcqRel);
@@ -311,7 +311,7 @@ mod tests {
         assert_eq!(exported_count, VALUES);
         assert_eq!(exported_sum, expected as f64);
         assert_eq!(exported_total, expected);
-        // Added in recording order, as the unbound path adds them: equal to the last bit.
+        // Added in recording order, as the direct path adds them: equal to the last bit.
         let sequential = (1..=VALUES).fold(0.0, |sum, v| sum + v as f64 * 0.1);
         assert_eq!(exported_float, Some(sequential));
     }

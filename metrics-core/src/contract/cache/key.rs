@@ -15,7 +15,7 @@
 //! - The probe side is `Copy`, so a record drops nothing.
 //!
 //! The words need only tell attribute sets apart: the attributes themselves are written once,
-//! when the entry is made, by the same code as the unbound path.
+//! when the entry is made, by the same code as the direct path.
 
 use std::sync::Arc;
 

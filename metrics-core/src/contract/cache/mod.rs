@@ -16,7 +16,7 @@
 //!   cardinality limit and overflow series apply to what is drained, as they did to what was
 //!   recorded.
 //! - The cache is bounded: at most [`MAX_ENTRIES`] entries per set of handles and 256 per
-//!   thread. A record that finds no room takes the unbound path, and is counted
+//!   thread. A record that finds no room takes the direct path, and is counted
 //!   ([`stats`]). An entry a thread drops (replaced, its job over, or the thread ended) is
 //!   drained and freed by the next collection, or at once when the cache is full, so that many
 //!   short jobs between two collections do not fill it with entries nobody writes.
@@ -37,7 +37,7 @@
 //! every value of every attribute source the cached measurements name (each source once;
 //! constants, the same for every record, left out), and its shape says which of each source's
 //! keys were written, in the one order the generated code writes them. So equal keys mean equal
-//! attribute sets: the entry's cells were built, on the miss, with the attributes the unbound
+//! attribute sets: the entry's cells were built, on the miss, with the attributes the direct
 //! path records with (the same code writes them), and a hit records with exactly those. Strings
 //! are equal when they are the same bytes: the entry holds its shared strings alive, so an equal
 //! address and length is the same string, and any other address is compared byte by byte.
@@ -61,8 +61,8 @@ pub const MAX_ENTRIES: usize = 512;
 /// It never reports a value, so it is never exported.
 pub const DRAIN_INSTRUMENT: &str = "agent_metrics.cache.drain";
 
-static NEXT_FRONT: AtomicU64 = AtomicU64::new(1);
-static FALLBACKS: AtomicU64 = AtomicU64::new(0);
+static NEXT_CACHE: AtomicU64 = AtomicU64::new(1);
+static DIRECT_RECORDS: AtomicU64 = AtomicU64::new(0);
 static ENTRIES: AtomicUsize = AtomicUsize::new(0);
 
 /// How the cache is doing, for the whole process.
@@ -70,15 +70,21 @@ static ENTRIES: AtomicUsize = AtomicUsize::new(0);
 pub struct CacheStats {
     /// Entries alive now.
     pub entries: usize,
-    /// Records that found the cache full and took the unbound path.
+    /// Records that found the cache full and took the direct path.
+    pub direct_records: u64,
+    /// The former name of `direct_records`.
+    #[deprecated(since = "0.2.0", note = "renamed `direct_records`")]
     pub fallbacks: u64,
 }
 
 /// The cache's counters (see [`CacheStats`]).
 pub fn stats() -> CacheStats {
+    let direct_records = DIRECT_RECORDS.load(Ordering::Relaxed);
+    #[allow(deprecated)]
     CacheStats {
         entries: ENTRIES.load(Ordering::Relaxed),
-        fallbacks: FALLBACKS.load(Ordering::Relaxed),
+        direct_records,
+        fallbacks: direct_records,
     }
 }
 
@@ -133,7 +139,7 @@ impl Registry {
 
     /// Drains and frees the retired entries only: a registry filled by entries of finished jobs
     /// (or replaced ones) between two collections makes room at once instead of sending every
-    /// new attribute set down the uncached path until the next collection. Their values land in
+    /// new attribute set down the direct path until the next collection. Their values land in
     /// the current interval, as the next collection would have put them.
     fn prune(&self) {
         if self.retired.load(Ordering::Relaxed) > 0 {
@@ -160,21 +166,25 @@ impl Registry {
 
 /// The cache of one set of handles: a field of every generated `Handles`. Built with the
 /// handles, on the same meter, whose collections drain it.
-pub struct Front {
+pub struct AttributeCache {
     id: u64,
     registry: Arc<Registry>,
     _drain: ObservableGauge<u64>,
 }
 
-impl std::fmt::Debug for Front {
+/// The former name of [`AttributeCache`].
+#[deprecated(since = "0.2.0", note = "renamed `AttributeCache`")]
+pub type Front = AttributeCache;
+
+impl std::fmt::Debug for AttributeCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Front")
+        f.debug_struct("AttributeCache")
             .field("entries", &self.registry.len.load(Ordering::Relaxed))
             .finish()
     }
 }
 
-impl Front {
+impl AttributeCache {
     /// An empty cache whose entries `meter`'s collections drain.
     pub fn new(meter: &Meter) -> Self {
         let registry = Arc::new(Registry {
@@ -193,8 +203,8 @@ impl Front {
                 }
             })
             .build();
-        Front {
-            id: NEXT_FRONT.fetch_add(1, Ordering::Relaxed),
+        AttributeCache {
+            id: NEXT_CACHE.fetch_add(1, Ordering::Relaxed),
             registry,
             _drain: drain,
         }
@@ -225,7 +235,7 @@ impl Front {
     }
 
     /// Whether a new entry may be made under `job`: `false` (and counted) when this front is
-    /// full, so that the caller records through the unbound path without building cells. A full
+    /// full, so that the caller records through the direct path without building cells. A full
     /// front first frees the entries their threads retired, then this thread's entries of other
     /// jobs (finished jobs, most likely), so that many short jobs between two collections keep
     /// the cache working.
@@ -240,7 +250,7 @@ impl Front {
             self.registry.prune();
         }
         if full() {
-            FALLBACKS.fetch_add(1, Ordering::Relaxed);
+            DIRECT_RECORDS.fetch_add(1, Ordering::Relaxed);
             false
         } else {
             true
@@ -258,7 +268,7 @@ impl Front {
     ) {
         let key = key.view();
         if key.wide {
-            // Not told apart by its words: every record of it takes the unbound path.
+            // Not told apart by its words: every record of it takes the direct path.
             return;
         }
         let entry = {
@@ -269,7 +279,7 @@ impl Front {
                 .unwrap_or_else(|p| p.into_inner());
             if entries.len() >= MAX_ENTRIES {
                 drop(entries);
-                FALLBACKS.fetch_add(1, Ordering::Relaxed);
+                DIRECT_RECORDS.fetch_add(1, Ordering::Relaxed);
                 return;
             }
             ENTRIES.fetch_add(1, Ordering::Relaxed);
@@ -294,7 +304,7 @@ impl Front {
     }
 }
 
-impl Drop for Front {
+impl Drop for AttributeCache {
     fn drop(&mut self) {
         // The handles are gone, so no more writes: hand everything left to the SDK now.
         self.registry.drain();
