@@ -224,13 +224,16 @@ impl KeyRef<'_> {
         }
     }
 
-    /// A fast hash (FxHash's multiply-rotate) of the shape and the values: only to pick a slot;
-    /// the entry's key is compared in full.
+    /// A fast hash of the shape and the values: only to pick a slot; the entry's key is
+    /// compared in full. Each word is multiplied on its own and folded in with a rotate and a
+    /// xor, so the multiplications run side by side instead of one after another (FxHash
+    /// chains them: a multiply's latency per word, the hash's whole cost on a long key); one
+    /// multiply at the end mixes the total.
     #[inline(always)]
     pub(super) fn hash(&self, seed: u64) -> u64 {
         const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
         let mut h = (seed ^ self.shape).wrapping_mul(K);
-        let mut mix = |word: u64| h = (h.rotate_left(5) ^ word).wrapping_mul(K);
+        let mut mix = |word: u64| h = h.rotate_left(5) ^ word.wrapping_mul(K);
         for slot in self.slots {
             match slot.kind {
                 Kind::Str => mix(edges(slot.text.as_bytes())),
@@ -243,6 +246,7 @@ impl KeyRef<'_> {
             }
         }
         // The low bits pick the slot: fold the high ones in.
+        let h = (h ^ (h >> 29)).wrapping_mul(K);
         h ^ (h >> 32)
     }
 }
