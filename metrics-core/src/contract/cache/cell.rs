@@ -249,7 +249,7 @@ pub trait CellValue: Copy {
 }
 
 impl CellValue for u64 {
-    #[inline]
+    #[inline(always)]
     fn put(self, cell: &Cell) {
         match &cell.kind {
             // A zero creates the series in the SDK at once, as the direct path does.
@@ -263,7 +263,7 @@ impl CellValue for u64 {
 }
 
 impl CellValue for i64 {
-    #[inline]
+    #[inline(always)]
     fn put(self, cell: &Cell) {
         match &cell.kind {
             Kind::UpDownI64(c, _) if self == 0 => c.add(0, &cell.attrs),
@@ -275,7 +275,7 @@ impl CellValue for i64 {
 }
 
 impl CellValue for f64 {
-    #[inline]
+    #[inline(always)]
     fn put(self, cell: &Cell) {
         match &cell.kind {
             Kind::CounterF64(ring) => ring.push(self, &cell.attrs),
