@@ -3,11 +3,12 @@
 //!
 //! Each entry belongs to one recording thread, so a record touches only lines that thread owns:
 //! integer sums are a running total only that thread writes (a load and a store, no locked
-//! instruction; a collection takes what it has not yet drained); histogram values and f64 sums go to a small ring
-//! that the thread itself replays into the SDK, value by value, when it is full (so two threads
-//! on one series take the SDK's lock once per ring, not once per value, and floats are added in
-//! recording order, as the direct path adds them). Collection drains whatever is left, so a value lands
-//! in exactly one collection interval: the one whose collection starts after it was written.
+//! instruction; a collection takes what it has not yet drained); histogram values and f64 sums
+//! go to a small ring that the thread itself replays into the SDK, value by value, when it is
+//! full (so two threads on one series take the SDK's lock once per ring, not once per value,
+//! and floats are added in recording order, as the direct path adds them). Collection drains
+//! whatever is left, so a value lands in exactly one collection interval: the one whose
+//! collection starts after it was written.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
