@@ -110,7 +110,9 @@ fn expand(set: &AttributeStruct) -> TokenStream {
                     #(#pushes)*
                 }
 
-                #[inline]
+                // On every cached record, once per attribute source: a call costs as much as
+                // the few words it writes.
+                #[inline(always)]
                 fn push_words<'a, const N: __p::usize>(&'a self, key: &mut __p::KeyBuf<'a, N>) {
                     #(#words)*
                 }

@@ -24,6 +24,7 @@ pub(super) struct Probe<'a> {
 }
 
 impl Probe<'_> {
+    #[inline(always)]
     fn matches(&self, entry: &Entry) -> bool {
         entry.hash == self.hash
             && entry.front == self.front

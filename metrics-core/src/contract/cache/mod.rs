@@ -8,7 +8,7 @@
 //!   hash and one comparison, no lock, no reference count and no shared write, so threads never
 //!   contend on an entry. One entry holds every cached measurement of the event (all its
 //!   families of attributes), so a record makes one lookup however many families it has.
-//! - Counters add to an atomic of the entry; histogram values go to a ring the recording thread
+//! - Integer counters add to a running total of the entry that only its thread writes; histogram values go to a ring the recording thread
 //!   replays into the SDK when it is full (through the SDK's bound instrument when the `bound`
 //!   feature is on, the default); gauges record straight away with the entry's attributes.
 //! - Every collection of every reader first runs a callback that drains all entries into the
@@ -27,9 +27,10 @@
 //! stack key (a pointer and length for a string, the bits of a number) and its shape bit,
 //! hashing the key (two loads per string, whatever its length), borrowing the thread's table,
 //! comparing the home slot's entry (its hash, handles, job, shape, then four integers per word),
-//! and per measurement one atomic add (an integer counter) or one ring slot (a histogram or an
-//! f64 sum), the ring replayed into the SDK's bound instrument once per 32 values. No
-//! allocation, no reference count, no lock but the ring's, once per 32 values.
+//! and per measurement one add to a word only this thread writes (an integer counter: a load and
+//! a store, no locked instruction) or one ring slot (a histogram or an f64 sum), the ring
+//! replayed into the SDK's bound instrument once per 32 values. No allocation, no reference
+//! count, no locked instruction, no lock but the ring's, once per 32 values.
 //!
 //! # Why a hit is correct
 //!
