@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::{Debug, Write as _};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -166,6 +167,30 @@ pub fn sum_totals(parts: impl IntoIterator<Item = Totals>) -> Totals {
         total.sum += t.sum;
     }
     sum
+}
+
+/// Runs `stream(index, &done)` on 2 threads while `script` runs, then sets `done` and adds up
+/// what the threads recorded. Each stream records until `done` is set and returns its totals.
+pub fn record_during(
+    script: impl FnOnce(),
+    stream: impl Fn(u64, &AtomicBool) -> Totals + Sync,
+) -> Totals {
+    let done = AtomicBool::new(false);
+    let recorded = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..2u64)
+            .map(|index| {
+                let (stream, done) = (&stream, &done);
+                s.spawn(move || stream(index, done))
+            })
+            .collect();
+        script();
+        done.store(true, Ordering::Relaxed);
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    sum_totals(recorded)
 }
 
 /// Sums every data point of every request: what the collector stored, under delta temporality.

@@ -5,7 +5,7 @@
 #![cfg(feature = "otlp")]
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -18,7 +18,7 @@ use agent_metrics_core::opentelemetry::KeyValue;
 use agent_metrics_test_support::export_receiver::{Behaviour, Receiver};
 use agent_metrics_test_support::python_otlp::{Export, Options, PythonReceiver, Wire};
 use agent_metrics_test_support::reliability_support::{
-    Total, Totals, exported, logs, push_builder, record_event, rss_kib, sum_totals,
+    Total, Totals, exported, logs, push_builder, record_during, record_event, rss_kib, sum_totals,
 };
 use serde_json::Value;
 use tracing::Level;
@@ -116,39 +116,25 @@ fn outage() -> Duration {
 /// Records the event stream on 2 threads, each entering a new job every 500 ms (so new series
 /// keep appearing, as jobs come and go on a worker), while `script` runs.
 fn record_with_churn(recorder: &MetricsRecorder, script: impl FnOnce()) -> Totals {
-    let done = AtomicBool::new(false);
-    let recorded = thread::scope(|s| {
-        let workers: Vec<_> = (0..2u64)
-            .map(|stream| {
-                let (recorder, done) = (recorder.clone(), &done);
-                s.spawn(move || {
-                    let mut expected = Totals::new();
-                    let (mut i, mut jobs) = (0, 0);
-                    while !done.load(Ordering::Relaxed) {
-                        let job = Job::new(format!("RM_{stream}"), format!("AJ_{stream}_{jobs}"));
-                        let _in_job = job.enter();
-                        jobs += 1;
-                        let until = Instant::now() + Duration::from_millis(500);
-                        while Instant::now() < until && !done.load(Ordering::Relaxed) {
-                            record_event(&recorder, stream, i, &mut expected);
-                            i += 1;
-                            if i % 50 == 0 {
-                                thread::sleep(Duration::from_millis(1));
-                            }
-                        }
-                    }
-                    expected
-                })
-            })
-            .collect();
-        script();
-        done.store(true, Ordering::Relaxed);
-        workers
-            .into_iter()
-            .map(|w| w.join().unwrap())
-            .collect::<Vec<_>>()
-    });
-    sum_totals(recorded)
+    record_during(script, |stream, done| {
+        let recorder = recorder.clone();
+        let mut expected = Totals::new();
+        let (mut i, mut jobs) = (0, 0);
+        while !done.load(Ordering::Relaxed) {
+            let job = Job::new(format!("RM_{stream}"), format!("AJ_{stream}_{jobs}"));
+            let _in_job = job.enter();
+            jobs += 1;
+            let until = Instant::now() + Duration::from_millis(500);
+            while Instant::now() < until && !done.load(Ordering::Relaxed) {
+                record_event(&recorder, stream, i, &mut expected);
+                i += 1;
+                if i % 50 == 0 {
+                    thread::sleep(Duration::from_millis(1));
+                }
+            }
+        }
+        expected
+    })
 }
 
 fn require_receiver(options: Options) -> Option<PythonReceiver> {

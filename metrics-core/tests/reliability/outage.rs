@@ -7,7 +7,7 @@
 use agent_metrics_test_support::export_receiver;
 use agent_metrics_test_support::reliability_support;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -16,7 +16,7 @@ use agent_metrics_core::export::{
     EXPORT_CARRIED, EXPORT_DROPPED, EXPORT_FAILURES, EXPORT_RETRIES, Telemetry, TelemetryBuilder,
 };
 use export_receiver::{Behaviour, Receiver};
-use reliability_support::{Totals, exported, logs, push_builder, record_event, sum_totals};
+use reliability_support::{Totals, exported, logs, push_builder, record_during, record_event};
 use tracing::Level;
 
 const INTERVAL: Duration = Duration::from_millis(10);
@@ -26,33 +26,19 @@ const INTERVAL: Duration = Duration::from_millis(10);
 fn run(builder: TelemetryBuilder, script: impl FnOnce()) -> (Telemetry, Totals, Duration) {
     let telemetry = builder.build().unwrap();
     let recorder = MetricsRecorder::new(telemetry.meter());
-    let done = AtomicBool::new(false);
-    let recorded = thread::scope(|s| {
-        let workers: Vec<_> = (0..2)
-            .map(|stream| {
-                let (recorder, done) = (recorder.clone(), &done);
-                s.spawn(move || {
-                    let mut expected = Totals::new();
-                    let mut i = 0;
-                    while !done.load(Ordering::Relaxed) {
-                        record_event(&recorder, stream, i, &mut expected);
-                        i += 1;
-                        if i % 200 == 0 {
-                            thread::sleep(Duration::from_millis(1));
-                        }
-                    }
-                    expected
-                })
-            })
-            .collect();
-        script();
-        done.store(true, Ordering::Relaxed);
-        workers
-            .into_iter()
-            .map(|w| w.join().unwrap())
-            .collect::<Vec<_>>()
+    let expected = record_during(script, |stream, done| {
+        let recorder = recorder.clone();
+        let mut expected = Totals::new();
+        let mut i = 0;
+        while !done.load(Ordering::Relaxed) {
+            record_event(&recorder, stream, i, &mut expected);
+            i += 1;
+            if i % 200 == 0 {
+                thread::sleep(Duration::from_millis(1));
+            }
+        }
+        expected
     });
-    let expected = sum_totals(recorded);
     let start = Instant::now();
     let result = telemetry.shutdown(Duration::from_secs(10));
     assert_eq!(result, Ok(()));
