@@ -104,6 +104,20 @@ fn carry() -> CarryOver {
     CarryOver::new(BTreeMap::new())
 }
 
+/// A carry-over holding the delta sum `c`'s two series, `a` = 3 and `b` = 1, over (10, 20).
+fn holding_two_points_of_c() -> CarryOver {
+    let carry = carry();
+    carry.keep(
+        batch(vec![sum(
+            "c",
+            DELTA,
+            vec![point("a", 3, (10, 20)), point("b", 1, (10, 20))],
+        )]),
+        |_| true,
+    );
+    carry
+}
+
 #[test]
 fn a_failed_batch_folds_into_the_next_one_spanning_the_gap() {
     let carry = carry();
@@ -321,15 +335,7 @@ fn past_the_cardinality_limit_series_fold_into_the_overflow_series() {
 
 #[test]
 fn a_kind_change_keeps_the_newer_points_and_counts_the_older_lost() {
-    let carry = carry();
-    carry.keep(
-        batch(vec![sum(
-            "c",
-            DELTA,
-            vec![point("a", 3, (10, 20)), point("b", 1, (10, 20))],
-        )]),
-        |_| true,
-    );
+    let carry = holding_two_points_of_c();
     let gauge = Metric {
         name: "c".to_owned(),
         data: Some(Data::Gauge(Gauge {
@@ -344,15 +350,7 @@ fn a_kind_change_keeps_the_newer_points_and_counts_the_older_lost() {
 
 #[test]
 fn abandoning_reports_what_was_held() {
-    let carry = carry();
-    carry.keep(
-        batch(vec![sum(
-            "c",
-            DELTA,
-            vec![point("a", 3, (10, 20)), point("b", 1, (10, 20))],
-        )]),
-        |_| true,
-    );
+    let carry = holding_two_points_of_c();
     assert_eq!(carry.abandon(), 2);
     assert_eq!(carry.size(), (0, 2));
     let mut next = batch(vec![]);
