@@ -32,6 +32,6 @@ impl Job {
         note = "use `telemetry.finish_job(job)`: a job does not know the telemetry that exports it"
     )]
     pub fn finish(&self, telemetry: &Telemetry) -> Result<(), ExportError> {
-        telemetry.force_flush(JOB_FLUSH_TIMEOUT)
+        telemetry.finish_job(self.clone())
     }
 }
