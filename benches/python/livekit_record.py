@@ -2,7 +2,11 @@
 records: livekit-agents' `collect_usage` for a `TTSMetrics` and an `LLMMetrics`, and its turn
 recording (`_record_turn_metrics`) for a `MetricsReport` with five latencies and three models,
 into the OpenTelemetry Python SDK with an in-memory reader (as our bench records into a manual
-reader). Outside a job, as our bench.
+reader). Twice: outside a job (the `tts`, `report`, `llm` groups of `benches/record.rs`), then
+inside one (the `*_in_job` groups), as an agent records every turn and usage event. The job is
+the framework's own `JobContext`, current in its context variable, with recording not set up
+(self-hosted, no LiveKit Cloud): each measurement then carries `room_id` and `job_id`, the
+fewest job attributes 1.8.9 adds, as our bench's job has.
 
 Run (livekit-agents from PyPI, in a virtual environment, not CI's packages):
     python3 -m venv /tmp/lk && /tmp/lk/bin/pip install livekit-agents==1.8.9
@@ -10,6 +14,7 @@ Run (livekit-agents from PyPI, in a virtual environment, not CI's packages):
 Prints the median of 7 runs of N records per event, in ns per event.
 """
 
+import asyncio
 import statistics
 import time
 
@@ -24,6 +29,16 @@ metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
 from livekit.agents.metrics.base import LLMMetrics, Metadata, TTSMetrics  # noqa: E402
 from livekit.agents.telemetry import otel_metrics  # noqa: E402
 import livekit.agents  # noqa: E402
+from livekit import rtc  # noqa: E402
+from livekit.agents.job import (  # noqa: E402
+    JobAcceptArguments,
+    JobContext,
+    JobExecutorType,
+    JobProcess,
+    RunningJobInfo,
+    _JobContextVar,
+)
+from livekit.protocol import agent, models  # noqa: E402
 
 tts = TTSMetrics(
     label="livekit.plugins.cartesia.tts.TTS",
@@ -78,13 +93,45 @@ def per_event(record):
     return statistics.median(runs)
 
 
-print(f"livekit-agents {livekit.agents.__version__}")
-for name, record in [
+EVENTS = [
     ("tts", lambda: otel_metrics.collect_usage(tts)),
     ("report", lambda: otel_metrics._record_turn_metrics(report)),
     ("llm", lambda: otel_metrics.collect_usage(llm)),
-]:
+]
+
+
+def job_context() -> JobContext:
+    """A job as the worker hands it to the entrypoint, without connecting to a server."""
+    info = RunningJobInfo(
+        accept_arguments=JobAcceptArguments(name="agent", identity="agent", metadata=""),
+        job=agent.Job(id="AJ_bench", room=models.Room(sid="RM_bench", name="bench")),
+        url="ws://127.0.0.1:7880",
+        token="",
+        worker_id="W_bench",
+        fake_job=True,
+    )
+    return JobContext(
+        proc=JobProcess(executor_type=JobExecutorType.THREAD, user_arguments=None, http_proxy=None),
+        info=info,
+        room=rtc.Room(),
+        on_connect=lambda: None,
+        on_shutdown=lambda _reason: None,
+        inference_executor=None,
+    )
+
+
+async def in_job() -> None:
+    _JobContextVar.set(job_context())
+    assert otel_metrics._job_attrs() == {"room_id": "RM_bench", "job_id": "AJ_bench"}
+    for name, record in EVENTS:
+        print(f"{name}_in_job: {per_event(record):.0f} ns per event")
+
+
+print(f"livekit-agents {livekit.agents.__version__}")
+for name, record in EVENTS:
     print(f"{name}: {per_event(record):.0f} ns per event")
-# The records reached the SDK.
+asyncio.run(in_job())
+# The records reached the SDK, with the job's attributes in the second pass.
 points = reader.get_metrics_data().resource_metrics[0].scope_metrics[0].metrics
-assert any(m.name == "lk.agents.usage.tts_characters" for m in points)
+characters = next(m for m in points if m.name == "lk.agents.usage.tts_characters")
+assert any(p.attributes.get("job_id") == "AJ_bench" for p in characters.data.data_points)

@@ -2,6 +2,8 @@
 //! built once, attributes in one fixed sorted order, the Python framework's guards. The
 //! derived `record` is compared with these.
 
+#[cfg(feature = "bound")]
+use agent_metrics::opentelemetry::metrics::BoundHistogram;
 use agent_metrics::opentelemetry::metrics::{Counter, Histogram, Meter};
 use agent_metrics::opentelemetry::{KeyValue, Value};
 use agent_metrics::schema::genai::{self, ProviderName, gen_ai_provider_name};
@@ -106,26 +108,71 @@ impl Report {
         }
     }
 
-    pub(crate) fn record(&self, e: &MetricsReport) {
+    /// Each histogram with its value and its attributes, in the Python framework's order.
+    fn values<'a>(
+        &'a self,
+        e: &MetricsReport,
+        models: &'a [[KeyValue; 2]; 3],
+    ) -> [(&'a Histogram<f64>, Option<f64>, &'a [KeyValue; 2]); 5] {
+        let [stt, llm, tts] = models;
+        [
+            (&self.transcription, e.transcription_delay, stt),
+            (&self.end_of_turn, e.end_of_turn_delay, stt),
+            (&self.llm_ttft, e.llm_node_ttft, llm),
+            (&self.tts_ttfb, e.tts_node_ttfb, tts),
+            (&self.e2e, e.e2e_latency, llm),
+        ]
+    }
+
+    /// `model_name`, `model_provider` of the STT, the LLM and the TTS.
+    fn models(e: &MetricsReport) -> [[KeyValue; 2]; 3] {
         let of = |m: &Option<MetricsMetadata>| {
             let m = m.as_ref().expect("the benched report has every model");
             model(m.model_name.as_ref(), m.model_provider.as_ref())
         };
-        let (stt, llm, tts) = (
+        [
             of(&e.stt_metadata),
             of(&e.llm_metadata),
             of(&e.tts_metadata),
-        );
-        let pairs = [
-            (&self.transcription, e.transcription_delay, &stt),
-            (&self.end_of_turn, e.end_of_turn_delay, &stt),
-            (&self.llm_ttft, e.llm_node_ttft, &llm),
-            (&self.tts_ttfb, e.tts_node_ttfb, &tts),
-            (&self.e2e, e.e2e_latency, &llm),
-        ];
-        for (histogram, value, attrs) in pairs {
+        ]
+    }
+
+    pub(crate) fn record(&self, e: &MetricsReport) {
+        let models = Self::models(e);
+        for (histogram, value, attrs) in self.values(e, &models) {
             if let Some(v) = value {
                 histogram.record(v, attrs);
+            }
+        }
+    }
+
+    /// `e`'s five series bound once, for [`SdkFloor`].
+    #[cfg(feature = "bound")]
+    pub(crate) fn bind(&self, e: &MetricsReport) -> SdkFloor {
+        let models = Self::models(e);
+        SdkFloor(self.values(e, &models).map(|(h, _, attrs)| h.bind(attrs)))
+    }
+}
+
+/// A report's five values straight into OpenTelemetry's bound histograms: no check, no job,
+/// no lookup. Only the SDK's own aggregation (a bucket search and a locked update per value)
+/// is left, which every path that records into OpenTelemetry pays: the floor of any recording.
+#[cfg(feature = "bound")]
+pub(crate) struct SdkFloor([BoundHistogram<f64>; 5]);
+
+#[cfg(feature = "bound")]
+impl SdkFloor {
+    pub(crate) fn record(&self, e: &MetricsReport) {
+        let values = [
+            e.transcription_delay,
+            e.end_of_turn_delay,
+            e.llm_node_ttft,
+            e.tts_node_ttfb,
+            e.e2e_latency,
+        ];
+        for (histogram, value) in self.0.iter().zip(values) {
+            if let Some(v) = value {
+                histogram.record(v);
             }
         }
     }

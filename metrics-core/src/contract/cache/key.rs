@@ -22,6 +22,9 @@ use std::sync::Arc;
 use arrayvec::ArrayVec;
 use opentelemetry::Value;
 
+/// The hash's multiplier (FxHash's).
+const HASH_K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
 /// One attribute value written into a key.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Word<'a> {
@@ -91,6 +94,8 @@ pub struct KeyBuf<'a, const N: usize> {
     base: u32,
     /// A source wrote past its keys or past 64 bits: this key cannot be cached.
     wide: bool,
+    /// The words folded together as they are written (see [`KeyRef::hash`]).
+    words_hash: u64,
     slots: ArrayVec<Slot<'a>, N>,
     /// Values that are neither strings nor numbers (rare: a hand-written set's arrays).
     owned: ArrayVec<Value, N>,
@@ -104,6 +109,7 @@ impl<'a, const N: usize> KeyBuf<'a, N> {
             shape: 0,
             base: 0,
             wide: false,
+            words_hash: 0,
             slots: ArrayVec::new(),
             owned: ArrayVec::new(),
         }
@@ -118,9 +124,9 @@ impl<'a, const N: usize> KeyBuf<'a, N> {
             return;
         }
         self.shape |= 1 << bit;
-        let slot = match word {
-            Word::Shared(s) => Slot::text(s, Text::Shared(s)),
-            Word::Static(s) => Slot::text(s, Text::Static(s)),
+        let (slot, folded) = match word {
+            Word::Shared(s) => (Slot::text(s, Text::Shared(s)), edges(s.as_bytes())),
+            Word::Static(s) => (Slot::text(s, Text::Static(s)), edges(s.as_bytes())),
             Word::Value(v) => {
                 let slot = match v {
                     Value::Bool(b) => Slot::bits(Kind::Bool, u64::from(b)),
@@ -131,15 +137,28 @@ impl<'a, const N: usize> KeyBuf<'a, N> {
                 // A number owns nothing: skip the out-of-line drop of a `Value` (1-2% of a
                 // cached `TTSMetrics` record, whose `connection_reused` is a bool).
                 std::mem::forget(v);
-                slot
+                (slot, slot.bits)
             }
         };
+        self.fold(folded);
         self.slots.push(slot);
+    }
+
+    /// Folds a word into the running hash: each word multiplied on its own, so that the
+    /// multiplications of a key's words run side by side instead of one after another.
+    #[inline(always)]
+    fn fold(&mut self, word: u64) {
+        self.words_hash = self.words_hash.rotate_left(5) ^ word.wrapping_mul(HASH_K);
     }
 
     #[cold]
     fn push_owned(&mut self, value: Value) {
         let at = self.owned.len() as u64;
+        self.fold(match &value {
+            Value::String(s) => edges(s.as_str().as_bytes()),
+            // Arrays hash alike; equality still compares them in full.
+            _ => u64::MAX,
+        });
         self.owned.push(value);
         self.slots.push(Slot::bits(Kind::Owned, at));
     }
@@ -156,6 +175,7 @@ impl<'a, const N: usize> KeyBuf<'a, N> {
         KeyRef {
             shape: self.shape,
             wide: self.wide,
+            words_hash: self.words_hash,
             slots: &self.slots,
             owned: &self.owned,
         }
@@ -173,6 +193,7 @@ impl<const N: usize> Default for KeyBuf<'_, N> {
 pub(crate) struct KeyRef<'a> {
     pub(super) shape: u64,
     pub(super) wide: bool,
+    words_hash: u64,
     slots: &'a [Slot<'a>],
     owned: &'a [Value],
 }
@@ -233,28 +254,14 @@ impl KeyRef<'_> {
     }
 
     /// A fast hash of the shape and the values: only to pick a slot; the entry's key is
-    /// compared in full. Each word is multiplied on its own and folded in with a rotate and a
-    /// xor, so the multiplications run side by side instead of one after another (FxHash
-    /// chains them: a multiply's latency per word, the hash's whole cost on a long key); one
-    /// multiply at the end mixes the total.
+    /// compared in full. The words were folded in as they were written ([`KeyBuf::push`]:
+    /// a string by its length and edges, a number by its bits); one multiply mixes in the
+    /// seed and the shape, one more the total.
     #[inline(always)]
     pub(super) fn hash(&self, seed: u64) -> u64 {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut h = (seed ^ self.shape).wrapping_mul(K);
-        let mut mix = |word: u64| h = h.rotate_left(5) ^ word.wrapping_mul(K);
-        for slot in self.slots {
-            match slot.kind {
-                Kind::Str => mix(edges(slot.text.as_bytes())),
-                Kind::Owned => match &self.owned[slot.bits as usize] {
-                    Value::String(s) => mix(edges(s.as_str().as_bytes())),
-                    // Arrays hash alike; equality still compares them in full.
-                    _ => mix(u64::MAX),
-                },
-                _ => mix(slot.bits),
-            }
-        }
+        let h = (seed ^ self.shape).wrapping_mul(HASH_K) ^ self.words_hash;
         // The low bits pick the slot: fold the high ones in.
-        let h = (h ^ (h >> 29)).wrapping_mul(K);
+        let h = (h ^ (h >> 29)).wrapping_mul(HASH_K);
         h ^ (h >> 32)
     }
 }
@@ -335,9 +342,12 @@ mod tests {
     fn the_shape_tells_keys_apart_and_values_compare_by_content() {
         let (a, b): (Arc<str>, Arc<str>) = (Arc::from("gpt-4o"), Arc::from("gpt-4o"));
         let first = key(vec![(0, Some(Word::Shared(&a))), (2, None), (1, None)]);
+        let first_hash = first.view().hash(7);
         let first = first.view().to_stored();
         let same = key(vec![(0, Some(Word::Shared(&b))), (2, None), (1, None)]);
         assert!(first.is(&same.view()));
+        // Equal keys find the same slot, wherever their strings live.
+        assert_eq!(same.view().hash(7), first_hash);
         let other_key = key(vec![(1, Some(Word::Shared(&a))), (2, None), (1, None)]);
         assert!(!first.is(&other_key.view()));
         let other_source = key(vec![(2, None), (0, Some(Word::Shared(&a))), (1, None)]);
@@ -349,6 +359,7 @@ mod tests {
             (1, None),
         ]);
         assert!(first.is(&static_text.view()));
+        assert_eq!(static_text.view().hash(7), first_hash);
         let other_text = key(vec![(0, Some(Word::Static("gpt-4"))), (2, None), (1, None)]);
         assert!(!first.is(&other_text.view()));
     }
