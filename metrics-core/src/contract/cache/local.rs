@@ -1,16 +1,19 @@
 //! The per-thread table of cache entries. Each thread finds its own entries with no shared
 //! write: no lock, no reference count, so two threads on one attribute set never share a line.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use super::Entry;
 use super::key::KeyRef;
 
-/// Slots per thread; a power of two.
+/// Slots per thread; a power of two, and at most 256 (a slot's index is a `u8` in `recent`).
 const SLOTS: usize = 256;
+const _: () = assert!(SLOTS.is_power_of_two() && SLOTS <= 256);
 /// How many slots from the home slot a lookup checks.
 const PROBE: usize = 8;
+/// Sets of handles whose last hit a table remembers (by the handles' id, modulo); a power of two.
+const RECENT: usize = 16;
 
 /// What identifies a cached attribute set: the handles it belongs to, the family of
 /// measurements within them, the current job and the attributes the event wrote.
@@ -26,8 +29,14 @@ pub(super) struct Probe<'a> {
 impl Probe<'_> {
     #[inline(always)]
     fn matches(&self, entry: &Entry) -> bool {
-        entry.hash == self.hash
-            && entry.front == self.front
+        entry.hash == self.hash && self.matches_unhashed(entry)
+    }
+
+    /// `matches` without the hash: for the slot of the last hit, where the key is compared
+    /// at once, so that the lookup need not wait for the hash.
+    #[inline(always)]
+    fn matches_unhashed(&self, entry: &Entry) -> bool {
+        entry.front == self.front
             && entry.family == self.family
             && entry.job == self.job
             && entry.key.is(&self.key)
@@ -37,6 +46,10 @@ impl Probe<'_> {
 struct Table {
     /// In the thread-local itself, not behind a pointer: a lookup loads one address less.
     slots: [Option<Arc<Entry>>; SLOTS],
+    /// The slot of the last hit of each set of handles (by id, modulo [`RECENT`]), tried first:
+    /// a thread records one attribute set of a type again and again (its models), and then
+    /// the lookup waits for no hash. Only a hint: the slot's entry is compared in full.
+    recent: [Cell<u8>; RECENT],
 }
 
 impl Drop for Table {
@@ -56,6 +69,7 @@ thread_local! {
     static TABLE: RefCell<Table> = const {
         RefCell::new(Table {
             slots: [const { None }; SLOTS],
+            recent: [const { Cell::new(0) }; RECENT],
         })
     };
 }
@@ -69,11 +83,20 @@ pub(super) fn with_entry(probe: &Probe<'_>, f: impl FnOnce(&Entry)) -> bool {
             let Ok(table) = table.try_borrow() else {
                 return false;
             };
+            let recent = &table.recent[probe.front as usize % RECENT];
+            if let Some(entry) = &table.slots[usize::from(recent.get())]
+                && probe.matches_unhashed(entry)
+            {
+                f(entry);
+                return true;
+            }
             let home = probe.hash as usize;
             for i in 0..PROBE {
-                if let Some(entry) = &table.slots[(home + i) % SLOTS]
+                let at = (home + i) % SLOTS;
+                if let Some(entry) = &table.slots[at]
                     && probe.matches(entry)
                 {
+                    recent.set(at as u8);
                     f(entry);
                     return true;
                 }
@@ -96,6 +119,7 @@ pub(super) fn insert(entry: Arc<Entry>) -> bool {
                 .map(|i| (home + i) % SLOTS)
                 .find(|&s| table.slots[s].is_none());
             let slot = free.unwrap_or(home % SLOTS);
+            table.recent[entry.front as usize % RECENT].set(slot as u8);
             if let Some(old) = table.slots[slot].replace(entry) {
                 old.retire();
             }

@@ -26,9 +26,12 @@
 //! Reading the current job's id (a thread-local), writing one word per attribute value into the
 //! stack key (a pointer and length for a string, the bits of a number) and its shape bit, and
 //! folding it into the key's hash as it is written (two loads per string, whatever its
-//! length), borrowing the thread's table (held in the thread-local itself), comparing the home slot's entry (its hash, handles, job, shape, then four integers per word),
-//! and per measurement one add to a word only this thread writes (an integer counter: a load and
-//! a store, no locked instruction) or one ring slot (a histogram or an f64 sum), the ring
+//! length); borrowing the thread's table (held in the thread-local itself) and comparing the
+//! entry in the slot where these handles last hit (handles, job, shape, then four integers per
+//! word: a thread records the same models again and again, and this comparison need not wait
+//! for the hash), else the entries from the key's home slot (their hash first); then per
+//! measurement one add to a word only this thread writes (an integer counter: a load and a
+//! store, no locked instruction) or one ring slot (a histogram or an f64 sum), the ring
 //! replayed into the SDK's bound instrument once per 32 values. No allocation, no reference
 //! count, no locked instruction, no lock but the ring's, once per 32 values.
 //!
