@@ -229,9 +229,10 @@ fn cached(
             .value
             .as_ref()
             .expect("cached families hold measurements only");
+        let name = &m.name;
         quote! {
             if let (__p::Some(v), __p::Some(cell)) = (#value, __cells.get(#k)) {
-                __p::CellValue::put(v, cell);
+                __p::IntoCell::put(&handles.#name, v, cell);
             }
         }
     });

@@ -213,79 +213,65 @@ impl<T: RingNumber, I: SdkInstrument<T> + Clone> Ring<T, I> {
 
 /// An instrument handle a cache entry can hold: every handle type the derive generates.
 pub trait IntoCell {
+    /// The number the instrument records.
+    type Number: Copy;
+
     /// The accumulator for this instrument, recording with `attrs`; `used` says whether the
     /// record that makes it has a value for this instrument.
     fn cell(&self, attrs: &[KeyValue], used: bool) -> Cell;
+
+    /// Records `value` into `cell`, which this instrument's [`IntoCell::cell`] made. Generated
+    /// code names the handle, so a write checks one kind instead of choosing among all of
+    /// them. A cell of another kind cannot be reached (each cell is built from the handle its
+    /// measurement records into); such a write is ignored rather than a panic.
+    fn put(&self, value: Self::Number, cell: &Cell);
 }
 
 macro_rules! into_cell {
-    ($($ty:ty => |$i:ident, $a:ident, $u:ident| $kind:expr;)*) => {$(
+    ($(
+        $ty:ty, $n:ty => |$i:ident, $a:ident, $u:ident| $kind:expr;
+        put |$v:ident, $c:ident| $put:expr;
+    )*) => {$(
         impl IntoCell for $ty {
+            type Number = $n;
+
             fn cell(&self, attrs: &[KeyValue], used: bool) -> Cell {
                 let ($i, $a, $u) = (self, attrs, used);
                 Cell { kind: $kind, attrs: attrs.into() }
+            }
+
+            #[inline(always)]
+            fn put(&self, $v: $n, $c: &Cell) {
+                $put
             }
         }
     )*};
 }
 
 into_cell! {
-    Counter<u64> => |i, _a, _u| Kind::CounterU64(i.clone(), Total::new());
-    Counter<f64> => |i, a, u| Kind::CounterF64(Ring::new(i, a, u));
-    UpDownCounter<i64> => |i, _a, _u| Kind::UpDownI64(i.clone(), Total::new());
-    UpDownCounter<f64> => |i, a, u| Kind::UpDownF64(Ring::new(i, a, u));
-    Histogram<u64> => |i, a, u| Kind::HistogramU64(Ring::new(i, a, u));
-    Histogram<f64> => |i, a, u| Kind::HistogramF64(Ring::new(i, a, u));
-    Gauge<u64> => |i, _a, _u| Kind::GaugeU64(i.clone());
-    Gauge<i64> => |i, _a, _u| Kind::GaugeI64(i.clone());
-    Gauge<f64> => |i, _a, _u| Kind::GaugeF64(i.clone());
-}
-
-/// A number generated code writes into a [`Cell`]. A cell of another number type cannot be
-/// reached (each cell is built from the handle its measurement records into); such a write
-/// is ignored rather than a panic.
-pub trait CellValue: Copy {
-    /// Records `self` into `cell`.
-    fn put(self, cell: &Cell);
-}
-
-impl CellValue for u64 {
-    #[inline(always)]
-    fn put(self, cell: &Cell) {
-        match &cell.kind {
-            // A zero creates the series in the SDK at once, as the direct path does.
-            Kind::CounterU64(c, _) if self == 0 => c.add(0, &cell.attrs),
-            Kind::CounterU64(_, total) => total.add(self),
-            Kind::HistogramU64(ring) => ring.push(self, &cell.attrs),
-            Kind::GaugeU64(g) => g.record(self, &cell.attrs),
-            _ => {}
-        }
-    }
-}
-
-impl CellValue for i64 {
-    #[inline(always)]
-    fn put(self, cell: &Cell) {
-        match &cell.kind {
-            Kind::UpDownI64(c, _) if self == 0 => c.add(0, &cell.attrs),
-            Kind::UpDownI64(_, total) => total.add(self as u64),
-            Kind::GaugeI64(g) => g.record(self, &cell.attrs),
-            _ => {}
-        }
-    }
-}
-
-impl CellValue for f64 {
-    #[inline(always)]
-    fn put(self, cell: &Cell) {
-        match &cell.kind {
-            Kind::CounterF64(ring) => ring.push(self, &cell.attrs),
-            Kind::UpDownF64(ring) => ring.push(self, &cell.attrs),
-            Kind::HistogramF64(ring) => ring.push(self, &cell.attrs),
-            Kind::GaugeF64(g) => g.record(self, &cell.attrs),
-            _ => {}
-        }
-    }
+    // A zero creates a counter's series in the SDK at once, as the direct path does.
+    Counter<u64>, u64 => |i, _a, _u| Kind::CounterU64(i.clone(), Total::new());
+    put |v, cell| if let Kind::CounterU64(c, total) = &cell.kind {
+        if v == 0 { c.add(0, &cell.attrs) } else { total.add(v) }
+    };
+    Counter<f64>, f64 => |i, a, u| Kind::CounterF64(Ring::new(i, a, u));
+    put |v, cell| if let Kind::CounterF64(ring) = &cell.kind { ring.push(v, &cell.attrs) };
+    UpDownCounter<i64>, i64 => |i, _a, _u| Kind::UpDownI64(i.clone(), Total::new());
+    put |v, cell| if let Kind::UpDownI64(c, total) = &cell.kind {
+        if v == 0 { c.add(0, &cell.attrs) } else { total.add(v as u64) }
+    };
+    UpDownCounter<f64>, f64 => |i, a, u| Kind::UpDownF64(Ring::new(i, a, u));
+    put |v, cell| if let Kind::UpDownF64(ring) = &cell.kind { ring.push(v, &cell.attrs) };
+    Histogram<u64>, u64 => |i, a, u| Kind::HistogramU64(Ring::new(i, a, u));
+    put |v, cell| if let Kind::HistogramU64(ring) = &cell.kind { ring.push(v, &cell.attrs) };
+    Histogram<f64>, f64 => |i, a, u| Kind::HistogramF64(Ring::new(i, a, u));
+    put |v, cell| if let Kind::HistogramF64(ring) = &cell.kind { ring.push(v, &cell.attrs) };
+    Gauge<u64>, u64 => |i, _a, _u| Kind::GaugeU64(i.clone());
+    put |v, cell| if let Kind::GaugeU64(g) = &cell.kind { g.record(v, &cell.attrs) };
+    Gauge<i64>, i64 => |i, _a, _u| Kind::GaugeI64(i.clone());
+    put |v, cell| if let Kind::GaugeI64(g) = &cell.kind { g.record(v, &cell.attrs) };
+    Gauge<f64>, f64 => |i, _a, _u| Kind::GaugeF64(i.clone());
+    put |v, cell| if let Kind::GaugeF64(g) = &cell.kind { g.record(v, &cell.attrs) };
 }
 
 #[cfg(test)]
@@ -314,9 +300,9 @@ mod tests {
         std::thread::scope(|s| {
             s.spawn(|| {
                 for v in 1..=VALUES {
-                    v.put(&ring);
-                    v.put(&total);
-                    (v as f64 * 0.1).put(&float);
+                    histogram.put(v, &ring);
+                    counter.put(v, &total);
+                    seconds.put(v as f64 * 0.1, &float);
                 }
                 done.store(true, Ordering::Release);
             });

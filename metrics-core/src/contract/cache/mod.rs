@@ -55,7 +55,7 @@ use std::sync::{Arc, Mutex, Weak};
 
 use opentelemetry::metrics::{Meter, ObservableGauge};
 
-pub use cell::{Cell, CellValue, IntoCell};
+pub use cell::{Cell, IntoCell};
 pub use key::{KeyBuf, Word};
 
 /// The most entries one set of handles keeps (all threads together).
