@@ -94,8 +94,6 @@ pub struct KeyBuf<'a, const N: usize> {
     base: u32,
     /// A source wrote past its keys or past 64 bits: this key cannot be cached.
     wide: bool,
-    /// The words folded together as they are written (see [`KeyRef::hash`]).
-    words_hash: u64,
     slots: ArrayVec<Slot<'a>, N>,
     /// Values that are neither strings nor numbers (rare: a hand-written set's arrays).
     owned: ArrayVec<Value, N>,
@@ -109,7 +107,6 @@ impl<'a, const N: usize> KeyBuf<'a, N> {
             shape: 0,
             base: 0,
             wide: false,
-            words_hash: 0,
             slots: ArrayVec::new(),
             owned: ArrayVec::new(),
         }
@@ -124,9 +121,9 @@ impl<'a, const N: usize> KeyBuf<'a, N> {
             return;
         }
         self.shape |= 1 << bit;
-        let (slot, folded) = match word {
-            Word::Shared(s) => (Slot::text(s, Text::Shared(s)), edges(s.as_bytes())),
-            Word::Static(s) => (Slot::text(s, Text::Static(s)), edges(s.as_bytes())),
+        let slot = match word {
+            Word::Shared(s) => Slot::text(s, Text::Shared(s)),
+            Word::Static(s) => Slot::text(s, Text::Static(s)),
             Word::Value(v) => {
                 let slot = match v {
                     Value::Bool(b) => Slot::bits(Kind::Bool, u64::from(b)),
@@ -137,28 +134,15 @@ impl<'a, const N: usize> KeyBuf<'a, N> {
                 // A number owns nothing: skip the out-of-line drop of a `Value` (1-2% of a
                 // cached `TTSMetrics` record, whose `connection_reused` is a bool).
                 std::mem::forget(v);
-                (slot, slot.bits)
+                slot
             }
         };
-        self.fold(folded);
         self.slots.push(slot);
-    }
-
-    /// Folds a word into the running hash: each word multiplied on its own, so that the
-    /// multiplications of a key's words run side by side instead of one after another.
-    #[inline(always)]
-    fn fold(&mut self, word: u64) {
-        self.words_hash = self.words_hash.rotate_left(5) ^ word.wrapping_mul(HASH_K);
     }
 
     #[cold]
     fn push_owned(&mut self, value: Value) {
         let at = self.owned.len() as u64;
-        self.fold(match &value {
-            Value::String(s) => edges(s.as_str().as_bytes()),
-            // Arrays hash alike; equality still compares them in full.
-            _ => u64::MAX,
-        });
         self.owned.push(value);
         self.slots.push(Slot::bits(Kind::Owned, at));
     }
@@ -175,7 +159,6 @@ impl<'a, const N: usize> KeyBuf<'a, N> {
         KeyRef {
             shape: self.shape,
             wide: self.wide,
-            words_hash: self.words_hash,
             slots: &self.slots,
             owned: &self.owned,
         }
@@ -193,7 +176,6 @@ impl<const N: usize> Default for KeyBuf<'_, N> {
 pub(crate) struct KeyRef<'a> {
     pub(super) shape: u64,
     pub(super) wide: bool,
-    words_hash: u64,
     slots: &'a [Slot<'a>],
     owned: &'a [Value],
 }
@@ -254,12 +236,26 @@ impl KeyRef<'_> {
     }
 
     /// A fast hash of the shape and the values: only to pick a slot; the entry's key is
-    /// compared in full. The words were folded in as they were written ([`KeyBuf::push`]:
-    /// a string by its length and edges, a number by its bits); one multiply mixes in the
-    /// seed and the shape, one more the total.
+    /// compared in full. Computed only when the slot of the last hit did not match (see
+    /// `local::with_entry`). Each word is multiplied on its own and folded in with a rotate and
+    /// a xor, so the multiplications run side by side instead of one after another (FxHash
+    /// chains them: a multiply's latency per word, the hash's whole cost on a long key); one
+    /// multiply at the end mixes the total.
     #[inline(always)]
     pub(super) fn hash(&self, seed: u64) -> u64 {
-        let h = (seed ^ self.shape).wrapping_mul(HASH_K) ^ self.words_hash;
+        let mut h = (seed ^ self.shape).wrapping_mul(HASH_K);
+        let mut mix = |word: u64| h = h.rotate_left(5) ^ word.wrapping_mul(HASH_K);
+        for slot in self.slots {
+            match slot.kind {
+                Kind::Str => mix(edges(slot.text.as_bytes())),
+                Kind::Owned => match &self.owned[slot.bits as usize] {
+                    Value::String(s) => mix(edges(s.as_str().as_bytes())),
+                    // Arrays hash alike; equality still compares them in full.
+                    _ => mix(u64::MAX),
+                },
+                _ => mix(slot.bits),
+            }
+        }
         // The low bits pick the slot: fold the high ones in.
         let h = (h ^ (h >> 29)).wrapping_mul(HASH_K);
         h ^ (h >> 32)

@@ -22,20 +22,19 @@ pub(super) struct Probe<'a> {
     pub front: u64,
     pub family: u32,
     pub job: u64,
-    pub hash: u64,
     pub key: KeyRef<'a>,
 }
 
 impl Probe<'_> {
+    /// The hash that picks the key's home slot.
     #[inline(always)]
-    fn matches(&self, entry: &Entry) -> bool {
-        entry.hash == self.hash && self.matches_unhashed(entry)
+    pub(super) fn hash(&self) -> u64 {
+        self.key
+            .hash(self.front ^ (u64::from(self.family) << 48) ^ self.job)
     }
 
-    /// `matches` without the hash: for the slot of the last hit, where the key is compared
-    /// at once, so that the lookup need not wait for the hash.
     #[inline(always)]
-    fn matches_unhashed(&self, entry: &Entry) -> bool {
+    fn matches(&self, entry: &Entry) -> bool {
         entry.front == self.front
             && entry.family == self.family
             && entry.job == self.job
@@ -83,17 +82,19 @@ pub(super) fn with_entry(probe: &Probe<'_>, f: impl FnOnce(&Entry)) -> bool {
             let Ok(table) = table.try_borrow() else {
                 return false;
             };
+            // The slot of the last hit first: compared at once, with no hash to compute.
             let recent = &table.recent[probe.front as usize % RECENT];
             if let Some(entry) = &table.slots[usize::from(recent.get())]
-                && probe.matches_unhashed(entry)
+                && probe.matches(entry)
             {
                 f(entry);
                 return true;
             }
-            let home = probe.hash as usize;
+            let hash = probe.hash();
             for i in 0..PROBE {
-                let at = (home + i) % SLOTS;
+                let at = (hash as usize + i) % SLOTS;
                 if let Some(entry) = &table.slots[at]
+                    && entry.hash == hash
                     && probe.matches(entry)
                 {
                     recent.set(at as u8);

@@ -23,17 +23,17 @@
 //!
 //! # What a hit costs
 //!
-//! Reading the current job's id (a thread-local), writing one word per attribute value into the
-//! stack key (a pointer and length for a string, the bits of a number) and its shape bit, and
-//! folding it into the key's hash as it is written (two loads per string, whatever its
-//! length); borrowing the thread's table (held in the thread-local itself) and comparing the
-//! entry in the slot where these handles last hit (handles, job, shape, then four integers per
-//! word: a thread records the same models again and again, and this comparison need not wait
-//! for the hash), else the entries from the key's home slot (their hash first); then per
-//! measurement one add to a word only this thread writes (an integer counter: a load and a
-//! store, no locked instruction) or one ring slot (a histogram or an f64 sum), the ring
-//! replayed into the SDK's bound instrument once per 32 values. No allocation, no reference
-//! count, no locked instruction, no lock but the ring's, once per 32 values.
+//! Reading the current job's id (a thread-local); writing one word per attribute value into the
+//! stack key (a pointer and length for a string, the bits of a number) and its shape bit;
+//! borrowing the thread's table (held in the thread-local itself) and comparing the entry in
+//! the slot where these handles last hit (handles, job, shape, then four integers per word): a
+//! thread records the same models again and again, so this is usually the hit, found with no
+//! hash computed. Otherwise the key is hashed (two loads per string, whatever its length) and
+//! the entries from its home slot compared, their hash first. Then per measurement one add to
+//! a word only this thread writes (an integer counter: a load and a store, no locked
+//! instruction) or one ring slot (a histogram or an f64 sum), the ring replayed into the SDK's
+//! bound instrument once per 32 values. No allocation, no reference count, no locked
+//! instruction, no lock but the ring's, once per 32 values.
 //!
 //! # Why a hit is correct
 //!
@@ -232,7 +232,6 @@ impl AttributeCache {
             front: self.id,
             family,
             job,
-            hash: key.hash(self.id ^ (u64::from(family) << 48) ^ job),
             key,
         };
         local::with_entry(&probe, |entry| put(&entry.cells))
@@ -275,6 +274,12 @@ impl AttributeCache {
             // Not told apart by its words: every record of it takes the direct path.
             return;
         }
+        let probe = local::Probe {
+            front: self.id,
+            family,
+            job,
+            key,
+        };
         let entry = {
             let mut entries = self
                 .registry
@@ -291,7 +296,7 @@ impl AttributeCache {
                 front: self.id,
                 family,
                 job,
-                hash: key.hash(self.id ^ (u64::from(family) << 48) ^ job),
+                hash: probe.hash(),
                 key: key.to_stored(),
                 cells: cells.into_boxed_slice(),
                 retired: AtomicBool::new(false),
