@@ -22,7 +22,7 @@ use crate::contract::sdk_instrument::SdkInstrument;
 pub(crate) const RING: usize = 32;
 
 /// The accumulator of one instrument in one cached attribute set. Built by generated code on a
-/// cache miss, through [`IntoCell`]; written through [`CellValue`].
+/// cache miss, through [`IntoCell::cell`]; written through [`IntoCell::put`].
 pub struct Cell {
     kind: Kind,
     /// The full attributes (the job's included) this instrument records with.
