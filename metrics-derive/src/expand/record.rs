@@ -270,12 +270,11 @@ fn cached(
                 #words
                 let __key = &__key;
                 let __put = |__cells: &[__p::Cell]| { #(#puts)* };
-                if !handles.__cache.record(0u32, __job_id, __key, __put) {
+                if !handles.__cache.record(__job_id, __key, __put) {
                     __p::with_job(|__job| {
                         if __p::job_id(__job) == __job_id && handles.__cache.has_room(__job_id) {
                             #(#lets)*
                             handles.__cache.insert(
-                                0u32,
                                 __job_id,
                                 __key,
                                 __p::Vec::from([#(#cells),*]),

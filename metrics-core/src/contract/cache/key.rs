@@ -2,7 +2,7 @@
 //! which of their keys were written (the key's *shape*), read without taking a reference count
 //! or copying a string.
 //!
-//! - A family of measurements always writes its sources in one order, each source's keys by
+//! - An event's generated `record` always writes its sources in one order, each source's keys by
 //!   their index in its `KEYS`: so which keys were written, as one bit per (source, index), says
 //!   which key every value belongs to. The key names are never compared (comparing them was a
 //!   byte loop, as a static name's address differs between the places it is inlined).

@@ -15,12 +15,11 @@ const PROBE: usize = 8;
 /// Sets of handles whose last hit a table remembers (by the handles' id, modulo); a power of two.
 const RECENT: usize = 16;
 
-/// What identifies a cached attribute set: the handles it belongs to, the family of
-/// measurements within them, the current job and the attributes the event wrote.
+/// What identifies a cached attribute set: the handles it belongs to, the current job and the
+/// attributes the event wrote.
 #[derive(Clone, Copy)]
 pub(super) struct Probe<'a> {
     pub front: u64,
-    pub family: u32,
     pub job: u64,
     pub key: KeyRef<'a>,
 }
@@ -29,16 +28,12 @@ impl Probe<'_> {
     /// The hash that picks the key's home slot.
     #[inline(always)]
     pub(super) fn hash(&self) -> u64 {
-        self.key
-            .hash(self.front ^ (u64::from(self.family) << 48) ^ self.job)
+        self.key.hash(self.front ^ self.job)
     }
 
     #[inline(always)]
     fn matches(&self, entry: &Entry) -> bool {
-        entry.front == self.front
-            && entry.family == self.family
-            && entry.job == self.job
-            && entry.key.is(&self.key)
+        entry.front == self.front && entry.job == self.job && entry.key.is(&self.key)
     }
 }
 

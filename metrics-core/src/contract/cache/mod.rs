@@ -8,9 +8,10 @@
 //!   hash and one comparison, no lock, no reference count and no shared write, so threads never
 //!   contend on an entry. One entry holds every cached measurement of the event (all its
 //!   families of attributes), so a record makes one lookup however many families it has.
-//! - Integer counters add to a running total of the entry that only its thread writes; histogram values go to a ring the recording thread
-//!   replays into the SDK when it is full (through the SDK's bound instrument when the `bound`
-//!   feature is on, the default); gauges record straight away with the entry's attributes.
+//! - Integer counters add to a running total of the entry that only its thread writes;
+//!   histogram values go to a ring the recording thread replays into the SDK when it is full
+//!   (through the SDK's bound instrument when the `bound` feature is on, the default); gauges
+//!   record straight away with the entry's attributes.
 //! - Every collection of every reader first runs a callback that drains all entries into the
 //!   SDK instruments, so each value lands in exactly one collection interval, and the SDK's
 //!   cardinality limit and overflow series apply to what is drained, as they did to what was
@@ -92,10 +93,9 @@ pub fn stats() -> CacheStats {
     }
 }
 
-/// One cached attribute set of one family of measurements, on one thread.
+/// One cached attribute set of an event's measurements, on one thread.
 pub(crate) struct Entry {
     front: u64,
-    family: u32,
     job: u64,
     hash: u64,
     /// The words of the attributes the event wrote (without the job's), compared on lookup.
@@ -214,27 +214,33 @@ impl AttributeCache {
         }
     }
 
-    /// Records through this thread's entry for (`family`, `job`, `key`): runs `put` on its
-    /// cells and returns `true`, or returns `false` when there is no such entry yet.
+    /// What identifies `key`'s entry under `job`: `None` for a key its words cannot tell
+    /// apart (wider than its buffer), which takes the direct path.
+    #[inline(always)]
+    fn probe<'a, const N: usize>(
+        &self,
+        job: u64,
+        key: &'a KeyBuf<'_, N>,
+    ) -> Option<local::Probe<'a>> {
+        let key = key.view();
+        (!key.wide).then_some(local::Probe {
+            front: self.id,
+            job,
+            key,
+        })
+    }
+
+    /// Records through this thread's entry for (`job`, `key`): runs `put` on its cells and
+    /// returns `true`, or returns `false` when there is no such entry yet.
     #[inline]
     pub fn record<const N: usize>(
         &self,
-        family: u32,
         job: u64,
         key: &KeyBuf<'_, N>,
         put: impl FnOnce(&[Cell]),
     ) -> bool {
-        let key = key.view();
-        if key.wide {
-            return false;
-        }
-        let probe = local::Probe {
-            front: self.id,
-            family,
-            job,
-            key,
-        };
-        local::with_entry(&probe, |entry| put(&entry.cells))
+        self.probe(job, key)
+            .is_some_and(|probe| local::with_entry(&probe, |entry| put(&entry.cells)))
     }
 
     /// Whether a new entry may be made under `job`: `false` (and counted) when this front is
@@ -260,25 +266,12 @@ impl AttributeCache {
         }
     }
 
-    /// Makes this thread's entry for (`family`, `job`, `key`) with `cells`, for the next
-    /// records with these attributes. Nothing when there is no room (counted).
-    pub fn insert<const N: usize>(
-        &self,
-        family: u32,
-        job: u64,
-        key: &KeyBuf<'_, N>,
-        cells: Vec<Cell>,
-    ) {
-        let key = key.view();
-        if key.wide {
+    /// Makes this thread's entry for (`job`, `key`) with `cells`, for the next records with
+    /// these attributes. Nothing when there is no room (counted).
+    pub fn insert<const N: usize>(&self, job: u64, key: &KeyBuf<'_, N>, cells: Vec<Cell>) {
+        let Some(probe) = self.probe(job, key) else {
             // Not told apart by its words: every record of it takes the direct path.
             return;
-        }
-        let probe = local::Probe {
-            front: self.id,
-            family,
-            job,
-            key,
         };
         let entry = {
             let mut entries = self
@@ -294,10 +287,9 @@ impl AttributeCache {
             ENTRIES.fetch_add(1, Ordering::Relaxed);
             let entry = Arc::new(Entry {
                 front: self.id,
-                family,
                 job,
                 hash: probe.hash(),
-                key: key.to_stored(),
+                key: probe.key.to_stored(),
                 cells: cells.into_boxed_slice(),
                 retired: AtomicBool::new(false),
                 retired_in_registry: Arc::clone(&self.registry.retired),
