@@ -115,9 +115,7 @@ fn push_reader(
 // The plan refuses a push target without the `otlp` feature: never called.
 #[cfg(not(feature = "otlp"))]
 fn push_reader(_: Push, _: &mut Parts) -> Result<crate::capture::SharedReader, ExportError> {
-    Err(ExportError::Unsupported {
-        what: "OTLP export needs the `otlp` cargo feature of agent-metrics-core".to_owned(),
-    })
+    Err(super::plan::unsupported(super::plan::NEEDS_OTLP))
 }
 
 /// `provider` with a Prometheus reader served on `addr`, and the address it listens on.
@@ -141,8 +139,5 @@ fn start_prometheus(
     _: SocketAddr,
     _: &mut Parts,
 ) -> Result<(MeterProviderBuilder, SocketAddr), ExportError> {
-    Err(ExportError::Unsupported {
-        what: "the Prometheus endpoint needs the `prometheus` cargo feature of agent-metrics-core"
-            .to_owned(),
-    })
+    Err(super::plan::unsupported(super::plan::NEEDS_PROMETHEUS))
 }

@@ -144,9 +144,7 @@ fn grpc_exporter(
     _: Vec<(String, Secret)>,
     _: Arc<ExportHealth>,
 ) -> Result<PushExporter, ExportError> {
-    Err(ExportError::Unsupported {
-        what: "OTLP/gRPC needs the `grpc` cargo feature of agent-metrics-core".to_owned(),
-    })
+    Err(super::plan::unsupported(super::plan::NEEDS_GRPC))
 }
 
 /// The endpoint without `user:password@`, and that user info as a Basic `authorization` value.

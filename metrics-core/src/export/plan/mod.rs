@@ -173,9 +173,7 @@ impl Plan {
             check_push(push, &mut errors);
         }
         if builder.prometheus.is_some() && !cfg!(feature = "prometheus") {
-            errors.push(unsupported(
-                "the Prometheus endpoint needs the `prometheus` cargo feature of agent-metrics-core",
-            ));
+            errors.push(unsupported(NEEDS_PROMETHEUS));
         }
         if !errors.is_empty() {
             return Err(errors);
@@ -231,7 +229,19 @@ fn readers(
     }
 }
 
-fn unsupported(what: &str) -> ExportError {
+/// What a build without the `otlp` cargo feature cannot do.
+pub(super) const NEEDS_OTLP: &str =
+    "OTLP export needs the `otlp` cargo feature of agent-metrics-core";
+/// What a build without the `grpc` cargo feature cannot do.
+pub(super) const NEEDS_GRPC: &str =
+    "OTLP/gRPC needs the `grpc` cargo feature of agent-metrics-core";
+/// What a build without the `prometheus` cargo feature cannot do.
+pub(super) const NEEDS_PROMETHEUS: &str =
+    "the Prometheus endpoint needs the `prometheus` cargo feature of agent-metrics-core";
+
+/// The error for what this build cannot do. The plan reports it; the starting code's
+/// fallbacks for a missing feature return it too, though the plan never lets one through.
+pub(super) fn unsupported(what: &str) -> ExportError {
     let what = what.to_owned();
     ExportError::Unsupported { what }
 }
@@ -239,13 +249,9 @@ fn unsupported(what: &str) -> ExportError {
 /// What this build cannot do for `push`, its retry policy and its headers.
 fn check_push(push: &Push, errors: &mut Vec<ExportError>) {
     if !cfg!(feature = "otlp") {
-        errors.push(unsupported(
-            "OTLP export needs the `otlp` cargo feature of agent-metrics-core",
-        ));
+        errors.push(unsupported(NEEDS_OTLP));
     } else if push.settings.protocol == Protocol::Grpc && !cfg!(feature = "grpc") {
-        errors.push(unsupported(
-            "OTLP/gRPC needs the `grpc` cargo feature of agent-metrics-core",
-        ));
+        errors.push(unsupported(NEEDS_GRPC));
     } else {
         #[cfg(feature = "otlp")]
         errors.extend(super::otlp::check_headers(push.settings.protocol, &push.headers).err());
