@@ -3,9 +3,9 @@
 //!
 //! The SDK accepts both and exports both under the one name (it says so only in its own debug
 //! logs), so a backend receives two metrics it cannot tell apart: a counter and a histogram, or
-//! seconds and milliseconds, summed or charted as one. Within one type the derive refuses it at compile time (for
-//! inline names); across types (two plugins, or a plugin and the schema) only the running
-//! process sees both, so [`building_handles`] warns once per conflict, and
+//! seconds and milliseconds, summed or charted as one. Within one type the derive refuses it at
+//! compile time (for inline names); across types (two plugins, or a plugin and the schema) only
+//! the running process sees both, so [`building_handles`] warns once per conflict, and
 //! [`Catalog::conflicts`](crate::catalog::Catalog::conflicts) lists them for the types a catalog
 //! holds.
 
