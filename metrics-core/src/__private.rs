@@ -13,7 +13,7 @@ pub use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, UpDownCounter
 pub use opentelemetry::{Key, KeyValue, Value};
 
 pub use crate::bound::{BoundCounter, BoundGauge, BoundHistogram, BoundUpDownCounter};
-pub use crate::cache::{AttributeCache, Cell, IntoCell, KeyBuf, Word};
+pub use crate::cache::{AttributeCache, Cell, IntoCell, KeyBuf, KeyCheck, KeyWriter, Word};
 pub use crate::contract::attributes::{
     AttrBuf, AttributeSet, AttributeValue, AttributeView, BoolAsStr,
 };

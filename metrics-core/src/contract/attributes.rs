@@ -10,7 +10,7 @@ use std::sync::Arc;
 use arrayvec::ArrayVec;
 use opentelemetry::{KeyValue, StringValue, Value};
 
-use crate::cache::{KeyBuf, Word};
+use crate::cache::{KeyWriter, Word};
 
 /// A struct whose fields are attributes, such as the model `Metadata` (derive it with
 /// `#[derive(Attributes)]`). `Option<T>` is a set too: `None` writes nothing.
@@ -38,13 +38,11 @@ pub trait AttributeSet {
     /// `KEYS`, borrowing shared strings (the derive writes this); by default, the values
     /// `push_attribute` writes.
     #[inline]
-    fn push_words<'a, const N: usize>(&'a self, key: &mut KeyBuf<'a, N>) {
+    fn push_words<'a, K: KeyWriter<'a>>(&'a self, key: &mut K) {
         for index in 0..Self::KEYS.len() {
-            let mut buf = AttrBuf::<N>::new();
+            let mut buf = AttrBuf::new();
             self.push_attribute(index, &mut buf);
-            for kv in buf.items {
-                key.push(index, Word::Value(kv.value));
-            }
+            push_written(key, index, buf);
         }
     }
 
@@ -77,7 +75,7 @@ impl<T: AttributeSet> AttributeSet for Option<T> {
     }
 
     #[inline]
-    fn push_words<'a, const N: usize>(&'a self, key: &mut KeyBuf<'a, N>) {
+    fn push_words<'a, K: KeyWriter<'a>>(&'a self, key: &mut K) {
         if let Some(set) = self {
             set.push_words(key);
         }
@@ -111,14 +109,26 @@ pub trait AttributeView<T: ?Sized> {
     /// attributes `push_all` writes. A view whose values are costly to compute can write the
     /// words of what it reads instead (the same words must mean the same attributes).
     #[inline]
-    fn push_words<'a, const N: usize>(value: &'a T, key: &mut KeyBuf<'a, N>) {
+    fn push_words<'a, K: KeyWriter<'a>>(value: &'a T, key: &mut K) {
         for index in 0..Self::KEYS.len() {
-            let mut buf = AttrBuf::<N>::new();
+            let mut buf = AttrBuf::new();
             Self::push_attribute(value, index, &mut buf);
-            for kv in buf.items {
-                key.push(index, Word::Value(kv.value));
-            }
+            push_written(key, index, buf);
         }
+    }
+}
+
+/// The words of what `push_attribute` wrote for the key `index`: its value, if any. A second
+/// value (a hand-written set writing a key it did not declare) makes the key one the cache
+/// does not keep, so that such a record takes the direct path.
+#[inline]
+fn push_written<'a, K: KeyWriter<'a>>(key: &mut K, index: usize, buf: AttrBuf<2>) {
+    if buf.len() > 1 {
+        key.uncacheable();
+        return;
+    }
+    for kv in buf.items {
+        key.push(index, Word::Value(kv.value));
     }
 }
 

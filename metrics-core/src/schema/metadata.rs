@@ -5,7 +5,7 @@ use opentelemetry::{Key, KeyValue, StringValue, Value};
 
 use super::*;
 use super::{genai, provider_memo};
-use crate::cache::KeyBuf;
+use crate::cache::KeyWriter;
 use crate::{AttrBuf, AttributeSet, AttributeView};
 
 /// The GenAI conventions' reading of a [`Metadata`] (`docs/PYTHON-PARITY.md` §D2.2): `gen_ai.provider.name`
@@ -49,7 +49,7 @@ impl AttributeView<Option<Metadata>> for GenAiModel {
     /// The metadata's own words: the view's attributes are a function of it alone, so a cached
     /// record neither normalizes the provider nor clones the model name.
     #[inline]
-    fn push_words<'a, const N: usize>(value: &'a Option<Metadata>, key: &mut KeyBuf<'a, N>) {
+    fn push_words<'a, K: KeyWriter<'a>>(value: &'a Option<Metadata>, key: &mut K) {
         AttributeSet::push_words(value, key);
     }
 }

@@ -113,7 +113,8 @@ struct SourceWriter {
     whole: TokenStream,
     /// Writes the attribute for key `__slot.index`.
     keyed: TokenStream,
-    /// Writes the source's words of the attribute cache's key into `__key`.
+    /// Writes the source's words of the attribute cache's key into `__key` (a `&mut impl
+    /// KeyWriter`).
     words: TokenStream,
 }
 
@@ -130,9 +131,9 @@ fn source_writer(c: &Container, receiver: &TokenStream, entry: &AttrSource) -> S
             keyed: push,
             words: quote! {
                 if let __p::Some(w) = #word {
-                    __key.push(0, w);
+                    __p::KeyWriter::push(__key, 0, w);
                 }
-                __key.end_source(1);
+                __p::KeyWriter::end_source(__key, 1);
             },
         }
     };
@@ -164,8 +165,8 @@ fn source_writer(c: &Container, receiver: &TokenStream, entry: &AttrSource) -> S
                             #set::push_attribute(&#receiver.#ident, __slot.index, &mut __buf);
                         },
                         words: quote! {
-                            #set::push_words(&#receiver.#ident, &mut __key);
-                            __key.end_source(#set::KEYS.len());
+                            #set::push_words(&#receiver.#ident, __key);
+                            __p::KeyWriter::end_source(__key, #set::KEYS.len());
                         },
                     }
                 }
@@ -181,8 +182,8 @@ fn source_writer(c: &Container, receiver: &TokenStream, entry: &AttrSource) -> S
                 whole: quote!(#as_view::push_all(&#receiver.#ident, &mut __buf);),
                 keyed: quote!(#as_view::push_attribute(&#receiver.#ident, __slot.index, &mut __buf);),
                 words: quote! {
-                    #as_view::push_words(&#receiver.#ident, &mut __key);
-                    __key.end_source(#as_view::KEYS.len());
+                    #as_view::push_words(&#receiver.#ident, __key);
+                    __p::KeyWriter::end_source(__key, #as_view::KEYS.len());
                 },
             }
         }

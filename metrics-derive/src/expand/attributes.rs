@@ -71,7 +71,7 @@ fn expand(set: &AttributeStruct) -> TokenStream {
         let word = proof::attr_word(f, &m.field.ty, &m.attr, quote!(&self.#f));
         quote! {
             if let __p::Some(w) = #word {
-                key.push(#index, w);
+                __p::KeyWriter::push(key, #index, w);
             }
         }
     });
@@ -113,7 +113,7 @@ fn expand(set: &AttributeStruct) -> TokenStream {
                 // On every cached record, once per attribute source: a call costs as much as
                 // the few words it writes.
                 #[inline(always)]
-                fn push_words<'a, const N: __p::usize>(&'a self, key: &mut __p::KeyBuf<'a, N>) {
+                fn push_words<'a, K: __p::KeyWriter<'a>>(&'a self, key: &mut K) {
                     #(#words)*
                 }
             }

@@ -266,22 +266,29 @@ fn cached(
         {
             #(#values)*
             if #(#conditions)||* {
-                let mut __key = __p::KeyBuf::<{ 0 #(+ #sizes)* }>::new();
-                #words
-                let __key = &__key;
                 let __put = |__cells: &[__p::Cell]| { #(#puts)* };
-                if !handles.__cache.record(__job_id, __key, __put) {
-                    __p::with_job(|__job| {
-                        if __p::job_id(__job) == __job_id && handles.__cache.has_room(__job_id) {
-                            #(#lets)*
-                            handles.__cache.insert(
-                                __job_id,
-                                __key,
-                                __p::Vec::from([#(#cells),*]),
-                            );
-                        }
-                        #(#uncached)*
-                    });
+                // The entry of the last hit, compared as the words are written; else the key
+                // is built, and looked up by its hash.
+                if !handles.__cache.record_recent(__job_id, |__key| { #words }, &__put) {
+                    let mut __buf = __p::KeyBuf::<{ 0 #(+ #sizes)* }>::new();
+                    {
+                        let __key = &mut __buf;
+                        #words
+                    }
+                    let __key = &__buf;
+                    if !handles.__cache.record(__job_id, __key, &__put) {
+                        __p::with_job(|__job| {
+                            if __p::job_id(__job) == __job_id && handles.__cache.has_room(__job_id) {
+                                #(#lets)*
+                                handles.__cache.insert(
+                                    __job_id,
+                                    __key,
+                                    __p::Vec::from([#(#cells),*]),
+                                );
+                            }
+                            #(#uncached)*
+                        });
+                    }
                 }
             }
         }

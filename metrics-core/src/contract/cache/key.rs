@@ -112,45 +112,11 @@ impl<'a, const N: usize> KeyBuf<'a, N> {
         }
     }
 
-    /// Writes the word of the current source's key `index` (its index in the source's `KEYS`).
-    #[inline(always)]
-    pub fn push(&mut self, index: usize, word: Word<'a>) {
-        let bit = self.base as usize + index;
-        if bit >= 64 || self.slots.is_full() {
-            self.wide = true;
-            return;
-        }
-        self.shape |= 1 << bit;
-        let slot = match word {
-            Word::Shared(s) => Slot::text(s, Text::Shared(s)),
-            Word::Static(s) => Slot::text(s, Text::Static(s)),
-            Word::Value(v) => {
-                let slot = match v {
-                    Value::Bool(b) => Slot::bits(Kind::Bool, u64::from(b)),
-                    Value::I64(i) => Slot::bits(Kind::I64, i as u64),
-                    Value::F64(f) => Slot::bits(Kind::F64, f.to_bits()),
-                    v => return self.push_owned(v),
-                };
-                // A number owns nothing: skip the out-of-line drop of a `Value` (1-2% of a
-                // cached `TTSMetrics` record, whose `connection_reused` is a bool).
-                std::mem::forget(v);
-                slot
-            }
-        };
-        self.slots.push(slot);
-    }
-
     #[cold]
     fn push_owned(&mut self, value: Value) {
         let at = self.owned.len() as u64;
         self.owned.push(value);
         self.slots.push(Slot::bits(Kind::Owned, at));
-    }
-
-    /// Ends a source that can write `keys` keys: the next source's indices start after them.
-    #[inline(always)]
-    pub fn end_source(&mut self, keys: usize) {
-        self.base = self.base.saturating_add(keys as u32);
     }
 
     /// The key as the cache reads it.
@@ -168,6 +134,123 @@ impl<'a, const N: usize> KeyBuf<'a, N> {
 impl<const N: usize> Default for KeyBuf<'_, N> {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// Where the generated code writes an event's words: a key being built ([`KeyBuf`]), or the
+/// key of the entry a thread last hit, compared as the words come ([`KeyCheck`]). The same
+/// code writes both, so a hit on the entry of the last hit builds no key.
+pub trait KeyWriter<'a> {
+    /// Writes the word of the current source's key `index` (its index in the source's `KEYS`).
+    fn push(&mut self, index: usize, word: Word<'a>);
+
+    /// Ends a source that can write `keys` keys: the next source's indices start after them.
+    fn end_source(&mut self, keys: usize);
+
+    /// Marks the key as one the cache does not keep (its words cannot tell its attribute sets
+    /// apart): the record takes the direct path.
+    fn uncacheable(&mut self);
+}
+
+impl<'a, const N: usize> KeyWriter<'a> for KeyBuf<'a, N> {
+    #[inline(always)]
+    fn push(&mut self, index: usize, word: Word<'a>) {
+        let bit = self.base as usize + index;
+        if bit >= 64 || self.slots.is_full() {
+            self.wide = true;
+            return;
+        }
+        self.shape |= 1 << bit;
+        let slot = match word {
+            Word::Shared(s) => Slot::text(s, Text::Shared(s)),
+            Word::Static(s) => Slot::text(s, Text::Static(s)),
+            Word::Value(v) => {
+                let slot = match number(&v) {
+                    Some((kind, bits)) => Slot::bits(kind, bits),
+                    None => return self.push_owned(v),
+                };
+                // A number owns nothing: skip the out-of-line drop of a `Value` (1-2% of a
+                // cached `TTSMetrics` record, whose `connection_reused` is a bool).
+                std::mem::forget(v);
+                slot
+            }
+        };
+        self.slots.push(slot);
+    }
+
+    #[inline(always)]
+    fn end_source(&mut self, keys: usize) {
+        self.base = self.base.saturating_add(keys as u32);
+    }
+
+    fn uncacheable(&mut self) {
+        self.wide = true;
+    }
+}
+
+/// A number's kind and bits; `None` for a value that is no number.
+#[inline(always)]
+fn number(value: &Value) -> Option<(Kind, u64)> {
+    match *value {
+        Value::Bool(b) => Some((Kind::Bool, u64::from(b))),
+        Value::I64(i) => Some((Kind::I64, i as u64)),
+        Value::F64(f) => Some((Kind::F64, f.to_bits())),
+        _ => None,
+    }
+}
+
+/// An entry's key compared with the words an event writes, as they are written: equal when
+/// the event writes the same keys (shape) and the same words, in the same order. Nothing is
+/// copied and no hash is computed: this is how a record finds the entry it last hit.
+pub struct KeyCheck<'e> {
+    stored: &'e Stored,
+    /// The next stored word to compare.
+    at: usize,
+    shape: u64,
+    base: u32,
+    same: bool,
+}
+
+impl<'e> KeyCheck<'e> {
+    pub(super) fn new(stored: &'e Stored) -> Self {
+        KeyCheck {
+            stored,
+            at: 0,
+            shape: 0,
+            base: 0,
+            same: true,
+        }
+    }
+
+    /// Whether the words written are the entry's key.
+    #[inline(always)]
+    pub(super) fn matched(&self) -> bool {
+        self.same && self.at == self.stored.words.len() && self.shape == self.stored.shape
+    }
+}
+
+impl<'a> KeyWriter<'a> for KeyCheck<'_> {
+    #[inline(always)]
+    fn push(&mut self, index: usize, word: Word<'a>) {
+        let bit = self.base as usize + index;
+        // A key past 64 bits is wide, and no entry has a wide key.
+        let Some(stored) = self.stored.words.get(self.at).filter(|_| bit < 64) else {
+            self.same = false;
+            return;
+        };
+        self.shape |= 1 << bit;
+        self.at += 1;
+        self.same &= stored.is_word(word);
+    }
+
+    #[inline(always)]
+    fn end_source(&mut self, keys: usize) {
+        self.base = self.base.saturating_add(keys as u32);
+    }
+
+    fn uncacheable(&mut self) {
+        // No entry holds such a key.
+        self.same = false;
     }
 }
 
@@ -285,11 +368,41 @@ impl Stored {
 }
 
 impl StoredWord {
+    /// Whether this is `word`, as [`Stored::is`] compares a slot: by kind, bits, text address
+    /// and length, and only a string at another address byte by byte.
+    #[inline(always)]
+    fn is_word(&self, word: Word<'_>) -> bool {
+        let text = |text: &str| {
+            self.kind == Kind::Str
+                && ((self.addr == text.as_ptr() as usize) & (self.len == text.len())
+                    || self.same_text(text))
+        };
+        match word {
+            Word::Shared(s) => text(s),
+            Word::Static(s) => text(s),
+            Word::Value(v) => match number(&v) {
+                Some((kind, bits)) => {
+                    std::mem::forget(v);
+                    self.kind == kind && self.bits == bits
+                }
+                None => matches!(&self.owner, Owner::Value(a) if *a == v),
+            },
+        }
+    }
+
+    #[cold]
+    fn same_text(&self, text: &str) -> bool {
+        match &self.owner {
+            Owner::Shared(a) => **a == *text,
+            Owner::Static(a) => *a == text,
+            _ => false,
+        }
+    }
+
     #[cold]
     fn same_slow(&self, slot: &Slot<'_>, owned: &[Value]) -> bool {
         match (&self.owner, slot.kind) {
-            (Owner::Shared(a), Kind::Str) => **a == *slot.text,
-            (Owner::Static(a), Kind::Str) => *a == slot.text,
+            (_, Kind::Str) => self.same_text(slot.text),
             (Owner::Value(a), Kind::Owned) => *a == owned[slot.bits as usize],
             _ => false,
         }
@@ -374,6 +487,71 @@ mod tests {
         let text = word(Value::from("x".to_string())).view().to_stored();
         assert!(text.is(&word(Value::from("x")).view()));
         assert!(!text.is(&word(Value::from("y")).view()));
+    }
+
+    /// Whether `ops`, written into a check of `stored`, match it.
+    fn checks(stored: &Stored, ops: Vec<(usize, Option<Word<'_>>)>) -> bool {
+        let mut check = KeyCheck::new(stored);
+        for (n, word) in ops {
+            match word {
+                Some(word) => check.push(n, word),
+                None => check.end_source(n),
+            }
+        }
+        check.matched()
+    }
+
+    /// The check of an entry's key, made as the words come, agrees with comparing a built key:
+    /// same words from other allocations match; another key, source, value, kind, count of
+    /// words or shape does not.
+    #[test]
+    fn a_check_as_the_words_come_agrees_with_a_built_key() {
+        let (a, b): (Arc<str>, Arc<str>) = (Arc::from("gpt-4o"), Arc::from("gpt-4o"));
+        /// The model from the first source, a flag from the second.
+        fn two(model: Word<'_>) -> Vec<(usize, Option<Word<'_>>)> {
+            let flag = Word::Value(Value::Bool(true));
+            vec![(0, Some(model)), (2, None), (1, Some(flag)), (2, None)]
+        }
+        let stored = key(two(Word::Shared(&a))).view().to_stored();
+        let shared = |s| two(Word::Shared(s));
+        assert!(checks(&stored, shared(&a)));
+        assert!(checks(&stored, shared(&b)));
+        assert!(checks(&stored, two(Word::Static("gpt-4o"))));
+        assert!(!checks(&stored, two(Word::Static("gpt-4"))));
+        assert!(!checks(&stored, two(Word::Value(Value::from("gpt-4o")))));
+        // The same values under other keys, or one word fewer or more.
+        let moved = vec![
+            (1, Some(Word::Shared(&a))),
+            (2, None),
+            (1, Some(Word::Value(Value::Bool(true)))),
+            (2, None),
+        ];
+        assert!(!checks(&stored, moved));
+        assert!(!checks(
+            &stored,
+            vec![(0, Some(Word::Shared(&a))), (2, None)]
+        ));
+        let mut longer = shared(&a);
+        longer.push((0, Some(Word::Value(Value::I64(1)))));
+        assert!(!checks(&stored, longer));
+        // A number compares by kind and bits; any other value by value.
+        let flag = |v: Value| vec![(0, Some(Word::Value(v)))];
+        let one = key(flag(Value::I64(1))).view().to_stored();
+        assert!(checks(&one, flag(Value::I64(1))));
+        assert!(!checks(&one, flag(Value::Bool(true))));
+        assert!(!checks(&one, flag(Value::F64(1.0))));
+        let text = key(flag(Value::from("x".to_string()))).view().to_stored();
+        assert!(checks(&text, flag(Value::from("x"))));
+        assert!(!checks(&text, flag(Value::from("y"))));
+        // A key no entry can hold never matches.
+        let mut check = KeyCheck::new(&one);
+        check.push(0, Word::Value(Value::I64(1)));
+        check.uncacheable();
+        assert!(!check.matched());
+        let mut past = KeyCheck::new(&one);
+        past.end_source(64);
+        past.push(0, Word::Value(Value::I64(1)));
+        assert!(!past.matched());
     }
 
     /// More words than the buffer holds, or keys past 64 bits, mark the key uncacheable

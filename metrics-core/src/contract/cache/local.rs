@@ -42,7 +42,8 @@ struct Table {
     slots: [Option<Arc<Entry>>; SLOTS],
     /// The slot of the last hit of each set of handles (by id, modulo [`RECENT`]), tried first:
     /// a thread records one attribute set of a type again and again (its models), and then
-    /// the lookup waits for no hash. Only a hint: the slot's entry is compared in full.
+    /// the event's words are compared with that entry's key as they are written, with no key
+    /// built and no hash. Only a hint: the slot's entry is compared in full.
     recent: [Cell<u8>; RECENT],
 }
 
@@ -68,8 +69,35 @@ thread_local! {
     };
 }
 
-/// Runs `f` on this thread's entry for `probe`, if there is one. `false` when there is none,
-/// or when the table cannot be used (re-entered, or the thread is ending).
+/// Runs `f` on the entry these handles (`front`) last hit on this thread, if it is under `job`
+/// and `is_key` says it holds the event's key. `false` otherwise, or when the table cannot be
+/// used (re-entered, or the thread is ending).
+#[inline]
+pub(super) fn with_recent(
+    front: u64,
+    job: u64,
+    is_key: impl FnOnce(&Entry) -> bool,
+    f: impl FnOnce(&Entry),
+) -> bool {
+    TABLE
+        .try_with(|table| {
+            let Ok(table) = table.try_borrow() else {
+                return false;
+            };
+            let recent = table.recent[front as usize % RECENT].get();
+            match &table.slots[usize::from(recent)] {
+                Some(entry) if entry.front == front && entry.job == job && is_key(entry) => {
+                    f(entry);
+                    true
+                }
+                _ => false,
+            }
+        })
+        .unwrap_or(false)
+}
+
+/// Runs `f` on this thread's entry for `probe`, found by its hash, and remembers its slot as
+/// the handles' last hit. `false` when there is none, or when the table cannot be used.
 #[inline]
 pub(super) fn with_entry(probe: &Probe<'_>, f: impl FnOnce(&Entry)) -> bool {
     TABLE
@@ -77,14 +105,6 @@ pub(super) fn with_entry(probe: &Probe<'_>, f: impl FnOnce(&Entry)) -> bool {
             let Ok(table) = table.try_borrow() else {
                 return false;
             };
-            // The slot of the last hit first: compared at once, with no hash to compute.
-            let recent = &table.recent[probe.front as usize % RECENT];
-            if let Some(entry) = &table.slots[usize::from(recent.get())]
-                && probe.matches(entry)
-            {
-                f(entry);
-                return true;
-            }
             let hash = probe.hash();
             for i in 0..PROBE {
                 let at = (hash as usize + i) % SLOTS;
@@ -92,7 +112,7 @@ pub(super) fn with_entry(probe: &Probe<'_>, f: impl FnOnce(&Entry)) -> bool {
                     && entry.hash == hash
                     && probe.matches(entry)
                 {
-                    recent.set(at as u8);
+                    table.recent[probe.front as usize % RECENT].set(at as u8);
                     f(entry);
                     return true;
                 }

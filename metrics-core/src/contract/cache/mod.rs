@@ -24,17 +24,19 @@
 //!
 //! # What a hit costs
 //!
-//! Reading the current job's id (a thread-local); writing one word per attribute value into the
-//! stack key (a pointer and length for a string, the bits of a number) and its shape bit;
-//! borrowing the thread's table (held in the thread-local itself) and comparing the entry in
-//! the slot where these handles last hit (handles, job, shape, then four integers per word): a
-//! thread records the same models again and again, so this is usually the hit, found with no
-//! hash computed. Otherwise the key is hashed (two loads per string, whatever its length) and
-//! the entries from its home slot compared, their hash first. Then per measurement one add to
-//! a word only this thread writes (an integer counter: a load and a store, no locked
-//! instruction) or one ring slot (a histogram or an f64 sum), the ring replayed into the SDK's
-//! bound instrument once per 32 values. No allocation, no reference count, no locked
-//! instruction, no lock but the ring's, once per 32 values.
+//! Reading the current job's id (a thread-local); borrowing the thread's table (held in the
+//! thread-local itself) and taking the entry in the slot where these handles last hit: a
+//! thread records the same models again and again, so this is usually the hit. If its handles
+//! and job match, the event's words are compared with the entry's key as the generated code
+//! writes them (`key::KeyCheck`): per attribute value, its kind, bits, text address and length
+//! against the stored word's, with no key built and no hash. Otherwise the words are written
+//! into a stack key (a pointer and length for a string, the bits of a number, and a shape bit),
+//! hashed (two loads per string, whatever its length), and the entries from its home slot
+//! compared, their hash first. Then per measurement one add to a word only this thread writes
+//! (an integer counter: a load and a store, no locked instruction) or one ring slot (a
+//! histogram or an f64 sum), the ring replayed into the SDK's bound instrument once per 32
+//! values. No allocation, no reference count, no locked instruction, no lock but the ring's,
+//! once per 32 values.
 //!
 //! # Why a hit is correct
 //!
@@ -46,6 +48,8 @@
 //! path records with (the same code writes them), and a hit records with exactly those. Strings
 //! are equal when they are the same bytes: the entry holds its shared strings alive, so an equal
 //! address and length is the same string, and any other address is compared byte by byte.
+//! The check of the last hit's entry is the same comparison made as the words come: each word
+//! as a built key's would be compared, then the count of words and the shape.
 
 mod cell;
 mod key;
@@ -57,7 +61,7 @@ use std::sync::{Arc, Mutex, Weak};
 use opentelemetry::metrics::{Meter, ObservableGauge};
 
 pub use cell::{Cell, IntoCell};
-pub use key::{KeyBuf, Word};
+pub use key::{KeyBuf, KeyCheck, KeyWriter, Word};
 
 /// The most entries one set of handles keeps (all threads together).
 pub const MAX_ENTRIES: usize = 512;
@@ -230,8 +234,31 @@ impl AttributeCache {
         })
     }
 
-    /// Records through this thread's entry for (`job`, `key`): runs `put` on its cells and
-    /// returns `true`, or returns `false` when there is no such entry yet.
+    /// Records through the entry these handles last hit on this thread, when it is under `job`
+    /// and `words` writes its key: runs `put` on its cells and returns `true`. `false`
+    /// otherwise: the caller then builds the key and looks it up with [`record`](Self::record).
+    #[inline]
+    pub fn record_recent(
+        &self,
+        job: u64,
+        words: impl FnOnce(&mut KeyCheck<'_>),
+        put: impl FnOnce(&[Cell]),
+    ) -> bool {
+        local::with_recent(
+            self.id,
+            job,
+            |entry| {
+                let mut check = KeyCheck::new(&entry.key);
+                words(&mut check);
+                check.matched()
+            },
+            |entry| put(&entry.cells),
+        )
+    }
+
+    /// Records through this thread's entry for (`job`, `key`), found by the key's hash: runs
+    /// `put` on its cells and returns `true`, or returns `false` when there is no such entry
+    /// yet.
     #[inline]
     pub fn record<const N: usize>(
         &self,
