@@ -1,17 +1,20 @@
 //! One instrument's accumulator inside a cache entry: what a record writes instead of calling
-//! the SDK, and what a collection drains into the SDK.
+//! the SDK with attributes, and what a collection drains into the SDK.
 //!
 //! Each entry belongs to one recording thread, so a record touches only lines that thread owns:
-//! integer sums are a running total only that thread writes (a load and a store, no locked
-//! instruction; a collection takes what it has not yet drained); histogram values and f64 sums
-//! go to a small ring that the thread itself replays into the SDK, value by value, when it is
-//! full (so two threads on one series take the SDK's lock once per ring, not once per value,
-//! and floats are added in recording order, as the direct path adds them). Collection drains
-//! whatever is left, so a value lands in exactly one collection interval: the one whose
-//! collection starts after it was written.
+//! - integer sums are a running total only that thread writes (a load and a store, no locked
+//!   instruction; a collection takes what it has not yet drained);
+//! - histogram values and f64 sums go straight into the SDK's series bound to the entry's
+//!   attributes, while no other thread records the same series (its values reach the SDK as
+//!   the direct path's would: in recording order, in the interval they were recorded in). Once
+//!   another thread makes an entry for the same attributes, both entries go through a small
+//!   ring that each thread replays into the SDK when it is full, so that two threads on one
+//!   series take the SDK's lock once per ring rather than fighting over it at every value.
+//!   Collection drains whatever a ring holds, so a value lands in exactly one collection
+//!   interval: the one whose collection starts after it was written.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Counter, Gauge, Histogram, UpDownCounter};
@@ -31,11 +34,11 @@ pub struct Cell {
 
 enum Kind {
     CounterU64(Counter<u64>, Total),
-    CounterF64(Ring<f64, Counter<f64>>),
+    CounterF64(Series<f64, Counter<f64>>),
     UpDownI64(UpDownCounter<i64>, Total),
-    UpDownF64(Ring<f64, UpDownCounter<f64>>),
-    HistogramU64(Ring<u64, Histogram<u64>>),
-    HistogramF64(Ring<f64, Histogram<f64>>),
+    UpDownF64(Series<f64, UpDownCounter<f64>>),
+    HistogramU64(Series<u64, Histogram<u64>>),
+    HistogramF64(Series<f64, Histogram<f64>>),
     GaugeU64(Gauge<u64>),
     GaugeI64(Gauge<i64>),
     GaugeF64(Gauge<f64>),
@@ -59,12 +62,24 @@ impl Cell {
                     c.add(v, attrs);
                 }
             }
-            Kind::HistogramU64(ring) => ring.drain(attrs, true),
-            Kind::HistogramF64(ring) => ring.drain(attrs, true),
-            Kind::CounterF64(ring) => ring.drain(attrs, true),
-            Kind::UpDownF64(ring) => ring.drain(attrs, true),
+            Kind::HistogramU64(series) => series.ring.drain(attrs, true),
+            Kind::HistogramF64(series) => series.ring.drain(attrs, true),
+            Kind::CounterF64(series) => series.ring.drain(attrs, true),
+            Kind::UpDownF64(series) => series.ring.drain(attrs, true),
             Kind::GaugeU64(_) | Kind::GaugeI64(_) | Kind::GaugeF64(_) => {}
         }
+    }
+
+    /// Another thread records the same series: from now on values go through the ring.
+    pub(crate) fn share(&self) {
+        let shared = match &self.kind {
+            Kind::HistogramU64(series) => &series.shared,
+            Kind::HistogramF64(series) => &series.shared,
+            Kind::CounterF64(series) => &series.shared,
+            Kind::UpDownF64(series) => &series.shared,
+            _ => return,
+        };
+        shared.store(true, Ordering::Relaxed);
     }
 }
 
@@ -125,6 +140,46 @@ impl RingNumber for f64 {
     }
 }
 
+/// One SDK series written by one thread: straight into the SDK's instrument bound to the
+/// entry's attributes while the thread is the only one recording these attributes, through
+/// `ring` once another thread records them too (`shared`). The binding is made with the first
+/// value, so that a series the entry never records is not exported, and lives as long as the
+/// entry: the cache drops an entry that saw no value for a whole collection interval, which
+/// gives the series back to the SDK to evict under delta temporality.
+struct Series<T, I: SdkInstrument<T>> {
+    instrument: I,
+    bound: OnceLock<I::Bound>,
+    shared: AtomicBool,
+    ring: Ring<T, I>,
+}
+
+impl<T: RingNumber, I: SdkInstrument<T> + Clone> Series<T, I> {
+    /// `used`: whether the record that makes the entry has a value for this instrument (then
+    /// the series exists in the SDK already, and is bound at once).
+    fn new(instrument: &I, attrs: &[KeyValue], used: bool) -> Self {
+        let bound = OnceLock::new();
+        if used {
+            let _ = bound.set(instrument.bind(attrs));
+        }
+        Series {
+            instrument: instrument.clone(),
+            bound,
+            shared: AtomicBool::new(false),
+            ring: Ring::new(instrument),
+        }
+    }
+
+    #[inline(always)]
+    fn push(&self, value: T, attrs: &[KeyValue]) {
+        if self.shared.load(Ordering::Relaxed) {
+            self.ring.push(value, attrs);
+        } else {
+            let bound = self.bound.get_or_init(|| self.instrument.bind(attrs));
+            I::measure_bound(bound, value);
+        }
+    }
+}
+
 /// Histogram values not yet in the SDK: one writer (the entry's thread) pushes at `head`; a
 /// consumer (the writer when the ring is full, or a collection) replays `tail..head` under
 /// `replay`'s lock and then moves `tail`. The writer reuses a slot only once `tail` has passed
@@ -151,17 +206,14 @@ struct Replay<T, I: SdkInstrument<T>> {
 }
 
 impl<T: RingNumber, I: SdkInstrument<T> + Clone> Ring<T, I> {
-    /// `used`: whether the record that makes the entry has a value for this histogram. Only
-    /// then is it bound at once (the SDK exports a bound series even if it never gets a value);
-    /// otherwise it is bound when its first values are replayed.
-    fn new(instrument: &I, attrs: &[KeyValue], used: bool) -> Self {
+    fn new(instrument: &I) -> Self {
         Ring {
             head: AtomicU64::new(0),
             tail: AtomicU64::new(0),
             slots: std::array::from_fn(|_| AtomicU64::new(0)),
             replay: Mutex::new(Replay {
                 instrument: instrument.clone(),
-                bound: used.then(|| instrument.bind(attrs)),
+                bound: None,
                 seen: 0,
                 _number: std::marker::PhantomData,
             }),
@@ -254,18 +306,18 @@ into_cell! {
     put |v, cell| if let Kind::CounterU64(c, total) = &cell.kind {
         if v == 0 { c.add(0, &cell.attrs) } else { total.add(v) }
     };
-    Counter<f64>, f64 => |i, a, u| Kind::CounterF64(Ring::new(i, a, u));
-    put |v, cell| if let Kind::CounterF64(ring) = &cell.kind { ring.push(v, &cell.attrs) };
+    Counter<f64>, f64 => |i, a, u| Kind::CounterF64(Series::new(i, a, u));
+    put |v, cell| if let Kind::CounterF64(series) = &cell.kind { series.push(v, &cell.attrs) };
     UpDownCounter<i64>, i64 => |i, _a, _u| Kind::UpDownI64(i.clone(), Total::new());
     put |v, cell| if let Kind::UpDownI64(c, total) = &cell.kind {
         if v == 0 { c.add(0, &cell.attrs) } else { total.add(v as u64) }
     };
-    UpDownCounter<f64>, f64 => |i, a, u| Kind::UpDownF64(Ring::new(i, a, u));
-    put |v, cell| if let Kind::UpDownF64(ring) = &cell.kind { ring.push(v, &cell.attrs) };
-    Histogram<u64>, u64 => |i, a, u| Kind::HistogramU64(Ring::new(i, a, u));
-    put |v, cell| if let Kind::HistogramU64(ring) = &cell.kind { ring.push(v, &cell.attrs) };
-    Histogram<f64>, f64 => |i, a, u| Kind::HistogramF64(Ring::new(i, a, u));
-    put |v, cell| if let Kind::HistogramF64(ring) = &cell.kind { ring.push(v, &cell.attrs) };
+    UpDownCounter<f64>, f64 => |i, a, u| Kind::UpDownF64(Series::new(i, a, u));
+    put |v, cell| if let Kind::UpDownF64(series) = &cell.kind { series.push(v, &cell.attrs) };
+    Histogram<u64>, u64 => |i, a, u| Kind::HistogramU64(Series::new(i, a, u));
+    put |v, cell| if let Kind::HistogramU64(series) = &cell.kind { series.push(v, &cell.attrs) };
+    Histogram<f64>, f64 => |i, a, u| Kind::HistogramF64(Series::new(i, a, u));
+    put |v, cell| if let Kind::HistogramF64(series) = &cell.kind { series.push(v, &cell.attrs) };
     Gauge<u64>, u64 => |i, _a, _u| Kind::GaugeU64(i.clone());
     put |v, cell| if let Kind::GaugeU64(g) = &cell.kind { g.record(v, &cell.attrs) };
     Gauge<i64>, i64 => |i, _a, _u| Kind::GaugeI64(i.clone());
@@ -278,6 +330,43 @@ into_cell! {
 mod tests {
     use super::*;
     use crate::capture::Capture;
+
+    /// A series written straight into the SDK, then through its ring once shared (with
+    /// collections in between): every value reaches the SDK once, the float sum added in
+    /// recording order.
+    #[test]
+    fn a_series_shared_midway_neither_loses_nor_repeats_a_value() {
+        let capture = Capture::cumulative();
+        let histogram = capture.meter().f64_histogram("test.series").build();
+        let seconds = capture.meter().f64_counter("test.seconds").build();
+        let attrs = [KeyValue::new("k", "v")];
+        let (series, sum) = (histogram.cell(&attrs, false), seconds.cell(&attrs, false));
+        let values: Vec<f64> = (1..=1000).map(|v| v as f64 * 0.1).collect();
+        for (i, &v) in values.iter().enumerate() {
+            if i == 500 {
+                series.share();
+                sum.share();
+            }
+            histogram.put(v, &series);
+            seconds.put(v, &sum);
+            if i % 300 == 0 {
+                series.drain();
+                sum.drain();
+            }
+        }
+        series.drain();
+        sum.drain();
+        let points = capture.collect();
+        let h = points
+            .iter()
+            .find_map(|p| p.value.as_histogram())
+            .expect("the histogram is exported");
+        assert_eq!(h.count, 1000);
+        let sequential = values.iter().fold(0.0, |s, v| s + v);
+        assert_eq!(h.sum, sequential);
+        let exported = points.iter().find_map(|p| p.value.as_f64());
+        assert_eq!(exported, Some(sequential));
+    }
 
     /// A writer pushing through many ring wraps while another thread drains as fast as it can:
     /// every value reaches the SDK exactly once.
@@ -293,6 +382,9 @@ mod tests {
         let seconds = cumulative.meter().f64_counter("test.seconds").build();
         let (ring, total) = (histogram.cell(&attrs, true), counter.cell(&attrs, true));
         let float = seconds.cell(&attrs, true);
+        // As when another thread records the same attributes: values go through the rings.
+        ring.share();
+        float.share();
         let done = std::sync::atomic::AtomicBool::new(false);
         let mut exported_count = 0;
         let mut exported_sum = 0.0;

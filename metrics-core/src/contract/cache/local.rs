@@ -4,8 +4,10 @@
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
-use super::Entry;
+use std::sync::atomic::Ordering;
+
 use super::key::KeyRef;
+use super::{EPOCH, Entry};
 
 /// Slots per thread; a power of two, and at most 256 (a slot's index is a `u8` in `recent`).
 const SLOTS: usize = 256;
@@ -45,6 +47,29 @@ struct Table {
     /// the event's words are compared with that entry's key as they are written, with no key
     /// built and no hash. Only a hint: the slot's entry is compared in full.
     recent: [Cell<u8>; RECENT],
+    /// The collections' count ([`EPOCH`]) when this table last dropped its stale entries.
+    epoch: u64,
+}
+
+impl Table {
+    /// Drops the entries a collection found idle for a whole interval, if a collection marked
+    /// any since the last time.
+    fn drop_stale(&mut self) {
+        let epoch = EPOCH.load(Ordering::Acquire);
+        if epoch == self.epoch {
+            return;
+        }
+        self.epoch = epoch;
+        for slot in self.slots.iter_mut() {
+            if slot
+                .as_ref()
+                .is_some_and(|e| e.stale.load(Ordering::Relaxed))
+                && let Some(old) = slot.take()
+            {
+                old.retire();
+            }
+        }
+    }
 }
 
 impl Drop for Table {
@@ -65,6 +90,7 @@ thread_local! {
         RefCell::new(Table {
             slots: [const { None }; SLOTS],
             recent: [const { Cell::new(0) }; RECENT],
+            epoch: 0,
         })
     };
 }
@@ -84,9 +110,14 @@ pub(super) fn with_recent(
             let Ok(table) = table.try_borrow() else {
                 return false;
             };
+            // After a collection, the lookup by hash drops the stale entries first.
+            if table.epoch != EPOCH.load(Ordering::Relaxed) {
+                return false;
+            }
             let recent = table.recent[front as usize % RECENT].get();
             match &table.slots[usize::from(recent)] {
                 Some(entry) if entry.front == front && entry.job == job && is_key(entry) => {
+                    entry.used.store(true, Ordering::Relaxed);
                     f(entry);
                     true
                 }
@@ -102,6 +133,10 @@ pub(super) fn with_recent(
 pub(super) fn with_entry(probe: &Probe<'_>, f: impl FnOnce(&Entry)) -> bool {
     TABLE
         .try_with(|table| {
+            match table.try_borrow_mut() {
+                Ok(mut table) => table.drop_stale(),
+                Err(_) => return false,
+            }
             let Ok(table) = table.try_borrow() else {
                 return false;
             };
@@ -113,6 +148,7 @@ pub(super) fn with_entry(probe: &Probe<'_>, f: impl FnOnce(&Entry)) -> bool {
                     && probe.matches(entry)
                 {
                     table.recent[probe.front as usize % RECENT].set(at as u8);
+                    entry.used.store(true, Ordering::Relaxed);
                     f(entry);
                     return true;
                 }

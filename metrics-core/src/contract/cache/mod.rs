@@ -71,6 +71,9 @@ pub const MAX_ENTRIES: usize = 512;
 pub const DRAIN_INSTRUMENT: &str = "agent_metrics.cache.drain";
 
 static NEXT_CACHE: AtomicU64 = AtomicU64::new(1);
+/// Counts collections that marked idle entries stale: a thread whose table has seen an older
+/// count drops its stale entries before its next lookup by hash (`local`).
+static EPOCH: AtomicU64 = AtomicU64::new(0);
 static DIRECT_RECORDS: AtomicU64 = AtomicU64::new(0);
 static ENTRIES: AtomicUsize = AtomicUsize::new(0);
 
@@ -105,6 +108,12 @@ pub(crate) struct Entry {
     /// The words of the attributes the event wrote (without the job's), compared on lookup.
     key: key::Stored,
     cells: Box<[Cell]>,
+    /// Set by each record through the entry, cleared by each collection: still clear at the
+    /// next one, the entry was idle for a whole interval.
+    used: AtomicBool,
+    /// Idle for a whole interval: its thread drops it (and its SDK bindings with it) instead of
+    /// recording through it again, so that the SDK can evict its series.
+    stale: AtomicBool,
     /// Set by the owning thread when it will write no more.
     retired: AtomicBool,
     /// The registry's count of retired entries not yet removed.
@@ -120,6 +129,15 @@ impl Entry {
 
     fn drain(&self) {
         self.cells.iter().for_each(Cell::drain);
+    }
+
+    /// Whether this entry is one for (`front`, `job`, `hash`, `key`) that its thread still uses.
+    fn is_for(&self, probe: &local::Probe<'_>, hash: u64) -> bool {
+        self.hash == hash
+            && !self.retired.load(Ordering::Relaxed)
+            && self.front == probe.front
+            && self.job == probe.job
+            && self.key.is(&probe.key)
     }
 }
 
@@ -164,11 +182,18 @@ impl Registry {
             if all || retired {
                 entry.drain();
             }
+            if all && !entry.used.swap(false, Ordering::Relaxed) {
+                entry.stale.store(true, Ordering::Relaxed);
+            }
             freed += usize::from(retired);
             !retired
         });
         self.retired.fetch_sub(freed, Ordering::Relaxed);
         self.len.store(entries.len(), Ordering::Relaxed);
+        if all {
+            // After the flags: a thread that sees the new count sees them.
+            EPOCH.fetch_add(1, Ordering::Release);
+        }
     }
 }
 
@@ -312,12 +337,25 @@ impl AttributeCache {
                 return;
             }
             ENTRIES.fetch_add(1, Ordering::Relaxed);
+            let hash = probe.hash();
+            // Another thread's entry for the same attributes: both record through their rings
+            // from now on, rather than contending for the SDK's series at every value.
+            let twins: Vec<&Arc<Entry>> =
+                entries.iter().filter(|e| e.is_for(&probe, hash)).collect();
+            for twin in &twins {
+                twin.cells.iter().for_each(Cell::share);
+            }
+            if !twins.is_empty() {
+                cells.iter().for_each(Cell::share);
+            }
             let entry = Arc::new(Entry {
                 front: self.id,
                 job,
-                hash: probe.hash(),
+                hash,
                 key: probe.key.to_stored(),
                 cells: cells.into_boxed_slice(),
+                used: AtomicBool::new(true),
+                stale: AtomicBool::new(false),
                 retired: AtomicBool::new(false),
                 retired_in_registry: Arc::clone(&self.registry.retired),
             });
