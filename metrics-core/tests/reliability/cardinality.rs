@@ -1,6 +1,8 @@
 //! Cardinality: 100k distinct model names keep memory bounded (the SDK's 2000-series limit), the
 //! overflow series is exported and conserves the values, one warning is logged; a limit declared
-//! in a metric type (`cardinality_limit = N`) is applied by `Telemetry` and by the public view.
+//! in a metric type (`cardinality_limit = N`) is applied by `Telemetry` and by the public view;
+//! under delta temporality, a series the attribute cache holds but nobody records into any more
+//! gives its place back to the SDK, so a new series is not sent to overflow by an idle one.
 #![cfg(feature = "otlp")]
 
 use agent_metrics_test_support::fixtures;
@@ -38,6 +40,23 @@ struct PluginRequests {
         attributes(model)
     )]
     requests: u64,
+}
+
+/// A plugin's latency, under a small limit: a histogram the attribute cache binds.
+#[derive(Clone, PartialEq, AgentMetric)]
+#[metric(crate = agent_metrics_core)]
+struct PluginLatency {
+    #[attr(key = "model")]
+    model: Name,
+    /// The plugin's request latency.
+    #[metric(
+        histogram = "test.plugin.latency",
+        unit = "s",
+        buckets = [0.1, 1.0],
+        cardinality_limit = 8,
+        attributes(model)
+    )]
+    latency: f64,
 }
 
 fn tts(model: String, characters: u64) -> TTSMetrics {
@@ -268,4 +287,59 @@ fn attribute_cache_bound_alone() {
         cache::stats().direct_records > fallbacks,
         "a full cache is counted"
     );
+}
+
+/// Under delta, a series nobody records for a whole interval gives its place under the limit
+/// back, even though the attribute cache had bound it: the thread that made its entry drops
+/// it at its next record, and the SDK evicts the series at the collection after. New models
+/// then fit under the limit, where four idle series still held would push them into overflow.
+#[test]
+fn an_idle_cached_series_gives_its_place_back_under_delta() {
+    let mut catalog = Catalog::schema();
+    catalog.add::<PluginLatency>();
+    let view = cardinality::view(&catalog).expect("a declared limit");
+    let capture = Capture::with_builder(
+        SdkMeterProvider::builder().with_view(view),
+        Temporality::Delta,
+    );
+    let handles = PluginLatency::handles(capture.meter());
+    let record = |model: &str| {
+        PluginLatency {
+            model: model.to_owned().into(),
+            latency: 0.5,
+        }
+        .record(&handles)
+    };
+    let models = |collected: Vec<agent_metrics_core::capture::Point>| {
+        let mut models: Vec<String> = collected
+            .into_iter()
+            .filter(|p| p.name == "test.plugin.latency")
+            .map(|p| {
+                p.attr(OVERFLOW_KEY)
+                    .map(|_| "overflow".to_owned())
+                    .or_else(|| p.attr("model"))
+                    .expect("a model or the overflow")
+            })
+            .collect();
+        models.sort();
+        models
+    };
+    for model in ["a0", "a1", "a2", "a3"] {
+        record(model);
+    }
+    assert_eq!(models(capture.collect()), ["a0", "a1", "a2", "a3"]);
+    // The a's idle through this interval and the next: then they are gone.
+    record("b");
+    assert_eq!(models(capture.collect()), ["b"]);
+    record("b");
+    assert_eq!(models(capture.collect()), ["b"]);
+    record("b");
+    let late = ["c0", "c1", "c2", "c3", "c4", "c5"];
+    for model in late {
+        record(model);
+    }
+    let mut expected: Vec<&str> = late.to_vec();
+    expected.push("b");
+    expected.sort();
+    assert_eq!(models(capture.collect()), expected, "no overflow");
 }

@@ -72,14 +72,21 @@ impl Cell {
 
     /// Another thread records the same series: from now on values go through the ring.
     pub(crate) fn share(&self) {
-        let shared = match &self.kind {
-            Kind::HistogramU64(series) => &series.shared,
-            Kind::HistogramF64(series) => &series.shared,
-            Kind::CounterF64(series) => &series.shared,
-            Kind::UpDownF64(series) => &series.shared,
-            _ => return,
-        };
-        shared.store(true, Ordering::Relaxed);
+        if let Some(shared) = self.shared() {
+            shared.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// The flag of a series written straight into the SDK until shared; `None` for the kinds
+    /// that have none.
+    pub(crate) fn shared(&self) -> Option<&AtomicBool> {
+        match &self.kind {
+            Kind::HistogramU64(series) => Some(&series.shared),
+            Kind::HistogramF64(series) => Some(&series.shared),
+            Kind::CounterF64(series) => Some(&series.shared),
+            Kind::UpDownF64(series) => Some(&series.shared),
+            _ => None,
+        }
     }
 }
 
@@ -385,7 +392,7 @@ mod tests {
         // As when another thread records the same attributes: values go through the rings.
         ring.share();
         float.share();
-        let done = std::sync::atomic::AtomicBool::new(false);
+        let done = AtomicBool::new(false);
         let mut exported_count = 0;
         let mut exported_sum = 0.0;
         let mut exported_total = 0;

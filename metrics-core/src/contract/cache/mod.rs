@@ -3,15 +3,19 @@
 //! with the same values writes into that set's accumulators instead of handing the SDK an
 //! attribute list to hash and look up.
 //!
-//! - A record reads the event's attribute values into a stack key (`key`: shared strings
-//!   borrowed, not cloned), then finds its entry in a small per-thread table (`local`): a fast
-//!   hash and one comparison, no lock, no reference count and no shared write, so threads never
+//! - A record finds its entry in a small per-thread table (`local`): first the entry these
+//!   handles last hit, its key compared with the event's attribute values as they are read;
+//!   else a stack key of those values (`key`: shared strings borrowed, not cloned), a fast hash
+//!   and one comparison. No lock, no reference count and no shared write, so threads never
 //!   contend on an entry. One entry holds every cached measurement of the event (all its
 //!   families of attributes), so a record makes one lookup however many families it has.
-//! - Integer counters add to a running total of the entry that only its thread writes;
-//!   histogram values go to a ring the recording thread replays into the SDK when it is full
-//!   (through the SDK's bound instrument when the `bound` feature is on, the default); gauges
-//!   record straight away with the entry's attributes.
+//! - Integer counters add to a running total of the entry that only its thread writes.
+//!   Histogram values and f64 sums go straight into the SDK's series bound to the entry's
+//!   attributes (through the SDK's bound instrument when the `bound` feature is on, the
+//!   default), until another thread makes an entry for the same attributes: from then on both
+//!   entries put values in a ring each thread replays into the SDK when it is full, so that
+//!   two threads on one series do not contend for the SDK's lock at every value. Gauges record
+//!   straight away with the entry's attributes.
 //! - Every collection of every reader first runs a callback that drains all entries into the
 //!   SDK instruments, so each value lands in exactly one collection interval, and the SDK's
 //!   cardinality limit and overflow series apply to what is drained, as they did to what was
@@ -21,6 +25,11 @@
 //!   ([`stats`]). An entry a thread drops (replaced, its job over, or the thread ended) is
 //!   drained and freed by the next collection, or at once when the cache is full, so that many
 //!   short jobs between two collections do not fill it with entries nobody writes.
+//! - An entry no record used between two collections is stale: its thread drops it at its
+//!   next record (of any event), and the collection after frees it, and with it its SDK
+//!   bindings, so that under delta temporality the SDK evicts its idle series as it evicts any
+//!   other. A thread that never records again keeps its stale entries (bound, so not evicted,
+//!   and exported by no collection since they get no value) until it ends.
 //!
 //! # What a hit costs
 //!
@@ -33,10 +42,11 @@
 //! into a stack key (a pointer and length for a string, the bits of a number, and a shape bit),
 //! hashed (two loads per string, whatever its length), and the entries from its home slot
 //! compared, their hash first. Then per measurement one add to a word only this thread writes
-//! (an integer counter: a load and a store, no locked instruction) or one ring slot (a
-//! histogram or an f64 sum), the ring replayed into the SDK's bound instrument once per 32
-//! values. No allocation, no reference count, no locked instruction, no lock but the ring's,
-//! once per 32 values.
+//! (an integer counter: a load and a store, no locked instruction), or one value into the SDK's
+//! bound series (a histogram or an f64 sum: the SDK's own cost, which the bound path pays too),
+//! or, for a series two threads record, one ring slot, the ring replayed into the SDK's bound
+//! instrument once per 32 values. No allocation, no reference count, no locked instruction but
+//! the SDK's own.
 //!
 //! # Why a hit is correct
 //!
@@ -374,5 +384,66 @@ impl Drop for AttributeCache {
     fn drop(&mut self) {
         // The handles are gone, so no more writes: hand everything left to the SDK now.
         self.registry.drain();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry::KeyValue;
+
+    use super::*;
+    use crate::capture::Capture;
+
+    /// Per entry, whether its series goes through its ring.
+    fn shared(cache: &AttributeCache) -> Vec<bool> {
+        let entries = cache.registry.entries.lock().unwrap();
+        entries
+            .iter()
+            .map(|e| {
+                e.cells[0]
+                    .shared()
+                    .expect("a series")
+                    .load(Ordering::Relaxed)
+            })
+            .collect()
+    }
+
+    /// A thread alone on an attribute set records straight into the SDK; once a second thread
+    /// makes an entry for the same attributes, both go through their rings. An entry of other
+    /// attributes stays direct.
+    #[test]
+    fn a_second_thread_on_one_attribute_set_turns_both_entries_to_rings() {
+        let capture = Capture::delta();
+        let histogram = capture.meter().f64_histogram("test.latency").build();
+        let cache = AttributeCache::new(capture.meter());
+        let insert = |model: &str| {
+            let text: Arc<str> = Arc::from(model);
+            let mut key = KeyBuf::<1>::new();
+            key.push(0, Word::Shared(&text));
+            key.end_source(1);
+            let cell = histogram.cell(&[KeyValue::new("model", text.clone())], true);
+            cache.insert(0, &key, vec![cell]);
+            histogram.put(
+                0.5,
+                &cache.registry.entries.lock().unwrap().last().unwrap().cells[0],
+            );
+        };
+        insert("sonic-2");
+        assert_eq!(shared(&cache), [false]);
+        std::thread::scope(|s| {
+            s.spawn(|| insert("sonic-3"));
+        });
+        assert_eq!(shared(&cache), [false, false]);
+        std::thread::scope(|s| {
+            s.spawn(|| insert("sonic-2"));
+        });
+        assert_eq!(shared(&cache), [true, false, true]);
+        // Every value reached the SDK once, straight or through a ring.
+        let count: u64 = capture
+            .collect()
+            .iter()
+            .filter_map(|p| p.value.as_histogram().map(|h| h.count))
+            .sum();
+        assert_eq!(count, 3);
     }
 }
