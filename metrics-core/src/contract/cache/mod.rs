@@ -12,10 +12,10 @@
 //! - Integer counters add to a running total of the entry that only its thread writes.
 //!   Histogram values and f64 sums go straight into the SDK's series bound to the entry's
 //!   attributes (through the SDK's bound instrument when the `bound` feature is on, the
-//!   default), until another thread makes an entry for the same attributes: from then on both
-//!   entries put values in a ring each thread replays into the SDK when it is full, so that
-//!   two threads on one series do not contend for the SDK's lock at every value. Gauges record
-//!   straight away with the entry's attributes.
+//!   default), until another thread makes an entry for the same attributes: from then on each
+//!   of those entries puts its values in a ring, and the threads take turns replaying their
+//!   rings into the SDK a batch at a time, so that two threads on one series do not contend for
+//!   the SDK's lock at every value. Gauges record straight away with the entry's attributes.
 //! - Every collection of every reader first runs a callback that drains all entries into the
 //!   SDK instruments, so each value lands in exactly one collection interval, and the SDK's
 //!   cardinality limit and overflow series apply to what is drained, as they did to what was
@@ -45,7 +45,7 @@
 //! (an integer counter: a load and a store, no locked instruction), or one value into the SDK's
 //! bound series (a histogram or an f64 sum: the SDK's own cost, which the bound path pays too),
 //! or, for a series two threads record, one ring slot, the ring replayed into the SDK's bound
-//! instrument once per 32 values. No allocation, no reference count, no locked instruction but
+//! instrument a batch at a time (`cell::REPLAY_AT`). No allocation, no reference count, no locked instruction but
 //! the SDK's own.
 //!
 //! # Why a hit is correct
@@ -352,11 +352,10 @@ impl AttributeCache {
             // from now on, rather than contending for the SDK's series at every value.
             let twins: Vec<&Arc<Entry>> =
                 entries.iter().filter(|e| e.is_for(&probe, hash)).collect();
-            for twin in &twins {
-                twin.cells.iter().for_each(Cell::share);
-            }
             if !twins.is_empty() {
-                cells.iter().for_each(Cell::share);
+                for (i, cell) in cells.iter().enumerate() {
+                    cell.share(twins.iter().map(|twin| &twin.cells[i]));
+                }
             }
             let entry = Arc::new(Entry {
                 front: self.id,
@@ -397,15 +396,7 @@ mod tests {
     /// Per entry, whether its series goes through its ring.
     fn shared(cache: &AttributeCache) -> Vec<bool> {
         let entries = cache.registry.entries.lock().unwrap();
-        entries
-            .iter()
-            .map(|e| {
-                e.cells[0]
-                    .shared()
-                    .expect("a series")
-                    .load(Ordering::Relaxed)
-            })
-            .collect()
+        entries.iter().map(|e| e.cells[0].is_shared()).collect()
     }
 
     /// A thread alone on an attribute set records straight into the SDK; once a second thread
