@@ -242,6 +242,18 @@ impl<T: RingNumber, I: SdkInstrument<T> + Clone> SharedSeries for Series<T, I> {
 #[repr(align(64))]
 struct Turn(AtomicBool);
 
+impl Turn {
+    /// Takes the turn if no thread holds it. A load first: while another thread replays, the
+    /// flag stays in this core's cache instead of moving to it at every try.
+    fn take(&self) -> bool {
+        !self.0.load(Ordering::Relaxed) && !self.0.swap(true, Ordering::Acquire)
+    }
+
+    fn give_back(&self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
 /// Values not yet in the SDK: one writer (the entry's thread) pushes at `head`; a consumer
 /// (the writer when it replays, or a collection) replays `tail..head` under `replay`'s lock
 /// and then moves `tail`. The writer reuses a slot only once `tail` has passed it, so no value
@@ -303,13 +315,12 @@ impl<T: RingNumber, I: SdkInstrument<T> + Clone> Ring<T, I> {
     fn replay_in_turn(&self, attrs: &[KeyValue], held: u64) {
         if held >= RING as u64 {
             self.drain(attrs, false);
-        // A load first: while another thread replays, the flag stays in this core's cache.
-        } else if !self.turn.0.load(Ordering::Relaxed) && !self.turn.0.swap(true, Ordering::Acquire)
-        {
+        } else if self.turn.take() {
             self.drain(attrs, false);
-            self.turn.0.store(false, Ordering::Release);
+            self.turn.give_back();
         }
     }
+
     /// Replays the ring into the SDK. At a collection, a series that saw no value since the
     /// previous one gives its SDK binding back, so that the SDK can evict it as it evicts any
     /// idle series under delta temporality; it binds again when next used.
