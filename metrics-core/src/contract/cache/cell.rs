@@ -21,7 +21,9 @@ use opentelemetry::metrics::{Counter, Gauge, Histogram, UpDownCounter};
 
 use crate::contract::sdk_instrument::SdkInstrument;
 
-/// The most values a ring holds: a full ring is replayed into the SDK at once.
+/// The most values a ring holds: a full ring is replayed into the SDK at once. 4 KiB per
+/// series that two threads record (a series one thread records has no ring); with at most
+/// [`super::MAX_ENTRIES`] entries per set of handles, that bounds what rings can hold.
 pub(crate) const RING: usize = 512;
 /// Values a ring holds before its thread replays them, if no other thread is replaying the
 /// same series then; otherwise the thread goes on filling its ring, up to [`RING`]. Larger
