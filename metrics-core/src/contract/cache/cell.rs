@@ -70,7 +70,7 @@ impl Cell {
                     c.add(v, attrs);
                 }
             }
-            // Gauges record at once: nothing to drain.
+            // A series' ring, if it has one; gauges record at once and have nothing to drain.
             _ => {
                 if let Some(series) = self.series() {
                     series.drain(attrs);
@@ -420,7 +420,7 @@ into_cell! {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::capture::Capture;
 
@@ -519,8 +519,9 @@ mod tests {
         assert_eq!(exported_float, Some(sequential));
     }
 
-    /// The values a histogram's series holds in the SDK (what its rings replayed).
-    fn replayed(capture: &Capture) -> u64 {
+    /// The values the SDK holds for the histograms `capture` collects (what reached it, straight
+    /// or replayed from a ring).
+    pub(in crate::contract::cache) fn replayed(capture: &Capture) -> u64 {
         capture
             .collect()
             .iter()
